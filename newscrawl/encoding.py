@@ -1,0 +1,46 @@
+"""Pick the right decoding for Arabic pages whose charset is missing or wrong (pure).
+
+Scrapy's last-resort guess for an undeclared page is cp1252, which turns windows-1256
+Arabic into Latin mojibake without any error. Decoding is cheap next to the download, so the
+whole body is checked.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+ARABIC_SINGLE_BYTE = {"cp1256", "iso8859-6"}
+
+
+def _canonical(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def arabic_share(text: str) -> float:
+    """Share of Arabic-block characters among the letters of *text*."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f") / len(letters)
+
+
+def better_encoding(body: bytes, current: str | None) -> str | None:
+    """The encoding *body* should be decoded with, if not *current*; None when *current* is right."""
+    current = _canonical(current)
+    if not body or current in ARABIC_SINGLE_BYTE or max(body, default=0) < 0x80:
+        return None
+    as_utf8 = body.decode("utf-8", "replace")
+    broken = as_utf8.count("\ufffd")
+    non_ascii = sum(1 for c in as_utf8 if c > "\x7f")
+    # A UTF-8 page with a few broken bytes is still UTF-8; cp1256 bytes break almost every
+    # non-ASCII character.
+    if broken <= max(2, 0.02 * non_ascii):
+        return None if current == "utf-8" else "utf-8"
+    if arabic_share(body.decode("cp1256", "replace")) >= 0.3:
+        return "cp1256"
+    return None

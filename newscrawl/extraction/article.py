@@ -1,0 +1,433 @@
+"""Article extraction: one page in, article fields out, each with the step that filled it.
+
+Pure (parsel + lxml, no Scrapy). The ladder, most reliable first, each step filling only
+what is still empty: the site's known landmarks (``h1``, ``#balmon``, ``h4.coring``, the
+network's GMT stamp) → JSON-LD → OpenGraph / ``<meta>`` → ``<time>`` / microdata → a
+paragraph-density guess → trafilatura → the URL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from newscrawl.extraction.blocks import Block, is_caption, iter_blocks
+from newscrawl.extraction.boilerplate import cut_inline_read_also, ends_article, is_furniture
+from newscrawl.extraction.dateline import parse_byline, parse_dateline
+from newscrawl.extraction.metadata import PageMetadata, jsonld_list, jsonld_text, read_metadata
+from newscrawl.sites import network
+from newscrawl.sites.base import SiteProfile
+from newscrawl.text import clean_text, fold_for_matching, split_list, strip_site_label
+
+GENERIC_LABELS = ("المغرب اليوم", "العرب اليوم", "مصر اليوم", "فلسطين اليوم", "عمان اليوم",
+                  "السعودية اليوم", "صوت الإمارات")
+MIN_BODY_CHARS = 80  # below this a "body" is a teaser or furniture, not an article
+_SENTENCE_END = re.compile(r"[.!؟?:…»\"”)]$")
+HOME_SECTION_NAMES = {"الرئيسية", "الرئيسيه", "home"}
+
+
+@dataclass
+class Extraction:
+    fields: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)
+    not_article: str | None = None
+    """Why the page is not an article (None when it is one)."""
+
+    def fill(self, name: str, value: Any, step: str) -> bool:
+        """Set *name* from *step* unless an earlier step already filled it."""
+        if value in (None, "", [], ()) or self.fields.get(name) not in (None, "", []):
+            return False
+        self.fields[name] = value
+        self.provenance[name] = step
+        return True
+
+
+class _Page:
+    """One parsed page and the lookups several fields share."""
+
+    def __init__(self, html: str, url: str, site: SiteProfile | None):
+        self.sel = Selector(text=html)
+        self.root = self.sel.root
+        self.url = url
+        self.site = site
+        self.labels = site.labels if site else GENERIC_LABELS
+        self.meta: PageMetadata = read_metadata(self.sel)
+        self.order = {el: i for i, el in enumerate(self.root.iter())}
+        self.path = network.path_of(url)
+
+    def position(self, el) -> int:
+        return self.order.get(el, -1)
+
+    def clean_title(self, text: str | None) -> str:
+        text = strip_site_label(text, self.labels)
+        # "<headline> | <site slogan>" titles: keep the part before the last bar.
+        if "|" in text:
+            text = clean_text(text.split("|")[0])
+        return text
+
+
+def _is_site_title(text: str, page: _Page) -> bool:
+    raw = clean_text(text)
+    return any(raw.startswith(label) and "|" in raw for label in page.labels)
+
+
+def _headline(page: _Page, out: Extraction) -> None:
+    og = page.clean_title(page.meta.first("og:title", "twitter:title"))
+    title = page.clean_title(page.meta.title)
+    h1s = [clean_text(" ".join(h.xpath(".//text()").getall())) for h in page.sel.xpath("//h1")]
+    h1s = [h for h in h1s if h and not _is_site_title(h, page)]
+    cleaned = [page.clean_title(h) for h in h1s]
+    match = next((h for h in cleaned if h and h in (og, title)), None)
+    out.fill("headline", match or (cleaned[0] if cleaned else None), "selectors")
+    out.fill("headline", jsonld_text(page.meta.jsonld, "headline"), "jsonld")
+    out.fill("headline", og, "opengraph")
+    out.fill("headline", title, "title")
+
+
+def _body_container(page: _Page):
+    found = page.sel.css(network.BODY_SELECTOR)
+    if found:
+        return found[0].root, "selectors"
+    guess = _densest_container(page.root)
+    return (guess, "density") if guess is not None else (None, None)
+
+
+def _densest_container(root):
+    """The element whose paragraph children hold the most non-link prose."""
+    scores: dict[Any, int] = {}
+    for el in root.iter("p", "div"):
+        if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in ("div", "p", "table", "ul") for c in el):
+            # A wrapper div: score the prose held directly in it ("text<br><br>text" bodies).
+            direct = sum(len(clean_text(t)) for t in [el.text, *(c.tail for c in el)] if t)
+            if direct >= 200:
+                scores[el] = scores.get(el, 0) + direct
+            continue
+        if is_caption(el):
+            continue
+        text = clean_text(el.text_content())
+        link = sum(len(clean_text(a.text_content())) for a in el.iter("a"))
+        prose = len(text) - link
+        if prose >= 40 and _SENTENCE_END.search(text):
+            parent = el.getparent()
+            if parent is not None:
+                scores[parent] = scores.get(parent, 0) + prose
+    if not scores:
+        return None
+    best, score = max(scores.items(), key=lambda kv: kv[1])
+    return best if score >= 200 else None
+
+
+def _looks_like_caption(text: str) -> bool:
+    return len(text) < 160 and not _SENTENCE_END.search(text)
+
+
+def _paragraphs(blocks: list[Block], labels: tuple[str, ...], skip: set[str]) -> list[str]:
+    paragraphs: list[str] = []
+    after_image = False
+    for block in blocks:
+        text = block.text
+        if not text:
+            after_image = block.has_image
+            continue
+        if ends_article(text):
+            break
+        caption_here = (block.has_image or after_image) and _looks_like_caption(text)
+        after_image = False
+        if caption_here or text in skip or is_furniture(text, labels):
+            continue
+        if block.link_share > 0.6:  # a related headline or a tag list, not prose
+            continue
+        if len(text.split()) < 3 and not _SENTENCE_END.search(text):
+            continue  # a stray label ("إعلان", "شارك"), not a paragraph
+        text = cut_inline_read_also(text)
+        if text:
+            paragraphs.append(text)
+    return paragraphs
+
+
+def _dateline_element(page: _Page, container):
+    candidates = page.sel.css(network.DATELINE_SELECTOR)
+    if not candidates:
+        return None
+    if container is None:
+        return candidates[0].root
+    start = page.position(container)
+    end = start + sum(1 for _ in container.iter())
+    before = [c.root for c in candidates if page.position(c.root) < start]
+    inside = [c.root for c in candidates if start <= page.position(c.root) < end]
+    return inside[0] if inside else (before[-1] if before else None)
+
+
+def _subtitle(page: _Page, anchor, headline: str | None, skip: set[str]) -> str | None:
+    """The sub-headline: the nearest plain text between the headline and the dateline (or
+    body); failing that, a kicker printed just above the headline."""
+    if anchor is None or not headline:
+        return None
+    passed_headline = False
+    for node in reversed(anchor.xpath("preceding::text()[normalize-space()]")[-40:]):
+        parent = node.getparent()
+        text = clean_text(str(node))
+        if text == headline or strip_site_label(text, page.labels) == headline:
+            if parent is not None and parent.tag == "h1":
+                passed_headline = True
+            continue
+        if parent is None or not _plain_text_node(page, parent, text, skip):
+            if passed_headline and parent is not None and parent.tag != "a":
+                return None  # only the text right above the headline can be its kicker
+            continue
+        if passed_headline:
+            return text if len(text) >= 15 else None
+        if 10 <= len(text) <= 300:
+            return text
+    return None
+
+
+def _plain_text_node(page: _Page, parent, text: str, skip: set[str]) -> bool:
+    """False for text that is a link, caption, label, stamp or a stamp's neighbour (views, bylines)."""
+    chain = (parent, *parent.iterancestors())
+    if {el.tag for el in chain} & {"a", "script", "style", "figcaption", "button", "label", "option", "h1", "title"}:
+        return False
+    if any(is_caption(el) for el in chain):
+        return False
+    if parent.xpath("./img|./amp-img|../img|../amp-img"):
+        return False  # text beside a photo is its caption
+    if text in skip or is_furniture(text, page.labels) or network.STAMP_PATTERN.search(text):
+        return False
+    holder = parent.getparent()
+    holder_text = clean_text(holder.text_content()) if holder is not None else ""
+    if len(holder_text) < len(text) + 80 and network.STAMP_PATTERN.search(holder_text):
+        return False  # a meta line: "GMT ... | شوهد 1342 مرة"
+    return len(text) <= 300
+
+
+def _body(page: _Page, out: Extraction) -> tuple[Any, Any]:
+    container, step = _body_container(page)
+    headline = out.fields.get("headline")
+    dateline_el = _dateline_element(page, container)
+    dateline_text = clean_text(dateline_el.text_content()) if dateline_el is not None else ""
+    skip = {t for t in (headline, dateline_text) if t}
+    paragraphs: list[str] = []
+    if container is not None:
+        paragraphs = _paragraphs(iter_blocks(container), page.labels, skip)
+    if sum(map(len, paragraphs)) < MIN_BODY_CHARS:
+        article_body = jsonld_text(page.meta.jsonld, "articleBody")
+        if article_body:
+            paragraphs, step = [p for p in map(clean_text, article_body.split("\n")) if p], "jsonld"
+    if sum(map(len, paragraphs)) < MIN_BODY_CHARS and step != "jsonld":
+        paragraphs, step = _trafilatura_paragraphs(page), "trafilatura"
+        paragraphs = [p for p in paragraphs if p not in skip and not is_furniture(p, page.labels)]
+
+    # The dateline: the site's h4.coring, else the first short line of the body.
+    parsed = parse_dateline(dateline_text, page.labels) if dateline_text else None
+    dateline_step = "selectors"
+    if parsed is None and paragraphs:
+        parsed = parse_dateline(paragraphs[0], page.labels)
+        if parsed:
+            skip.add(paragraphs.pop(0))
+            dateline_step = "body"
+    if parsed:
+        location, author = parsed
+        out.fill("location", location, dateline_step)
+        out.fill("author", author, dateline_step)
+        out.fields.setdefault("_dateline_signed", author is not None)
+    elif paragraphs:
+        byline = parse_byline(paragraphs[0])
+        if byline:
+            out.fill("author", byline, "body")
+            paragraphs.pop(0)
+
+    subtitle = _subtitle(page, dateline_el if dateline_el is not None else container, headline, skip)
+    if subtitle:
+        out.fill("subtitle", subtitle, "selectors")
+        paragraphs = [p for p in paragraphs if p != subtitle]
+    if sum(map(len, paragraphs)) >= MIN_BODY_CHARS or (paragraphs and step == "selectors"):
+        out.fill("body", "\n\n".join(paragraphs), step)
+    return container, dateline_el
+
+
+def _trafilatura_paragraphs(page: _Page) -> list[str]:
+    try:
+        import trafilatura  # the generic last resort: a maintained main-text extractor
+    except ImportError:  # pragma: no cover - declared dependency
+        return []
+    from lxml import html as lxml_html
+
+    text = trafilatura.extract(lxml_html.tostring(page.root, encoding="unicode"), include_comments=False,
+                               include_tables=False, favor_precision=True, deduplicate=True)
+    return [clean_text(line) for line in (text or "").split("\n") if clean_text(line)]
+
+
+def _stamp(page: _Page, container) -> str | None:
+    """The article's own network stamp: the one whose HH:MM matches the URL's HHMMSS, else the
+    last one before the body. Stamps after the body belong to related items."""
+    url_time = network.url_publish_time(network.fold_amp(page.path))
+    body_start = page.position(container) if container is not None else None
+    candidates = []
+    for element in page.sel.xpath("//body//*[text()[contains(., 'GMT')]]"):
+        text = clean_text(element.root.text_content())
+        if network.CLOCK_PATTERN.search(text):
+            continue
+        match = network.STAMP_PATTERN.search(text)
+        if match:
+            candidates.append((page.position(element.root), match))
+    if not candidates:
+        return None
+    if url_time:
+        for _, match in candidates:
+            if (int(match["hh"]), int(match["mm"])) == url_time[:2]:
+                return clean_text(match.group(0))
+    if body_start is not None:
+        before = [m for pos, m in candidates if pos < body_start]
+        if before:
+            return clean_text(before[-1].group(0))
+    return None
+
+
+def _dates(page: _Page, out: Extraction, container, feed: dict) -> None:
+    ld = page.meta.jsonld
+    out.fill("date_published_raw", page.meta.first("article:published_time", "og:article:published_time"),
+             "opengraph")
+    if out.provenance.get("date_published_raw") is None:
+        out.fill("date_published_raw", jsonld_text(ld, "datePublished"), "jsonld")
+        out.fill("date_published_raw", page.meta.first("datepublished", "pubdate", "publishdate", "date",
+                                                        "dc.date.issued", "dc.date"), "meta")
+        out.fill("date_published_raw", page.sel.xpath("//*[@itemprop='datePublished']/@datetime").get()
+                 or page.sel.xpath("//time/@datetime").get(), "microdata")
+        out.fill("date_published_raw", _stamp(page, container), "selectors")
+        out.fill("date_published_raw", feed.get("date_published_raw"), "feed")
+    out.fill("date_modified_raw", page.meta.first("article:modified_time", "og:updated_time"), "opengraph")
+    out.fill("date_modified_raw", jsonld_text(ld, "dateModified"), "jsonld")
+    out.fill("date_modified_raw", page.meta.first("datemodified", "dc.date.modified"), "meta")
+    for raw, parsed in (("date_published_raw", "date_published"), ("date_modified_raw", "date_modified")):
+        if raw in out.provenance:
+            out.provenance[parsed] = out.provenance[raw]
+
+
+def _section(page: _Page, out: Extraction) -> None:
+    for value, step in (
+        (page.meta.first("article:section", "og:article:section"), "opengraph"),
+        (jsonld_text(page.meta.jsonld, "articleSection"), "jsonld"),
+        (_breadcrumb_section(page), "breadcrumb"),
+    ):
+        if value and value.strip() not in HOME_SECTION_NAMES:
+            out.fill("section", value, step)
+    section_id = network.section_id_of(network.fold_amp(page.path))
+    if page.site and section_id:
+        out.fill("section", page.site.sections.get(section_id), "url")
+
+
+def _breadcrumb_section(page: _Page) -> str | None:
+    for element in page.sel.xpath("//body//*[text()[contains(., '»')]]")[:5]:
+        parts = [clean_text(p) for p in clean_text(element.root.text_content()).split("»")]
+        if len(parts) >= 2 and parts[0] in HOME_SECTION_NAMES and parts[-1]:
+            return parts[-1]
+    return None
+
+
+def _is_generic_image(url: str, page: _Page) -> bool:
+    generic = page.site.generic_images if page.site else ("logo", "favicon")
+    return any(g in url for g in generic)
+
+
+def _image(page: _Page, out: Extraction, container) -> None:
+    for value, step in (
+        (page.meta.first("og:image", "og:image:url", "twitter:image"), "opengraph"),
+        (jsonld_text(page.meta.jsonld, "image"), "jsonld"),
+    ):
+        if value and not _is_generic_image(value, page):
+            out.fill("image", urljoin(page.url, value), step)
+    if container is not None and not out.fields.get("image"):
+        for src in container.xpath(".//img/@src|.//amp-img/@src"):
+            if not _is_generic_image(src, page):
+                out.fill("image", urljoin(page.url, src), "selectors")
+                break
+
+
+def _tags(page: _Page, out: Extraction) -> None:
+    out.fill("tags", page.meta.all("article:tag", "og:article:tag"), "opengraph")
+    out.fill("tags", [clean_text(t) for t in jsonld_list(page.meta.jsonld, "keywords")], "jsonld")
+    keywords = page.meta.first("news_keywords", "keywords")
+    prefix = page.site.generic_keywords_prefix if page.site else ""
+    if keywords and not (prefix and keywords.startswith(prefix)):
+        out.fill("tags", split_list(keywords), "meta")
+    if len(out.fields.get("tags") or ()) == 1 and ("," in out.fields["tags"][0] or "،" in out.fields["tags"][0]):
+        out.fields["tags"] = split_list(out.fields["tags"][0])
+
+
+def _author_fallbacks(page: _Page, out: Extraction) -> None:
+    if out.fields.get("_dateline_signed") is False:
+        return  # an explicit "City - <site label>" dateline: unsigned, whatever the meta says
+    generic = {fold_for_matching(x).lower() for x in page.labels}
+    for value, step in (
+        (jsonld_text(page.meta.jsonld, "author"), "jsonld"),
+        (page.meta.first("article:author", "og:article:author", "author"), "meta"),
+    ):
+        if value and fold_for_matching(value).lower() not in generic and not value.startswith("http"):
+            out.fill("author", value, step)
+
+
+def _byline_before_body(page: _Page, out: Extraction, container) -> None:
+    """Opinion pages print "بقلم : <writer>" above the body (the name often a link)."""
+    if out.fields.get("author") or container is None:
+        return
+    for element in container.xpath("preceding::*[contains(text(), 'بقلم') or contains(text(), 'كتب')]")[-5:]:
+        name = parse_byline(element.text_content())
+        if name:
+            out.fill("author", name, "selectors")
+            return
+
+
+def _canonical_url(page: _Page) -> tuple[str, str]:
+    response_path = network.fold_amp(page.path)
+    for value, step in ((page.meta.canonical, "canonical"), (page.meta.first("og:url"), "opengraph")):
+        if not value:
+            continue
+        absolute = urljoin(page.url, value.strip())
+        path = network.fold_amp(network.path_of(absolute))
+        if network.classify_path(path) in ("article", "opinion"):
+            return absolute, step
+    return page.url, "url"
+
+
+def extract_article(html: str, url: str, site: SiteProfile | None = None, *, feed: dict | None = None) -> Extraction:
+    """Extract an article from *html* fetched at *url*.
+
+    *feed* carries what a feed said about the article (``date_published_raw``,
+    ``headline``), used only where the page is silent.
+    """
+    feed = feed or {}
+    page = _Page(html, url, site)
+    out = Extraction()
+    canonical, step = _canonical_url(page)
+    out.fill("url", canonical, step)
+    _headline(page, out)
+    out.fill("headline", page.clean_title(feed.get("headline")), "feed")
+    container, _dateline = _body(page, out)
+    _byline_before_body(page, out, container)
+    _author_fallbacks(page, out)
+    _dates(page, out, container, feed)
+    _section(page, out)
+    _image(page, out, container)
+    _tags(page, out)
+    description = page.meta.first("og:description", "description", "twitter:description")
+    if description and not (site and description.startswith(site.label)):
+        out.fill("description", description, "opengraph")
+    out.fill("description", jsonld_text(page.meta.jsonld, "description"), "jsonld")
+    out.fields.pop("_dateline_signed", None)
+    out.not_article = _not_article_reason(page, out, container)
+    return out
+
+
+def _not_article_reason(page: _Page, out: Extraction, container) -> str | None:
+    if not out.fields.get("headline"):
+        return "no headline"
+    og_type = (page.meta.first("og:type") or "").lower()
+    if og_type == "website" and container is None and not page.meta.jsonld:
+        return "og:type website without an article body"
+    if _is_site_title(page.meta.title, page) and not out.fields.get("body"):
+        return "site page (title is the site's own)"
+    return None

@@ -1,0 +1,49 @@
+"""Datelines: "دمشق - نور خوام" → (location "دمشق", author "نور خوام")."""
+
+from __future__ import annotations
+
+import re
+
+from newscrawl.text import clean_text, fold_for_matching
+
+# Separators seen on the network: "-", "–", "ـ" (tatweel used as a dash), "_", "/", ":".
+_SEPARATOR = r"(?:\s*[-–—_:/]+\s*|\s+ـ+\s*|\s*ـ+\s+)"
+_NAME = r"[^\d\-–—_:/|«»\"()<>.,،؛!؟?]"
+_DATELINE = re.compile(rf"^(?P<city>{_NAME}{{2,40}}?){_SEPARATOR}(?P<author>{_NAME}{{2,60}})$")
+MAX_CITY_WORDS = 4
+MAX_AUTHOR_WORDS = 6
+
+
+def parse_dateline(text: str | None, labels: tuple[str, ...] = ()) -> tuple[str, str | None] | None:
+    """(location, author) of a dateline line, or None if *text* is not one.
+
+    An author equal to a site label ("الرباط - المغرب اليوم") means the piece is unsigned:
+    the author is None.
+    """
+    text = clean_text(text)
+    if not text or len(text) > 90:
+        return None
+    match = _DATELINE.match(text)
+    if not match:
+        return None
+    city, author = clean_text(match["city"]), clean_text(match["author"])
+    if len(city.split()) > MAX_CITY_WORDS or len(author.split()) > MAX_AUTHOR_WORDS:
+        return None
+    folded_labels = {fold_for_matching(label).lower() for label in labels}
+    if fold_for_matching(author).lower() in folded_labels:
+        return city, None
+    if fold_for_matching(city).lower() in folded_labels:
+        return None
+    return city, author
+
+
+_BYLINE = re.compile(r"^(?:بقلم|كتب|كتبت|بريشة)\s*:?\s*(?P<name>[^\d:|.,،]{3,60})$")
+
+
+def parse_byline(text: str | None) -> str | None:
+    """Writer of an opinion piece from "بقلم : خيرالله خيرالله"."""
+    match = _BYLINE.match(clean_text(text))
+    if not match:
+        return None
+    name = clean_text(match["name"])
+    return name if len(name.split()) <= MAX_AUTHOR_WORDS else None

@@ -1,0 +1,100 @@
+"""Machine-readable metadata of a page: ``<meta>`` tags, canonical link, JSON-LD (pure)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from parsel import Selector
+
+from newscrawl.text import clean_text
+
+ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle",
+                 "opinionnewsarticle", "blogposting", "backgroundnewsarticle", "reviewnewsarticle"}
+
+
+@dataclass
+class PageMetadata:
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    """``<meta>`` values by lower-cased ``property`` / ``name`` / ``itemprop``, in page order."""
+    canonical: str | None = None
+    title: str = ""
+    jsonld: dict = field(default_factory=dict)
+    """The first schema.org Article-like object of the page's JSON-LD (``@graph`` searched too)."""
+
+    def first(self, *keys: str) -> str | None:
+        for key in keys:
+            for value in self.meta.get(key, ()):
+                value = clean_text(value)
+                if value:
+                    return value
+        return None
+
+    def all(self, *keys: str) -> list[str]:
+        return [clean_text(v) for key in keys for v in self.meta.get(key, ()) if clean_text(v)]
+
+
+def _walk_jsonld(node):
+    if isinstance(node, list):
+        for child in node:
+            yield from _walk_jsonld(child)
+    elif isinstance(node, dict):
+        yield node
+        if "@graph" in node:
+            yield from _walk_jsonld(node["@graph"])
+
+
+def _is_article(node: dict) -> bool:
+    types = node.get("@type", ())
+    types = [types] if isinstance(types, str) else types
+    return any(isinstance(t, str) and t.lower() in ARTICLE_TYPES for t in types)
+
+
+def _load_json(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        # CMS templates often leave raw newlines or a trailing comma inside strings.
+        repaired = re.sub(r",\s*([}\]])", r"\1", text.replace("\n", " ").replace("\r", " "))
+        try:
+            return json.loads(repaired)
+        except ValueError:
+            return None
+
+
+def read_metadata(sel: Selector) -> PageMetadata:
+    result = PageMetadata()
+    for node in sel.xpath("//meta"):
+        key = node.attrib.get("property") or node.attrib.get("name") or node.attrib.get("itemprop")
+        value = node.attrib.get("content")
+        if key and value is not None:
+            result.meta.setdefault(key.strip().lower(), []).append(value)
+    result.canonical = sel.xpath("//link[@rel='canonical']/@href").get()
+    result.title = clean_text(sel.xpath("string(//title)").get())
+    for script in sel.xpath("//script[@type='application/ld+json']/text()").getall():
+        data = _load_json(script)
+        for node in _walk_jsonld(data):
+            if _is_article(node):
+                result.jsonld = node
+                return result
+    return result
+
+
+def jsonld_text(node: dict, key: str) -> str | None:
+    """A JSON-LD property as text: strings as they are, objects by ``name``/``url``, lists by first item."""
+    value = node.get(key)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("url") or value.get("@id")
+    return clean_text(str(value)) if value not in (None, "") else None
+
+
+def jsonld_list(node: dict, key: str) -> list[str]:
+    value = node.get(key)
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v.get("name") if isinstance(v, dict) else v) for v in value if v]
+    return []

@@ -1,0 +1,328 @@
+"""The mirror's site model: a deterministic almaghribtoday-shaped site of N articles.
+
+Article *i* is computed from *i* alone (no table in memory), so the mirror can serve 100,000
+articles generated on the fly. Index 0 is the newest. The seed article (the project's
+reconstruction of ``shared/seeds/``) is always served too, with a SYNTHETIC date.
+
+Everything generated here is synthetic text; what follows the real site is the URL grammar,
+section ids, dateline and stamp formats and the reporters' names (site_profile A2–A7).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from importlib import resources
+from urllib.parse import quote
+
+SECTIONS = [  # (id, slug, name): real ids and names from the 2018 navigation (site_profile A3)
+    ("314", "أخبار-محلية-وعربية-وعالمية", "أخبار محلية وعربية وعالمية"),
+    ("36", "في-الأخبار-أيضا", "في الأخبار أيضا"),
+    ("1187", "أخبار-عاجلة", "أخبار عاجلة"),
+    ("42", "أخبار-عالمية", "أخبار عالمية"),
+    ("417", "أخبار-الرياضة", "أخبار الرياضة"),
+    ("504", "أخبار-الاقتصاد", "أخبار الاقتصاد"),
+    ("487", "صحة-وتغذية", "صحة وتغذية"),
+    ("103", "أخبار-الفنانين", "أخبار الفنانين"),
+]
+SECTION_NAMES = {sid: name for sid, _, name in SECTIONS}
+SECTION_SLUGS = {sid: slug for sid, slug, _ in SECTIONS}
+SECTION_FEEDS = {"487": "health"}  # /health/rss.xml is a real feed URL (site_profile A8)
+OPINION_WRITERS = [("1046", "خيرالله خيرالله"), ("2144", "جهاد الخازن"), ("754", "عريب الرنتاوي")]
+OPINION_EVERY = 25  # every 25th article is an opinion column (/w-<id>/HHMMSS-slug)
+
+REPORTERS = ["جميلة عمر", "كمال العلمي", "ثورية ايشرم", "رضى عبد المجيد", "محمد ابراهيم", "فاطمة سعداوي",
+             "كمال السليمي", "مارينا منصف", "سليم كرم", "رولا عيسى", "محمد عمار", "ميشال حداد", "أكرم علي",
+             "منى المصري", "جورج كرم", "عادل سلامه"]
+CITIES = ["الرباط", "الدار البيضاء", "مراكش", "طنجة", "فاس", "أغادير", "وجدة", "مكناس", "بيروت", "القاهرة",
+          "تونس", "الجزائر", "باريس", "لندن", "واشنطن", "دبي"]
+SUBJECTS = ["وزير الداخلية", "رئيس الحكومة", "البنك المركزي", "المنتخب الوطني", "مجلس النواب", "وزارة الصحة",
+            "نادي الرجاء البيضاوي", "نادي الوداد الرياضي", "الخطوط الملكية", "المكتب الوطني للسكك الحديدية",
+            "وزارة التربية الوطنية", "المندوبية السامية للتخطيط", "مجلس المستشارين", "وزارة الفلاحة",
+            "الاتحاد الأوروبي", "الأمم المتحدة", "وزارة السياحة", "الجامعة الملكية لكرة القدم", "بورصة الدار البيضاء",
+            "المجلس الاقتصادي والاجتماعي", "وزارة الثقافة", "هيئة الأرصاد الجوية", "وزارة النقل", "جمعية حماية المستهلك",
+            "المركز السينمائي المغربي", "وزارة الطاقة", "المكتب الشريف للفوسفاط", "الاتحاد الأفريقي", "وزارة العدل",
+            "نقابة الصحافيين"]
+ACTIONS = ["يعلن", "يناقش", "يطلق", "يكشف", "يستعرض", "يدعو إلى دعم", "يرفض", "يوقع اتفاقية حول", "يقدم",
+           "يراجع", "يؤجل", "يعتمد", "يدرس", "يطالب بتسريع", "ينتقد", "يشيد بـ", "يمدد", "يقر", "يفتتح", "يقيّم"]
+OBJECTS = ["خطة جديدة لدعم المقاولات الصغيرة", "برنامج إصلاح التعليم العمومي", "مشروع القطار فائق السرعة",
+           "قانون المالية للسنة المقبلة", "استراتيجية الطاقات المتجددة", "حملة التلقيح الموسمية",
+           "مخطط تأهيل الملاعب", "برنامج السكن الاجتماعي", "مشروع تحلية مياه البحر", "خطة مواجهة الجفاف",
+           "ميثاق الاستثمار", "برنامج دعم الفلاحين الصغار", "مشروع الميناء المتوسطي", "خطة إنعاش السياحة",
+           "برنامج محاربة الأمية", "مشروع الطريق السيار", "مخطط الرقمنة الإدارية", "قانون حماية المعطيات",
+           "برنامج تشغيل الشباب", "مشروع المستشفى الجامعي", "خطة دعم الصادرات", "برنامج تأهيل الأحياء القديمة",
+           "مشروع محطة الرياح", "استراتيجية الأمن الغذائي", "مهرجان الفيلم الدولي", "برنامج التكوين المهني",
+           "خطة تطوير النقل الحضري", "مشروع المدينة الذكية", "برنامج حماية الغابات", "قانون الصحافة والنشر",
+           "مخطط الماء الوطني", "برنامج دعم السينما", "اتفاق الشراكة الاقتصادية", "مشروع أنبوب الغاز",
+           "خطة مكافحة التضخم", "برنامج الحماية الاجتماعية", "ملف الهجرة غير النظامية", "مشروع الملعب الكبير",
+           "برنامج الأمن السيبراني", "استراتيجية الصيد البحري"]
+PLACES = ["في الرباط", "في الدار البيضاء", "بمراكش", "في طنجة", "بفاس", "في أغادير", "بوجدة", "في مكناس",
+          "في العيون", "بالداخلة", "في تطوان", "بالقنيطرة", "في آسفي", "بالجديدة", "في بني ملال", "بالناظور",
+          "في ورزازات", "بالحسيمة", "في الصويرة", "بإفران", "في خريبكة", "بسطات", "في تازة", "بالرشيدية",
+          "في كلميم"]
+WEEKDAYS_AR = ["الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"]  # Monday first
+MONTHS_LEVANT = ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول",
+                 "تشرين الأول", "تشرين الثاني", "كانون الأول"]
+MONTHS_EGYPT = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
+                "نوفمبر", "ديسمبر"]
+SENTENCES = [
+    "وأوضح {subject} في بيان رسمي أن {object} يندرج ضمن أولويات المرحلة المقبلة، مشيرًا إلى أن التنفيذ سيبدأ خلال {n} أشهر.",
+    "وأكد مصدر مطلع لـ\"المغرب اليوم\" أن الاجتماع عرف حضور ممثلين عن {n} قطاعات حكومية ومؤسسات عمومية.",
+    "ويأتي هذا القرار بعد سلسلة من المشاورات التي أجريت {place} مع الفاعلين المحليين والمنتخبين.",
+    "وبلغت الكلفة الإجمالية للمشروع نحو {m} مليون درهم، وفق الأرقام التي قدمت خلال اللقاء.",
+    "وشدد المتحدث على ضرورة تسريع وتيرة الإنجاز، معتبرًا أن المواطنين ينتظرون نتائج ملموسة على أرض الواقع.",
+    "من جهتها، رحبت فعاليات المجتمع المدني {place} بالخطوة، ودعت إلى إشراكها في مراحل التتبع والتقييم.",
+    "وكانت تقارير سابقة قد نبهت إلى تأخر عدد من الأوراش المماثلة بسبب صعوبات في التمويل والتنسيق.",
+    "ويرتقب أن تعرض النتائج الأولية على أنظار اللجنة المختصة قبل نهاية السنة الجارية.",
+    "وأشار التقرير إلى أن نسبة الإنجاز بلغت {n}0 في المئة، مقابل أهداف مسطرة في حدود {m} في المئة.",
+    "وفي السياق ذاته، دعا خبراء إلى اعتماد مقاربة تشاركية تضمن استدامة المشاريع وتوزيعًا عادلًا للثروة.",
+    "ولم يستبعد المصدر ذاته أن يتم الإعلان عن إجراءات إضافية في الأسابيع القليلة المقبلة.",
+    "وتجدر الإشارة إلى أن {subject} سبق أن أعلن عن مبادرات مماثلة خلال السنوات الماضية.",
+]
+CAPTIONS = ["صورة أرشيفية", "من اللقاء", "جانب من الاجتماع", "صورة من الحدث"]
+BASE_TIME = datetime(2026, 11, 20, 10, 0, 0, tzinfo=timezone.utc)  # the newest article's time
+MINUTES_BETWEEN = 37
+
+
+def _slugify(text: str) -> str:
+    return "-".join(text.replace("\"", "").replace("،", "").replace("?", "").replace("؟", "").split())
+
+
+def format_stamp(when: datetime) -> str:
+    """The network stamp: "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر" (site_profile A7)."""
+    when = when.astimezone(timezone.utc)
+    return (f"GMT {when:%H:%M} {when.year} {WEEKDAYS_AR[when.weekday()]} ,{when.day:02d} "
+            f"{MONTHS_LEVANT[when.month - 1]} / {MONTHS_EGYPT[when.month - 1]}")
+
+
+@dataclass(frozen=True)
+class MirrorArticle:
+    index: int
+    section: str
+    """Section id, or ``w-<writer>`` for opinion columns."""
+    path: str
+    headline: str
+    subtitle: str | None
+    location: str | None
+    author: str | None
+    paragraphs: tuple[str, ...]
+    published: datetime
+    image: str
+    tags: tuple[str, ...] = ()
+    related_top: str | None = None
+    related_bottom: tuple[tuple[str, str, str], ...] = ()
+    flaw: str | None = None
+    """Bad-input variant this page demonstrates (see ``MirrorSite.FLAWS``), or None."""
+    republished_from: int | None = None
+    """For a republished copy: the index of the original story."""
+
+    @property
+    def is_opinion(self) -> bool:
+        return self.section.startswith("w-")
+
+    @property
+    def amp_path(self) -> str:
+        return "/amp" + self.path
+
+    @property
+    def dateline(self) -> str | None:
+        if self.is_opinion or self.location is None:
+            return None
+        return f"{self.location} - {self.author or 'المغرب اليوم'}"
+
+    @property
+    def section_name(self) -> str:
+        return "آراء وتحليلات" if self.is_opinion else SECTION_NAMES.get(self.section, "")
+
+
+@dataclass
+class MirrorSite:
+    """A deterministic almaghribtoday-shaped site of *articles* generated articles (plus the seed)."""
+
+    articles: int = 300
+    per_page: int = 10
+    label: str = "المغرب اليوم"
+    variant: str = "default"
+    """``default``; ``changed`` serves a changed template (no #balmon, no h4.coring) for monitors."""
+    republish_every: int = 60
+    """Every n-th article is republished under a second URL (same story, another section)."""
+
+    # Bad input the crawl must survive (index → flaw). Indices are chosen among the first
+    # articles so every mirror size has them.
+    FLAWS = {7: "dead_link", 11: "not_article", 13: "empty_body", 17: "cp1256_no_charset",
+             19: "cp1256_wrong_charset", 23: "malformed_html", 29: "server_error"}
+    LOST_FLAWS = {"dead_link", "not_article", "empty_body", "server_error"}
+    """Flaws whose page holds no article, so no item can come of it."""
+
+    @cached_property
+    def seed(self) -> MirrorArticle:
+        data = json.loads(resources.files("newscrawl.mirror").joinpath("data/seed_article.json").read_text("utf-8"))
+        published = datetime.fromisoformat(data["published"])
+        city, author = data["dateline"].split(" - ")
+        return MirrorArticle(
+            index=-1, section=data["section"], path=f"/{data['section']}/{published:%H%M%S}-{data['slug']}",
+            headline=data["headline"], subtitle=data["subtitle"], location=city, author=author,
+            paragraphs=tuple(data["paragraphs"]), published=published,
+            image=f"http://img.almaghribtoday.net/{published:%Y/%m}/exlarge/almaghribtoday-تدمر.jpg",
+            tags=("روسيا", "سورية", "تدمر"), related_top=data["related_top"],
+            related_bottom=tuple(tuple(r) for r in data["related_bottom"]),
+        )
+
+    # --- generated articles -----------------------------------------------------------------
+    def _slots(self, index: int) -> tuple[int, int, int, int]:
+        sizes = (len(SUBJECTS), len(ACTIONS), len(OBJECTS), len(PLACES))
+        total = sizes[0] * sizes[1] * sizes[2] * sizes[3]
+        n = (index * 7919 + 12345) % total  # 7919 is prime and coprime with total: a bijection
+        slots = []
+        for size in sizes:
+            n, r = divmod(n, size)
+            slots.append(r)
+        return tuple(slots)  # type: ignore[return-value]
+
+    def original(self, index: int) -> MirrorArticle:
+        if not 0 <= index < self.articles:
+            raise IndexError(index)
+        s, a, o, p = self._slots(index)
+        headline = f"{SUBJECTS[s]} {ACTIONS[a]} {OBJECTS[o]} {PLACES[p]}"
+        published = BASE_TIME - timedelta(minutes=MINUTES_BETWEEN * index, seconds=(index * 13) % 60)
+        if index % OPINION_EVERY == OPINION_EVERY - 1:
+            writer_id, writer = OPINION_WRITERS[index % len(OPINION_WRITERS)]
+            section, location, author, subtitle = f"w-{writer_id}", None, writer, None
+        else:
+            section = SECTIONS[index % len(SECTIONS)][0]
+            unsigned = index % 5 == 0
+            location = CITIES[(index * 3) % len(CITIES)]
+            author = None if unsigned else REPORTERS[(index * 7) % len(REPORTERS)]
+            subtitle = f"{OBJECTS[o]} على طاولة {SUBJECTS[(s + 1) % len(SUBJECTS)]}"
+        fill = {"subject": SUBJECTS[s], "object": OBJECTS[o], "place": PLACES[p],
+                "n": 2 + index % 7, "m": 40 + (index * 11) % 900}
+        count = 4 + index % 5
+        paragraphs = tuple(
+            SENTENCES[(index + k * 5) % len(SENTENCES)].format(**fill) for k in range(count)
+        )
+        paragraphs = (f"{'أعلن' if a % 2 else 'كشف'} {SUBJECTS[s]} {PLACES[p]} عن {OBJECTS[o]}، في خطوة "
+                      f"تهدف إلى تعزيز الثقة وتحسين الخدمات المقدمة للمواطنين.",) + paragraphs
+        return MirrorArticle(
+            index=index, section=section, path=f"/{section}/{published:%H%M%S}-{_slugify(headline)}",
+            headline=headline, subtitle=subtitle, location=location, author=author,
+            paragraphs=paragraphs, published=published,
+            image=f"http://img.almaghribtoday.net/{published:%Y/%m}/exlarge/almaghribtoday-{index}.jpg",
+            tags=(SUBJECTS[s], PLACES[p].split()[-1].removeprefix("ب")),
+            related_top=f"{SUBJECTS[(s + 3) % len(SUBJECTS)]} {ACTIONS[(a + 1) % len(ACTIONS)]} {OBJECTS[(o + 5) % len(OBJECTS)]}",
+            related_bottom=tuple(
+                (f"{SUBJECTS[(s + k) % len(SUBJECTS)]} {ACTIONS[(a + k) % len(ACTIONS)]} {OBJECTS[(o + 2 * k) % len(OBJECTS)]}",
+                 format_stamp(published - timedelta(days=30 * k + 1, minutes=k * 7)),
+                 f"بقلم : {OPINION_WRITERS[k % len(OPINION_WRITERS)][1]}")
+                for k in (1, 2, 3)
+            ),
+            flaw=self.FLAWS.get(index),
+        )
+
+    def republished(self, index: int) -> MirrorArticle | None:
+        """The second copy of story *index*, if it has one: same text, a second URL 3 minutes later."""
+        if self.republish_every <= 0 or index % self.republish_every != 3 or index in self.FLAWS:
+            return None
+        first = self.original(index)
+        if first.is_opinion:
+            return None
+        published = first.published + timedelta(minutes=3, seconds=7)
+        return MirrorArticle(
+            index=index, section=first.section,
+            path=f"/{first.section}/{published:%H%M%S}-{_slugify(first.headline)}",
+            headline=first.headline, subtitle=first.subtitle, location=first.location, author=first.author,
+            paragraphs=first.paragraphs, published=published, image=first.image, tags=first.tags,
+            related_top=first.related_top, related_bottom=first.related_bottom, republished_from=index,
+        )
+
+    def iter_all(self):
+        for index in range(self.articles):
+            yield self.original(index)
+            copy = self.republished(index)
+            if copy is not None:
+                yield copy
+        yield self.seed
+
+    def section_indices(self, section: str) -> range:
+        """Indices of the originals whose section is *section*'s slot (newest first)."""
+        position = next(i for i, x in enumerate(SECTIONS) if x[0] == section)
+        return range(position, self.articles, len(SECTIONS))
+
+    def _section_entries(self, section: str):
+        """Pages listed under *section*, newest first: each story's republished copy (3 minutes
+        newer) before the original; the seed last (it is years older)."""
+        for index in self.section_indices(section):
+            article = self.original(index)
+            if article.is_opinion:
+                continue
+            copy = self.republished(index)
+            if copy is not None:
+                yield copy
+            yield article
+        if section == self.seed.section:
+            yield self.seed
+
+    def section_page(self, section: str, page: int) -> list[MirrorArticle]:
+        """Teasers of listing page *page* (1-based) of *section*."""
+        start = (page - 1) * self.per_page
+        return list(itertools.islice(self._section_entries(section), start, start + self.per_page))
+
+    def section_pages(self, section: str) -> int:
+        """Number of listing pages of *section* (counted without building the pages)."""
+        count = 0
+        for index in self.section_indices(section):
+            if index % OPINION_EVERY != OPINION_EVERY - 1:
+                count += 1 + (self.republish_every > 0 and index % self.republish_every == 3
+                              and index not in self.FLAWS)
+        count += section == self.seed.section
+        return max(1, -(-count // self.per_page))
+
+    def opinion_entries(self) -> list[MirrorArticle]:
+        return [self.original(i) for i in range(OPINION_EVERY - 1, self.articles, OPINION_EVERY)]
+
+    def latest(self, count: int) -> list[MirrorArticle]:
+        return [self.original(i) for i in range(min(count, self.articles))]
+
+    # --- lookups --------------------------------------------------------------------------------
+    @cached_property
+    def _paths(self) -> dict[str, tuple[int, bool]]:
+        """Decoded path → (index, is_republished_copy), built once on first lookup."""
+        paths: dict[str, tuple[int, bool]] = {}
+        for index in range(self.articles):
+            paths[self.original(index).path] = (index, False)
+            copy = self.republished(index)
+            if copy is not None:
+                paths[copy.path] = (index, True)
+        return paths
+
+    def find(self, path: str) -> MirrorArticle | None:
+        """The page at a decoded *path* (AMP paths folded), or None."""
+        path = path.rstrip("/")
+        if path.startswith("/amp/"):
+            path = path[4:]
+        if path == self.seed.path:
+            return self.seed
+        found = self._paths.get(path)
+        if found is None:
+            return None
+        index, is_copy = found
+        return self.republished(index) if is_copy else self.original(index)
+
+    def expected_stories(self) -> dict[str, list[str]]:
+        """Headline → the URL paths it is served under, for every story an honest crawl must keep."""
+        stories: dict[str, list[str]] = {}
+        for article in self.iter_all():
+            if article.flaw in self.LOST_FLAWS:
+                continue
+            stories.setdefault(article.headline, []).append(article.path)
+        return stories
+
+    def url(self, base: str, path: str) -> str:
+        return base.rstrip("/") + quote(path, safe="/-_.~")
+
+    def listing_path(self, section: str) -> str:
+        return f"/{section}-{SECTION_SLUGS[section]}"
+
+

@@ -1,0 +1,96 @@
+"""The Arabs Today network's shared CMS: URL grammar and page landmarks.
+
+Every fact here comes from ``shared/site_profile.md`` (sections A2, A4, A6, A7 and Part C);
+the sites of the network (almaghribtoday.net, arabstoday.net, egypt-today.com ...) all run
+this CMS, so only their domains, labels, section ids and time zones differ.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+# --- URL grammar (site_profile A2, Part C) -------------------------------------------------
+# The six digits are the GMT publication time HHMMSS, not a unique id (Part B.1).
+ARTICLE_PATH = re.compile(r"^/(?:amp/)?(?P<section>\d{1,4})/(?P<hhmmss>\d{6})-[^/?#]+/?$")
+AMP_ARTICLE_NO_NUMBER_PATH = re.compile(r"^/amp/(?P<section>\d{1,4})/[^/?#]+/?$")
+OPINION_PATH = re.compile(r"^/(?:amp/)?w-(?P<writer>\d+)/(?:(?P<hhmmss>\d{6})-)?[^/?#]+/?$")
+VIDEO_PATH = re.compile(r"^/(?:amp/)?v-\d+(?:/|-)")
+LISTING_PATH = re.compile(r"^/(?P<section>\d{1,4})-[^/?#]+/?$")
+WRITER_PATH = re.compile(r"^/w-\d+-more/?$")
+SKIPPED_PATHS = (
+    ("gallery", re.compile(r"^/gallery-\d+")),
+    ("blog", re.compile(r"^/b-\d+")),
+    ("poll", re.compile(r"^/arabpoll/")),
+    ("search", re.compile(r"^/search\b")),
+    ("mobile_app", re.compile(r"^/mobile-app\b")),
+    ("english", re.compile(r"^/en(?:/|$)")),
+    ("static", re.compile(r"\.(?:jpe?g|png|gif|webp|css|js|pdf|mp4|mp3)$", re.I)),
+)
+FEED_PATH = re.compile(r"(?:^/rss(?:/|$))|(?:/rss\.xml$)")
+
+# --- page landmarks known to be real ------------------------------------------------------
+BODY_SELECTOR = "#balmon"  # 2019 scraper: //*[@id="balmon"]/p (A6, S5)
+DATELINE_SELECTOR = "h4.coring"  # datelines on teasers: <h4 class="coring">City - Reporter</h4> (A4)
+# Network stamp on dated items: "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر" (A7).
+STAMP_PATTERN = re.compile(
+    r"GMT\s*(?P<hh>\d{1,2}):(?P<mm>\d{2})\s+(?P<year>\d{4})\s+[^\s,،]+\s*[,،]\s*\d{1,2}\s+"
+    r"[^\n<>]{2,40}?(?:/\s*[^\s\n<>/]+(?:\s+[^\s\n<>/\d]+)?)"
+)
+# The site-wide clock "آخر تحديث GMT 13:52:25": never an article date (A7).
+CLOCK_PATTERN = re.compile(r"آخر\s+تحديث|توقيت\s+القاهرة\s+المحلي")
+
+
+def path_of(url: str) -> str:
+    """Decoded path of *url*: raw-Arabic and percent-encoded hrefs give the same string."""
+    return unquote(urlsplit(url).path) or "/"
+
+
+def classify_path(path: str) -> str:
+    """Kind of page a decoded path points to, by the network's URL grammar.
+
+    One of ``article``, ``opinion``, ``listing``, ``writer``, ``feed``, ``home``, ``video``,
+    ``gallery``, ``blog``, ``poll``, ``search``, ``mobile_app``, ``english``, ``static``, ``other``.
+    """
+    if path in ("", "/"):
+        return "home"
+    if VIDEO_PATH.match(path):
+        return "video"
+    for kind, pattern in SKIPPED_PATHS:
+        if pattern.search(path):
+            return kind
+    if FEED_PATH.search(path):
+        return "feed"
+    if ARTICLE_PATH.match(path) or AMP_ARTICLE_NO_NUMBER_PATH.match(path):
+        return "article"
+    if WRITER_PATH.match(path):
+        return "writer"
+    if OPINION_PATH.match(path):
+        return "opinion"
+    if LISTING_PATH.match(path):
+        return "listing"
+    return "other"
+
+
+def fold_amp(path: str) -> str:
+    """``/amp/36/142851-slug`` → ``/36/142851-slug``: an AMP copy is the same article."""
+    return path[4:] if path.startswith("/amp/") else path
+
+
+def section_id_of(path: str) -> str | None:
+    """The section id an article or listing path belongs to, if the grammar shows one."""
+    for pattern in (ARTICLE_PATH, AMP_ARTICLE_NO_NUMBER_PATH, LISTING_PATH):
+        match = pattern.match(path)
+        if match:
+            return match.group("section")
+    return None
+
+
+def url_publish_time(path: str) -> tuple[int, int, int] | None:
+    """(hour, minute, second) GMT encoded in an article path, if any (site_profile B.1)."""
+    match = ARTICLE_PATH.match(path) or OPINION_PATH.match(path)
+    digits = match and match.groupdict().get("hhmmss")
+    if not digits:
+        return None
+    hh, mm, ss = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    return (hh, mm, ss) if hh < 24 and mm < 60 and ss < 60 else None

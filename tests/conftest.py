@@ -1,0 +1,58 @@
+"""Shared fixtures: the mirror on a free loopback port, the shared/ folder, crawl runners."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newscrawl.mirror.content import MirrorSite
+from newscrawl.mirror.server import MirrorServer
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def shared_dir() -> Path:
+    """``../shared`` beside the checkout, or ``$NEWSCRAWL_SHARED``."""
+    return Path(os.environ.get("NEWSCRAWL_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    path = shared_dir()
+    if not (path / "seeds").is_dir():
+        pytest.fail(f"shared material not found at {path}; set NEWSCRAWL_SHARED")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mirror():
+    with MirrorServer(MirrorSite(articles=300)) as server:
+        yield server
+
+
+def run_scrapy(args: list[str], cwd: Path, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``scrapy`` command line in *cwd* (outside the checkout: settings from the env)."""
+    full_env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def crawl(base_url: str, workdir: Path, *extra: str, spider: str = "almaghrib") -> tuple[list[dict], dict, str]:
+    """Crawl *base_url* in a subprocess; return (feed items, final stats, log)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = run_scrapy(
+        ["crawl", spider, "-a", f"base_url={base_url}", "-s", "NEWSCRAWL_STATS_FILE=stats.json",
+         "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "LOG_LEVEL=INFO", *extra],
+        cwd=workdir,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    items = [json.loads(line) for path in sorted((workdir / "feeds" / spider).glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    stats = json.loads((workdir / "stats.json").read_text(encoding="utf-8"))
+    return items, stats, result.stderr
