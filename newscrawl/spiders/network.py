@@ -81,7 +81,7 @@ class NetworkSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if _is_loopback(spider.base_host):
+        if _is_loopback(spider.base_host) and not crawler.settings.frozen:
             # A local mirror needs no politeness; command-line -s values still win.
             for name, value in (("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0),
                                 ("CONCURRENT_REQUESTS_PER_DOMAIN", 16)):

@@ -1,0 +1,108 @@
+"""The offline mirror: a deterministic site with the real site's shapes and its bad input."""
+
+from __future__ import annotations
+
+import urllib.error
+from html import unescape
+import urllib.request
+from urllib.parse import quote
+
+import pytest
+
+from newscrawl.mirror.content import SECTIONS, MirrorSite, format_stamp
+from newscrawl.mirror.server import route
+
+
+@pytest.fixture(scope="module")
+def site():
+    return MirrorSite(articles=300)
+
+
+def fetch(base: str, path: str) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(base + quote(path, safe="/?=&-")) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_served_over_real_http(mirror):
+    status, headers, body = fetch(mirror.base_url, "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert 'class="readmoregmttimeband">آخر تحديث GMT' in body.decode()
+    status, _, robots = fetch(mirror.base_url, "/robots.txt")
+    assert status == 200 and b"Disallow: /search" in robots
+    assert fetch(mirror.base_url, "/no/such/page")[0] == 404
+
+
+def test_deterministic(site):
+    assert route(site, "http://x", site.original(5).path) == route(MirrorSite(articles=300), "http://x", site.original(5).path)
+    assert site.original(5).headline != site.original(6).headline
+
+
+def test_headlines_are_unique_up_to_100k():
+    big = MirrorSite(articles=100_000)
+    headlines = {big.original(i).headline for i in range(0, 100_000, 7)}
+    assert len(headlines) == len(range(0, 100_000, 7))
+    last = big.original(99_999)
+    assert big.find(last.path) == last
+    status, _, body = route(big, "http://x", last.path)
+    assert status == 200 and last.headline in body.decode()
+
+
+def test_article_urls_follow_the_real_grammar(site):
+    article = site.original(0)
+    section, number = article.path.split("/")[1], article.path.split("/")[2][:6]
+    assert section in {sid for sid, _, _ in SECTIONS}
+    assert number == article.published.strftime("%H%M%S")  # the six digits are GMT HHMMSS
+    assert site.original(24).path.startswith("/w-")  # opinion columns
+
+
+def test_stamp_format_is_the_networks():
+    from datetime import datetime, timezone
+    assert format_stamp(datetime(2017, 12, 28, 12, 5, tzinfo=timezone.utc)) == \
+        "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر"
+
+
+def test_listings_paginate_and_cover_every_page(site):
+    seen = []
+    for sid, _, _ in SECTIONS:
+        pages = site.section_pages(sid)
+        for page in range(1, pages + 1):
+            entries = site.section_page(sid, page)
+            assert entries, (sid, page)
+            seen += entries
+        assert site.section_page(sid, pages + 1) == []
+        status, _, _ = route(site, "http://x", f"{site.listing_path(sid)}/?page={pages + 1}")
+        assert status == 404
+    assert {a.path for a in seen} | {a.path for a in site.opinion_entries()} == {a.path for a in site.iter_all()}
+
+
+def test_amp_copy_points_to_canonical(site):
+    article = site.original(1)
+    status, _, body = route(site, "http://x", article.amp_path)
+    html = body.decode()
+    assert status == 200 and "<html amp" in html
+    assert f'rel="canonical" href="http://x{article.path}"' in html
+
+
+def test_bad_input_pages(site):
+    flaws = {flaw: site.original(i) for i, flaw in site.FLAWS.items()}
+    assert route(site, "http://x", flaws["dead_link"].path)[0] == 404
+    assert route(site, "http://x", flaws["server_error"].path)[0] == 500
+    status, content_type, body = route(site, "http://x", flaws["cp1256_no_charset"].path)
+    assert content_type == "text/html" and b"charset" not in body[:2000]
+    assert flaws["cp1256_no_charset"].headline in body.decode("cp1256")
+    assert "iso-8859-1" in route(site, "http://x", flaws["cp1256_wrong_charset"].path)[1]
+    assert '<div id="balmon">\n\n</div>' in route(site, "http://x", flaws["empty_body"].path)[2].decode()
+    truncated = route(site, "http://x", "/home/rss.xml")[2].decode()
+    assert not truncated.rstrip().endswith("</rss>")
+    assert route(site, "http://x", "/rss")[2].decode().rstrip().endswith("</rss>")
+
+
+def test_seed_article_is_served_with_a_synthetic_date(site):
+    status, _, body = route(site, "http://x", site.seed.path)
+    html = unescape(body.decode())
+    assert status == 200
+    assert "GMT 13:45 2015 الثلاثاء ,06 تشرين الأول / أكتوبر" in html
+    assert all(p in html for p in site.seed.paragraphs)

@@ -1,0 +1,150 @@
+"""The almaghrib spider's discovery logic on real and mirror pages (no network)."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import pytest
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import HtmlResponse, XmlResponse
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from newscrawl.mirror.content import MirrorSite
+from newscrawl.mirror.pages import rss_feed
+from newscrawl.spiders.almaghrib import AlmaghribSpider
+
+
+def make_spider(**kwargs) -> AlmaghribSpider:
+    crawler = get_crawler(AlmaghribSpider)
+    spider = AlmaghribSpider.from_crawler(crawler, **kwargs)
+    crawler.spider = spider
+    crawler.stats.open_spider()  # noqa: spider-less stats are fine for unit tests
+    return spider
+
+
+def requests_of(results) -> list[scrapy.Request]:
+    return [r for r in results if isinstance(r, scrapy.Request)]
+
+
+def test_real_2018_homepage_links(shared):
+    """The real homepage: article links (raw Arabic hrefs) are followed; video, gallery,
+    poll, search and app links are not."""
+    body = (shared / "site" / "almaghribtoday.net.html").read_bytes()
+    spider = make_spider()
+    response = HtmlResponse("https://www.almaghribtoday.net/", body=body, encoding="utf-8",
+                            request=scrapy.Request("https://www.almaghribtoday.net/"))
+    requests = requests_of(spider.parse_listing(response))
+    article_paths = {unquote(r.url.split("almaghribtoday.net", 1)[1]) for r in requests
+                     if r.callback == spider.parse_article}
+    assert "/314/102152-الخلاف-يحبط-المساعي-المصرية-ــ-الليبية-لتوحيد-المؤسسة-العسكرية" in article_paths
+    assert "/1189/030538-تعرف-علي-سعر-الدرهم-المغربي-مقابل-الليره-السوري-الاربعاء" in article_paths
+    assert "/w-1046/052021-معنى-معركة-بيروت" in article_paths
+    assert len(article_paths) >= 60
+    for request in requests:
+        path = unquote(request.url)
+        assert "/v-" not in path and "gallery-" not in path and "/search" not in path
+        assert "/arabpoll/" not in path and "/mobile-app" not in path
+        assert "/1553/" not in path  # cartoons carry no text
+    listings = {unquote(r.url) for r in requests if r.callback == spider.parse_listing}
+    assert any(u.endswith("/1187-أخبار-عاجلة") for u in listings)
+    assert all(u.startswith("https://www.almaghribtoday.net/") for u in listings | {r.url for r in requests})
+    stats = spider.crawler.stats.get_stats()
+    assert stats["newscrawl/links/skipped/video"] >= 1 and stats["newscrawl/links/skipped/gallery"] >= 1
+
+
+def test_base_url_rebases_real_links(shared):
+    body = (shared / "site" / "almaghribtoday.net.html").read_bytes()
+    spider = make_spider(base_url="http://127.0.0.1:9999")
+    response = HtmlResponse("http://127.0.0.1:9999/", body=body, encoding="utf-8",
+                            request=scrapy.Request("http://127.0.0.1:9999/"))
+    urls = [r.url for r in requests_of(spider.parse_listing(response))]
+    assert urls and all(u.startswith("http://127.0.0.1:9999/") for u in urls)
+    assert spider.allowed_domains == ["127.0.0.1"]
+
+
+def test_amp_links_are_folded_to_the_canonical_page():
+    spider = make_spider()
+    request = spider.follow_link("https://almaghribtoday.net/amp/42/092823-إلغاء-اجتماع")
+    assert unquote(request.url) == "https://www.almaghribtoday.net/42/092823-إلغاء-اجتماع" or \
+        unquote(request.url) == "https://almaghribtoday.net/42/092823-إلغاء-اجتماع"
+    assert "/amp/" not in request.url
+
+
+def test_truncated_feed_keeps_the_entries_before_the_cut():
+    site = MirrorSite(articles=30)
+    xml = rss_feed(site, "https://www.almaghribtoday.net", site.latest(10), title="t", truncate=True)
+    spider = make_spider()
+    response = XmlResponse("https://www.almaghribtoday.net/home/rss.xml", body=xml.encode("utf-8"))
+    requests = requests_of(spider.parse_feed(response))
+    assert 8 <= len(requests) <= 9  # the cut item may or may not keep its link
+    first = requests[0]
+    assert first.meta["feed"]["headline"] == site.original(0).headline
+    assert first.meta["feed"]["date_published_raw"].endswith("GMT")
+    assert spider.crawler.stats.get_value("newscrawl/feeds/malformed") == 1
+
+
+def test_empty_feed_is_counted_not_fatal():
+    spider = make_spider()
+    response = XmlResponse("https://www.almaghribtoday.net/rss", body=b"   ")
+    assert requests_of(spider.parse_feed(response)) == []
+    assert spider.crawler.stats.get_value("newscrawl/feeds/unreadable") == 1
+
+
+def test_listing_pagination_stops_at_max_pages():
+    spider = make_spider(max_pages="2")
+    assert spider.follow_link("https://www.almaghribtoday.net/42-أخبار-عالمية/?page=2") is not None
+    assert spider.follow_link("https://www.almaghribtoday.net/42-أخبار-عالمية/?page=3") is None
+    assert spider.crawler.stats.get_value("newscrawl/listings/page_limit_reached") == 1
+
+
+def test_offsite_and_other_hosts_are_ignored():
+    spider = make_spider()
+    assert spider.follow_link("https://www.arabstoday.net/42/092823-x") is None
+    assert spider.follow_link("http://img.almaghribtoday.net/2018/03/exlarge/a.jpg") is None
+
+
+def start_requests(spider) -> list[scrapy.Request]:
+    import asyncio
+
+    async def collect():
+        return [r async for r in spider.start()]
+
+    return asyncio.run(collect())
+
+
+def test_urls_option_fetches_exactly_those_pages(tmp_path):
+    listed = tmp_path / "urls.txt"
+    listed.write_text("# a comment\nhttps://www.almaghribtoday.net/amp/36/142851-خبر\n\n", encoding="utf-8")
+    spider = make_spider(urls="https://www.almaghribtoday.net/314/102152-خبر-آخر", urls_file=str(listed))
+    requests = start_requests(spider)
+    assert [unquote(r.url) for r in requests] == [
+        "https://www.almaghribtoday.net/314/102152-خبر-آخر",
+        "https://www.almaghribtoday.net/36/142851-خبر",
+    ]
+    assert all(r.callback == spider.parse_article for r in requests)
+
+
+def test_default_start_points_are_the_real_site():
+    requests = start_requests(make_spider())
+    urls = [unquote(r.url) for r in requests]
+    assert "https://www.almaghribtoday.net/home/rss.xml" in urls
+    assert "https://www.almaghribtoday.net/rss" in urls
+    assert "https://www.almaghribtoday.net/1187-أخبار-عاجلة" in urls
+
+
+@pytest.mark.parametrize("kwargs", [{"base_url": "ftp://x"}, {"base_url": "not a url"}, {"max_pages": "many"}])
+def test_bad_options_are_clear_errors(kwargs):
+    with pytest.raises(ValueError):
+        make_spider(**kwargs)
+
+
+def test_loopback_mirror_turns_politeness_off_real_site_keeps_it():
+    crawler = Crawler(AlmaghribSpider, Settings({"AUTOTHROTTLE_ENABLED": True}))
+    AlmaghribSpider.from_crawler(crawler, base_url="http://127.0.0.1:8080")
+    assert crawler.settings.getbool("AUTOTHROTTLE_ENABLED") is False
+    crawler = Crawler(AlmaghribSpider, Settings({"AUTOTHROTTLE_ENABLED": True, "DOWNLOAD_DELAY": 1}))
+    AlmaghribSpider.from_crawler(crawler)
+    assert crawler.settings.getbool("AUTOTHROTTLE_ENABLED") is True
+    assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 1

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+
+from newscrawl.encoding import arabic_share, better_encoding
+from newscrawl.extraction.boilerplate import cut_inline_read_also, ends_article, is_furniture
+from newscrawl.extraction.dateline import parse_byline, parse_dateline
+from newscrawl.text import clean_text, is_label_only, split_list, strip_site_label
+
+LABELS = ("المغرب اليوم", "almaghribtoday")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("المغرب اليوم - وزارة الدفاع الروسية تنفي", "وزارة الدفاع الروسية تنفي"),
+    ("وزارة الدفاع الروسية تنفي | المغرب اليوم", "وزارة الدفاع الروسية تنفي"),
+    ("المغرب اليوم -المغرب اليوم - خبر", "خبر"),
+    ('وأفاد مصدر إلى "المغرب اليوم" بأن الاجتماع تأجل', 'وأفاد مصدر إلى "المغرب اليوم" بأن الاجتماع تأجل'),
+    ("  خبر\u200f  عاجل ", "خبر عاجل"),
+])
+def test_strip_site_label(text, expected):
+    assert strip_site_label(text, LABELS) == expected
+
+
+def test_label_only_lines():
+    assert is_label_only("المغرب اليوم -", LABELS)
+    assert is_label_only("almaghribtoday almaghribtoday", LABELS)
+    assert not is_label_only("المغرب اليوم يحتفل", LABELS)
+
+
+def test_clean_text_and_lists():
+    assert clean_text(None) == ""
+    assert clean_text("a\u00a0\u200e b\n\tc") == "a b c"
+    assert split_list("روسيا، سورية, تدمر,روسيا") == ["روسيا", "سورية", "تدمر"]
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("دمشق - نور خوام", ("دمشق", "نور خوام")),
+    ("الرباط - المغرب اليوم", ("الرباط", None)),
+    ("مانيلا ـ عادل سلامه", ("مانيلا", "عادل سلامه")),
+    ("الدار البيضاء- جميلة عمر", ("الدار البيضاء", "جميلة عمر")),
+    ("الدار البيضاء : جميلة عمر", ("الدار البيضاء", "جميلة عمر")),
+    ("الرباط _ المغرب اليوم", ("الرباط", None)),
+    ("واشنطن _المغرب اليوم", ("واشنطن", None)),
+    ("الدار البيضاء / المغرب اليوم", ("الدار البيضاء", None)),
+    ("نيويورك-المغرب اليوم", ("نيويورك", None)),
+    ("أكد الوزير - في تصريح له أمس أن الحكومة ستعمل على تنفيذ البرنامج", None),
+    ("نفى ممثل وزارة الدفاع الروسية، شن غارات.", None),
+    ("", None),
+])
+def test_parse_dateline(line, expected):
+    assert parse_dateline(line, LABELS) == expected
+
+
+def test_parse_byline():
+    assert parse_byline("بقلم : خيرالله خيرالله") == "خيرالله خيرالله"
+    assert parse_byline("بريشة هاني مظهر") == "هاني مظهر"
+    assert parse_byline("قال الوزير إن الحكومة") is None
+
+
+@pytest.mark.parametrize("line", [
+    "قد يهمك أيضــــــــــــــــًا :", "قد يهمك ايضاً :", "أرسل تعليقك", "تعليقك كزائر", "الإسم *",
+    "All rights reserved 2019 Arabs Today Ltd.", "Security Code*",
+])
+def test_end_of_article_markers(line):
+    assert ends_article(line)
+
+
+@pytest.mark.parametrize("line", [
+    "آخر تحديث GMT 13:52:25", "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر", "بقلم : أسامة حجاج",
+    "الرئيسية » أخبار عالمية", "اقرأ أيضاً: عنوان آخر", ": Characters Left", "إلزامي *",
+    "بناية النخيل - رأس النبع _ خلف السفارة الفرنسية _بيروت - لبنان", "المغرب اليوم -", "almaghribtoday",
+])
+def test_furniture_lines(line):
+    assert is_furniture(line, LABELS)
+
+
+def test_prose_is_not_furniture():
+    assert not is_furniture("وأعلن كوناشينكوف الثلاثاء أن كل أنباء وسائل الإعلام الأجنبية كذب مطلق.", LABELS)
+    assert not ends_article("وقال إن الاجتماع قد يهمك معرفة نتائجه لاحقا")
+
+
+def test_inline_read_also_is_cut():
+    assert cut_inline_read_also("وأكد الوزير أن المشروع سينطلق قريبًا. اقرأ أيضاً: افتتاح محطة جديدة") == \
+        "وأكد الوزير أن المشروع سينطلق قريبًا."
+    assert cut_inline_read_also("نص عادي بلا إحالة.") == "نص عادي بلا إحالة."
+
+
+ARABIC = "<html><body><p>نفى ممثل وزارة الدفاع الروسية شن غارات على مدينة تدمر الأثرية</p></body></html>"
+
+
+@pytest.mark.parametrize("declared,expected", [
+    ("cp1252", "cp1256"),  # no charset: Scrapy's last-resort guess
+    ("iso-8859-1", "cp1256"),  # a wrong declared charset
+    ("utf-8", "cp1256"),  # declared UTF-8, served cp1256
+    ("windows-1256", None),  # declared right
+])
+def test_windows_1256_bytes_are_recognised(declared, expected):
+    assert better_encoding(ARABIC.encode("cp1256"), declared) == expected
+
+
+def test_utf8_pages_stay_utf8():
+    assert better_encoding(ARABIC.encode("utf-8"), "utf-8") is None
+    assert better_encoding(ARABIC.encode("utf-8"), "cp1252") == "utf-8"
+    assert better_encoding(ARABIC.encode("utf-8") + b"\xff", "utf-8") is None  # one broken byte
+    assert better_encoding(b"<html>plain ascii</html>", "cp1252") is None
+    assert arabic_share("abc") == 0.0 and arabic_share("مرحبا") == 1.0
