@@ -52,3 +52,4 @@ NEWSCRAWL_DEFAULT_TIMEZONE = "UTC"  # for spiders without a site time zone
 NEWSCRAWL_STATS_FILE = ""  # e.g. "stats/%(name)s.json": final crawl stats as JSON
 
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"

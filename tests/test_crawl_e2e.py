@@ -81,8 +81,9 @@ def test_bad_input_is_logged_counted_and_survived(mirror, crawled):
     assert "missing body" in log
     # Truncated RSS: what parsed was kept.
     assert stats["newscrawl/feeds/malformed"] == 1
-    # windows-1256 pages (no charset; a wrong charset) decode to the right Arabic.
-    assert stats["newscrawl/encoding/redecoded/cp1256"] == 2
+    # windows-1256 pages decode to the right Arabic. With no charset Scrapy may already guess
+    # cp1256; a wrong declared charset (iso-8859-1) always needs the re-decode.
+    assert stats["newscrawl/encoding/redecoded/cp1256"] >= 1
     headlines = {i["headline"] for i in items}
     for flaw in ("cp1256_no_charset", "cp1256_wrong_charset", "malformed_html"):
         assert flawed[flaw].headline in headlines, flaw

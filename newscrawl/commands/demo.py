@@ -15,7 +15,6 @@ from newscrawl.mirror.server import MirrorServer
 
 class Command(ScrapyCommand):
     requires_project = False
-    default_settings = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
         return "[--articles N] [--spider NAME]"
@@ -28,6 +27,12 @@ class Command(ScrapyCommand):
         add_mirror_options(parser)
         parser.add_argument("--spider", default="almaghrib", help="spider to run (default almaghrib)")
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        # The summary is the demo's output; the log shows only problems unless -L/-s asks for more.
+        assert self.settings is not None
+        self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")  # -L or -s LOG_LEVEL, applied next, still win
+        super().process_options(args, opts)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         site = mirror_site(opts)
         server = MirrorServer(site).start()
@@ -37,7 +42,10 @@ class Command(ScrapyCommand):
             assert self.crawler_process is not None
             crawler = self.crawler_process.create_crawler(opts.spider)
             crawler.settings.set("NEWSCRAWL_STATE_DIR", state_dir, priority="cmdline")
-            crawler.signals.connect(lambda slot: feeds.append(slot.uri), signal=signals.feed_slot_closed)
+            def record_feed(slot) -> None:  # a named function: signal receivers are weak references
+                feeds.append(slot.uri)
+
+            crawler.signals.connect(record_feed, signal=signals.feed_slot_closed)
             print(f"Mirror of {site.articles} articles (+ the seed) at {server.base_url}; crawling with '{opts.spider}'…",
                   flush=True)
             self.crawler_process.crawl(crawler, base_url=server.base_url)

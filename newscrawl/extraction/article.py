@@ -168,10 +168,11 @@ def _subtitle(page: _Page, anchor, headline: str | None, skip: set[str]) -> str 
     if anchor is None or not headline:
         return None
     passed_headline = False
+    headline_key = _loose(headline)
     for node in reversed(anchor.xpath("preceding::text()[normalize-space()]")[-40:]):
         parent = node.getparent()
         text = clean_text(str(node))
-        if text == headline or strip_site_label(text, page.labels) == headline:
+        if _loose(strip_site_label(text, page.labels)) == headline_key:
             if parent is not None and parent.tag == "h1":
                 passed_headline = True
             continue
@@ -184,6 +185,14 @@ def _subtitle(page: _Page, anchor, headline: str | None, skip: set[str]) -> str 
         if 10 <= len(text) <= 300:
             return text
     return None
+
+
+_PUNCTUATION = re.compile(r"[\s\"'«»“”.,،:;؛!?؟…\-–—_]+")
+
+
+def _loose(text: str) -> str:
+    """*text* without punctuation, spacing, tashkeel or hamza differences: "X؟" is the headline X."""
+    return _PUNCTUATION.sub("", fold_for_matching(text))
 
 
 def _plain_text_node(page: _Page, parent, text: str, skip: set[str]) -> bool:
