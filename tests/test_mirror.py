@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from newscrawl.mirror.content import SECTIONS, MirrorSite, format_stamp
+from newscrawl.mirror.content import MirrorSite, format_stamp
 from newscrawl.mirror.server import route
 
 
@@ -53,7 +53,7 @@ def test_headlines_are_unique_up_to_100k():
 def test_article_urls_follow_the_real_grammar(site):
     article = site.original(0)
     section, number = article.path.split("/")[1], article.path.split("/")[2][:6]
-    assert section in {sid for sid, _, _ in SECTIONS}
+    assert section in {sid for sid, _, _ in site.sections}
     assert number == article.published.strftime("%H%M%S")  # the six digits are GMT HHMMSS
     assert site.original(24).path.startswith("/w-")  # opinion columns
 
@@ -66,7 +66,7 @@ def test_stamp_format_is_the_networks():
 
 def test_listings_paginate_and_cover_every_page(site):
     seen = []
-    for sid, _, _ in SECTIONS:
+    for sid, _, _ in site.sections:
         pages = site.section_pages(sid)
         for page in range(1, pages + 1):
             entries = site.section_page(sid, page)
@@ -106,3 +106,13 @@ def test_seed_article_is_served_with_a_synthetic_date(site):
     assert status == 200
     assert "GMT 13:45 2015 الثلاثاء ,06 تشرين الأول / أكتوبر" in html
     assert all(p in html for p in site.seed.paragraphs)
+
+
+def test_siblings_have_their_own_label_sections_and_syndicated_stories():
+    almaghrib, arabstoday = MirrorSite(articles=40), MirrorSite(articles=40, site_key="arabstoday")
+    assert arabstoday.seed is None
+    assert "1152" in {sid for sid, _, _ in arabstoday.sections}  # arabstoday's own breaking-news id
+    assert arabstoday.original(4).headline == almaghrib.original(4).headline  # syndicated
+    assert arabstoday.original(5).headline != almaghrib.original(5).headline
+    html = route(arabstoday, "http://x", arabstoday.original(5).path)[2].decode()
+    assert "<title>العرب اليوم - " in html and "المغرب اليوم" not in html

@@ -18,18 +18,13 @@ from functools import cached_property
 from importlib import resources
 from urllib.parse import quote
 
-SECTIONS = [  # (id, slug, name): real ids and names from the 2018 navigation (site_profile A3)
-    ("314", "أخبار-محلية-وعربية-وعالمية", "أخبار محلية وعربية وعالمية"),
-    ("36", "في-الأخبار-أيضا", "في الأخبار أيضا"),
-    ("1187", "أخبار-عاجلة", "أخبار عاجلة"),
-    ("42", "أخبار-عالمية", "أخبار عالمية"),
-    ("417", "أخبار-الرياضة", "أخبار الرياضة"),
-    ("504", "أخبار-الاقتصاد", "أخبار الاقتصاد"),
-    ("487", "صحة-وتغذية", "صحة وتغذية"),
-    ("103", "أخبار-الفنانين", "أخبار الفنانين"),
-]
-SECTION_NAMES = {sid: name for sid, _, name in SECTIONS}
-SECTION_SLUGS = {sid: slug for sid, slug, _ in SECTIONS}
+from newscrawl.sites import NETWORK_SITES
+from newscrawl.sites.base import SiteProfile
+
+# The mirror's sections: real shared ids of the network (site_profile A3/A10); BREAKING stands
+# for the site's own breaking-news id (1187 on almaghribtoday, 1152 arabstoday, 1190 egypt-today).
+MIRROR_SECTION_IDS = ("314", "36", "BREAKING", "42", "417", "504", "487", "103")
+SYNDICATE_EVERY = 4  # every 4th story of a sibling is almaghribtoday's, syndicated with its own label
 SECTION_FEEDS = {"487": "health"}  # /health/rss.xml is a real feed URL (site_profile A8)
 OPINION_WRITERS = [("1046", "خيرالله خيرالله"), ("2144", "جهاد الخازن"), ("754", "عريب الرنتاوي")]
 OPINION_EVERY = 25  # every 25th article is an opinion column (/w-<id>/HHMMSS-slug)
@@ -70,7 +65,7 @@ MONTHS_EGYPT = ["يناير", "فبراير", "مارس", "أبريل", "ماي�
                 "نوفمبر", "ديسمبر"]
 SENTENCES = [
     "وأوضح {subject} في بيان رسمي أن {object} يندرج ضمن أولويات المرحلة المقبلة، مشيرًا إلى أن التنفيذ سيبدأ خلال {n} أشهر.",
-    "وأكد مصدر مطلع لـ\"المغرب اليوم\" أن الاجتماع عرف حضور ممثلين عن {n} قطاعات حكومية ومؤسسات عمومية.",
+    "وأكد مصدر مطلع لـ\"{label}\" أن الاجتماع عرف حضور ممثلين عن {n} قطاعات حكومية ومؤسسات عمومية.",
     "ويأتي هذا القرار بعد سلسلة من المشاورات التي أجريت {place} مع الفاعلين المحليين والمنتخبين.",
     "وبلغت الكلفة الإجمالية للمشروع نحو {m} مليون درهم، وفق الأرقام التي قدمت خلال اللقاء.",
     "وشدد المتحدث على ضرورة تسريع وتيرة الإنجاز، معتبرًا أن المواطنين ينتظرون نتائج ملموسة على أرض الواقع.",
@@ -114,6 +109,8 @@ class MirrorArticle:
     tags: tuple[str, ...] = ()
     related_top: str | None = None
     related_bottom: tuple[tuple[str, str, str], ...] = ()
+    section_name: str = ""
+    site_label: str = "المغرب اليوم"
     flaw: str | None = None
     """Bad-input variant this page demonstrates (see ``MirrorSite.FLAWS``), or None."""
     republished_from: int | None = None
@@ -131,24 +128,58 @@ class MirrorArticle:
     def dateline(self) -> str | None:
         if self.is_opinion or self.location is None:
             return None
-        return f"{self.location} - {self.author or 'المغرب اليوم'}"
-
-    @property
-    def section_name(self) -> str:
-        return "آراء وتحليلات" if self.is_opinion else SECTION_NAMES.get(self.section, "")
+        return f"{self.location} - {self.author or self.site_label}"
 
 
 @dataclass
 class MirrorSite:
-    """A deterministic almaghribtoday-shaped site of *articles* generated articles (plus the seed)."""
+    """A deterministic network-site-shaped site of *articles* generated articles (plus, on
+    almaghribtoday, the seed)."""
 
     articles: int = 300
     per_page: int = 10
-    label: str = "المغرب اليوم"
     variant: str = "default"
     """``default``; ``changed`` serves a changed template (no #balmon, no h4.coring) for monitors."""
     republish_every: int = 60
     """Every n-th article is republished under a second URL (same story, another section)."""
+    site_key: str = "almaghrib"
+    """Which network site to imitate (a key of ``newscrawl.sites.NETWORK_SITES``)."""
+
+    @cached_property
+    def profile(self) -> SiteProfile:
+        return NETWORK_SITES[self.site_key]
+
+    @property
+    def label(self) -> str:
+        return self.profile.label
+
+    @property
+    def latin(self) -> str:
+        return self.profile.latin_names[0]
+
+    @property
+    def domain(self) -> str:
+        return self.profile.domain
+
+    @property
+    def site_title(self) -> str:
+        if self.site_key == "almaghrib":  # the real 2018 <title> (site_profile A5)
+            return "المغرب اليوم | أخبار المغرب والعالم العربي - أخبار عاجلة"
+        return f"{self.label} | أخبار عربية وعالمية - أخبار عاجلة"
+
+    @cached_property
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(id, slug, name) of the mirror's sections, named as this site names them."""
+        names = self.profile.sections
+        breaking = next((sid for sid, name in names.items() if name == "أخبار عاجلة"), "39")
+        result = []
+        for sid in MIRROR_SECTION_IDS:
+            sid = breaking if sid == "BREAKING" else sid
+            result.append((sid, names[sid].replace(" ", "-"), names[sid]))
+        return result
+
+    def section_name(self, section: str) -> str:
+        return "آراء وتحليلات" if section.startswith("w-") else dict((s, n) for s, _, n in self.sections)[section]
 
     # Bad input the crawl must survive (index → flaw). Indices are chosen among the first
     # articles so every mirror size has them.
@@ -158,7 +189,9 @@ class MirrorSite:
     """Flaws whose page holds no article, so no item can come of it."""
 
     @cached_property
-    def seed(self) -> MirrorArticle:
+    def seed(self) -> MirrorArticle | None:
+        if self.site_key != "almaghrib":
+            return None
         data = json.loads(resources.files("newscrawl.mirror").joinpath("data/seed_article.json").read_text("utf-8"))
         published = datetime.fromisoformat(data["published"])
         city, author = data["dateline"].split(" - ")
@@ -169,13 +202,16 @@ class MirrorSite:
             image=f"http://img.almaghribtoday.net/{published:%Y/%m}/exlarge/almaghribtoday-تدمر.jpg",
             tags=("روسيا", "سورية", "تدمر"), related_top=data["related_top"],
             related_bottom=tuple(tuple(r) for r in data["related_bottom"]),
+            section_name=self.section_name(data["section"]),
         )
 
     # --- generated articles -----------------------------------------------------------------
     def _slots(self, index: int) -> tuple[int, int, int, int]:
         sizes = (len(SUBJECTS), len(ACTIONS), len(OBJECTS), len(PLACES))
         total = sizes[0] * sizes[1] * sizes[2] * sizes[3]
-        n = (index * 7919 + 12345) % total  # 7919 is prime and coprime with total: a bijection
+        # Siblings get their own stories, except the ones syndicated from almaghribtoday.
+        salt = 0 if self.site_key == "almaghrib" or index % SYNDICATE_EVERY == 0 else sum(map(ord, self.site_key))
+        n = (index * 7919 + 12345 + salt * 104729) % total  # 7919 is prime and coprime with total: a bijection
         slots = []
         for size in sizes:
             n, r = divmod(n, size)
@@ -192,13 +228,13 @@ class MirrorSite:
             writer_id, writer = OPINION_WRITERS[index % len(OPINION_WRITERS)]
             section, location, author, subtitle = f"w-{writer_id}", None, writer, None
         else:
-            section = SECTIONS[index % len(SECTIONS)][0]
+            section = self.sections[index % len(self.sections)][0]
             unsigned = index % 5 == 0
             location = CITIES[(index * 3) % len(CITIES)]
             author = None if unsigned else REPORTERS[(index * 7) % len(REPORTERS)]
             subtitle = f"{OBJECTS[o]} على طاولة {SUBJECTS[(s + 1) % len(SUBJECTS)]}"
         fill = {"subject": SUBJECTS[s], "object": OBJECTS[o], "place": PLACES[p],
-                "n": 2 + index % 7, "m": 40 + (index * 11) % 900}
+                "n": 2 + index % 7, "m": 40 + (index * 11) % 900, "label": self.label}
         count = 4 + index % 5
         paragraphs = tuple(
             SENTENCES[(index + k * 5) % len(SENTENCES)].format(**fill) for k in range(count)
@@ -209,7 +245,7 @@ class MirrorSite:
             index=index, section=section, path=f"/{section}/{published:%H%M%S}-{_slugify(headline)}",
             headline=headline, subtitle=subtitle, location=location, author=author,
             paragraphs=paragraphs, published=published,
-            image=f"http://img.almaghribtoday.net/{published:%Y/%m}/exlarge/almaghribtoday-{index}.jpg",
+            image=f"http://img.{self.domain}/{published:%Y/%m}/exlarge/{self.latin}-{index}.jpg",
             tags=(SUBJECTS[s], PLACES[p].split()[-1].removeprefix("ب")),
             related_top=f"{SUBJECTS[(s + 3) % len(SUBJECTS)]} {ACTIONS[(a + 1) % len(ACTIONS)]} {OBJECTS[(o + 5) % len(OBJECTS)]}",
             related_bottom=tuple(
@@ -218,6 +254,7 @@ class MirrorSite:
                  f"بقلم : {OPINION_WRITERS[k % len(OPINION_WRITERS)][1]}")
                 for k in (1, 2, 3)
             ),
+            section_name=self.section_name(section), site_label=self.label,
             flaw=self.FLAWS.get(index),
         )
 
@@ -235,6 +272,7 @@ class MirrorSite:
             headline=first.headline, subtitle=first.subtitle, location=first.location, author=first.author,
             paragraphs=first.paragraphs, published=published, image=first.image, tags=first.tags,
             related_top=first.related_top, related_bottom=first.related_bottom, republished_from=index,
+            section_name=first.section_name, site_label=first.site_label,
         )
 
     def iter_all(self):
@@ -243,12 +281,13 @@ class MirrorSite:
             copy = self.republished(index)
             if copy is not None:
                 yield copy
-        yield self.seed
+        if self.seed is not None:
+            yield self.seed
 
     def section_indices(self, section: str) -> range:
         """Indices of the originals whose section is *section*'s slot (newest first)."""
-        position = next(i for i, x in enumerate(SECTIONS) if x[0] == section)
-        return range(position, self.articles, len(SECTIONS))
+        position = next(i for i, x in enumerate(self.sections) if x[0] == section)
+        return range(position, self.articles, len(self.sections))
 
     def _section_entries(self, section: str):
         """Pages listed under *section*, newest first: each story's republished copy (3 minutes
@@ -261,7 +300,7 @@ class MirrorSite:
             if copy is not None:
                 yield copy
             yield article
-        if section == self.seed.section:
+        if self.seed is not None and section == self.seed.section:
             yield self.seed
 
     def section_page(self, section: str, page: int) -> list[MirrorArticle]:
@@ -276,7 +315,7 @@ class MirrorSite:
             if index % OPINION_EVERY != OPINION_EVERY - 1:
                 count += 1 + (self.republish_every > 0 and index % self.republish_every == 3
                               and index not in self.FLAWS)
-        count += section == self.seed.section
+        count += self.seed is not None and section == self.seed.section
         return max(1, -(-count // self.per_page))
 
     def opinion_entries(self) -> list[MirrorArticle]:
@@ -302,7 +341,7 @@ class MirrorSite:
         path = path.rstrip("/")
         if path.startswith("/amp/"):
             path = path[4:]
-        if path == self.seed.path:
+        if self.seed is not None and path == self.seed.path:
             return self.seed
         found = self._paths.get(path)
         if found is None:
@@ -323,6 +362,6 @@ class MirrorSite:
         return base.rstrip("/") + quote(path, safe="/-_.~")
 
     def listing_path(self, section: str) -> str:
-        return f"/{section}-{SECTION_SLUGS[section]}"
+        return f"/{section}-{dict((s, slug) for s, slug, _ in self.sections)[section]}"
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from html import escape
 
-from newscrawl.mirror.content import OPINION_WRITERS, SECTION_FEEDS, SECTIONS, MirrorArticle, MirrorSite, format_stamp
+from newscrawl.mirror.content import OPINION_WRITERS, SECTION_FEEDS, MirrorArticle, MirrorSite, format_stamp
 
 CLOCK = "10:35:44"  # the site-wide "last update" clock (a crawl-time value on the real site)
 
@@ -36,13 +36,13 @@ def _head(site: MirrorSite, base: str, title: str, *, og: dict[str, str], canoni
 <meta name="viewport" content="width=device-width, initial-scale=1, maximum-scale=1" />
 {meta_charset}<META NAME="ROBOTS" CONTENT="INDEX, FOLLOW">
 <title>{escape(title)}</title>
-<meta name="author" content="almaghribtoday" />
+<meta name="author" content="{site.latin}" />
 <meta name="DC.Publisher" content="Filmmatters">
 {og_tags}
-<meta property="og:site_name" content="Almaghribtoday" />
+<meta property="og:site_name" content="{site.latin.capitalize()}" />
 <meta property="og:locale" content="ar_AR" />
 <link rel="canonical" href="{escape(canonical, quote=True)}" />
-<link rel="shortcut icon" href="http://stat.almaghribtoday.net/favicon.jpg" />
+<link rel="shortcut icon" href="http://stat.{site.domain}/favicon.jpg" />
 {extra}
 </head>
 """
@@ -51,7 +51,7 @@ def _head(site: MirrorSite, base: str, title: str, *, og: dict[str, str], canoni
 def _header(site: MirrorSite, base: str) -> str:
     menu = "\n".join(
         f'<li class="has-subone"><a href="{_a(base, site.listing_path(sid))}"><span>{escape(name)}</span></a></li>'
-        for sid, _, name in SECTIONS
+        for sid, _, name in site.sections
     )
     ticker = "\n".join(
         f"<a href='{_a(base, a.path)}'>{escape(a.headline)}</a>" for a in site.latest(6)
@@ -82,14 +82,14 @@ def _header(site: MirrorSite, base: str) -> str:
 """
 
 
-def _footer(base: str) -> str:
+def _footer(site: MirrorSite, base: str) -> str:
     return f"""<div id="footerline"></div>
 <div id="footercommon"><div id="footerlinks"><div class="foomainmenuma"><div class="botmenu1"><ul class="menu">
 <li><a href="{_a(base, '/rss')}">RSS</a></li><li><a href="{_a(base, '/اتصل-بنا')}">اتصل بنا</a></li>
-<li><a href="{_a(base, '/mobile-app/android')}">تطبيق المغرب اليوم</a></li>
+<li><a href="{_a(base, '/mobile-app/android')}">تطبيق {escape(site.label)}</a></li>
 </ul></div></div></div>
 <div id="fansamhat"><div id="fantasticfive">All rights reserved 2019 Arabs Today Ltd.</div></div></div>
-<div id="hcard-almaghribtoday-almaghribtoday-almaghribtoday" class="vcard" style="display:none"><div class="adr">
+<div id="hcard-{site.latin}-{site.latin}-{site.latin}" class="vcard" style="display:none"><div class="adr">
 <div class="street-address">بناية النخيل - رأس النبع _ خلف السفارة الفرنسية _بيروت - لبنان</div></div></div>
 </div></div>
 </body>
@@ -97,35 +97,35 @@ def _footer(base: str) -> str:
 """
 
 
-def _teaser(base: str, article: MirrorArticle) -> str:
+def _teaser(site: MirrorSite, base: str, article: MirrorArticle) -> str:
     """A listing teaser in the homepage slider's shape (site_profile D1)."""
     coring = f'<h4 class="coring">{escape(article.dateline)}</h4>' if article.dateline else ""
     subtitle = escape(article.subtitle or "")
     return f"""<li><p class="homepageslidersubtitle"><a href="{_a(base, article.path)}">{subtitle}</a></p>
 <h2 class="housemaintitle"><a href="{_a(base, article.path)}">{escape(article.headline)}</a></h2>
-<div class='image_container'><a href="{_a(base, article.path)}"><img src="{escape(article.image, quote=True)}" alt="المغرب اليوم - {escape(article.headline, quote=True)}" class=""></a></div>
+<div class='image_container'><a href="{_a(base, article.path)}"><img src="{escape(article.image, quote=True)}" alt="{escape(site.label)} - {escape(article.headline, quote=True)}" class=""></a></div>
 <div class='introtext' id="ninezero">{coring}{escape(article.paragraphs[0][:120])}…
 <a href="{_a(base, article.path)}" class='read_more'>اقرأ المزيد</a></div></li>"""
 
 
 def home_page(site: MirrorSite, base: str) -> str:
-    slides = "\n".join(_teaser(base, a) for a in site.latest(5))
+    slides = "\n".join(_teaser(site, base, a) for a in site.latest(5))
     boxes = "\n".join(
         f"""<div class="newshomemoretopics"><h2><a href="{_a(base, site.listing_path(sid) + '/')}">{escape(name)}</a></h2>
 <ul>{''.join(f'<li><h4><a href="{_a(base, a.path)}">{escape(a.headline)}</a></h4></li>' for a in site.section_page(sid, 1)[:3])}</ul></div>"""
-        for sid, _, name in SECTIONS
+        for sid, _, name in site.sections
     )
     writers = "\n".join(
         f'<div class="ananame"><h4><a class="autho" href="{_a(base, f"/w-{wid}-more/")}">{escape(name)}</a></h4></div>'
         for wid, name in OPINION_WRITERS
     )
     return (
-        _head(site, base, "المغرب اليوم | أخبار المغرب والعالم العربي - أخبار عاجلة", canonical=base.rstrip("/") + "/",
-              og={"og:title": "المغرب اليوم | أخبار المغرب والعالم العربي", "og:type": "website",
+        _head(site, base, site.site_title, canonical=base.rstrip("/") + "/",
+              og={"og:title": site.site_title, "og:type": "website",
                   "og:url": base.rstrip("/") + "/", "og:article:section": " الرئيسية ",
-                  "og:image": "http://stat.almaghribtoday.net/images/almaghribtoday-1024x576.png"})
+                  "og:image": f"http://stat.{site.domain}/images/{site.latin}-1024x576.png"})
         + _header(site, base)
-        + f"""<h1 class="page-title">المغرب اليوم | أخبار المغرب والعالم العربي - أخبار عاجلة</h1>
+        + f"""<h1 class="page-title">{escape(site.site_title)}</h1>
 <h2 class="page-title">الرئيسية</h2>
 <div class="bannerfulls"><div class="banner" id="fright"><section class="slider"><div class="flexslider"><ul class="slides">
 {slides}
@@ -135,7 +135,7 @@ def home_page(site: MirrorSite, base: str) -> str:
 <div class="videoho"><a href="{_a(base, '/v-915/013153-شاهد-الجيش-يستعيد-المدينة')}">فيديو</a></div>
 <div class="hmpolldesign"><form id="pollvote" method="post" action="{_a(base, '/arabpoll/916/2107/homepoll')}"></form></div>
 """
-        + _footer(base)
+        + _footer(site, base)
     )
 
 
@@ -144,14 +144,14 @@ def listing_page(site: MirrorSite, base: str, section: str, page: int) -> str | 
     entries = site.section_page(section, page)
     if page > pages or (page > 1 and not entries):
         return None
-    name = dict((sid, n) for sid, _, n in SECTIONS)[section]
+    name = site.section_name(section)
     path = site.listing_path(section)
-    teasers = "\n".join(_teaser(base, a) for a in entries)
+    teasers = "\n".join(_teaser(site, base, a) for a in entries)
     more = (f'<div class="newshomemoretopics"><a rel="next" href="{_a(base, path)}/?page={page + 1}">المزيد</a></div>'
             if page < pages else "")  # SYNTHETIC: the real "more" pagination scheme is unknown
     return (
-        _head(site, base, f"المغرب اليوم - {name}", canonical=base.rstrip("/") + path,
-              og={"og:title": f"المغرب اليوم - {name}", "og:type": "website"})
+        _head(site, base, f"{site.label} - {name}", canonical=base.rstrip("/") + path,
+              og={"og:title": f"{site.label} - {name}", "og:type": "website"})
         + _header(site, base)
         + f"""<h2 class="page-title">{escape(name)}</h2>
 <div class="bannerfulls"><ul class="slides">
@@ -159,7 +159,7 @@ def listing_page(site: MirrorSite, base: str, section: str, page: int) -> str | 
 </ul></div>
 {more}
 """
-        + _footer(base)
+        + _footer(site, base)
     )
 
 
@@ -170,8 +170,8 @@ def opinion_index(site: MirrorSite, base: str, writer: str | None = None) -> str
         f'<div class="anatext"><a href="{_a(base, a.path)}">{escape(a.headline)}</a></div></div>'
         for a in entries
     )
-    return (_head(site, base, "المغرب اليوم - آراء وتحليلات", canonical=base, og={"og:type": "website"})
-            + _header(site, base) + f"<h2 class='page-title'>آراء وتحليلات</h2>\n{items}\n" + _footer(base))
+    return (_head(site, base, f"{site.label} - آراء وتحليلات", canonical=base, og={"og:type": "website"})
+            + _header(site, base) + f"<h2 class='page-title'>آراء وتحليلات</h2>\n{items}\n" + _footer(site, base))
 
 
 def _related_bottom(base: str, article: MirrorArticle) -> str:
@@ -197,10 +197,10 @@ def article_page(site: MirrorSite, base: str, article: MirrorArticle, *, charset
     url = base.rstrip("/") + article.path
     if site.variant == "changed":
         return changed_article_page(site, base, article)
-    og = {"og:title": f"المغرب اليوم - {article.headline}", "og:type": "article",
+    og = {"og:title": f"{site.label} - {article.headline}", "og:type": "article",
           "og:description": article.paragraphs[0][:160], "og:image": article.image, "og:url": url,
-          "og:article:section": f" {article.section_name} ", "og:article:author": "Almaghribtoday"}
-    head = _head(site, base, f"المغرب اليوم - {article.headline}", og=og, canonical=url, charset=charset,
+          "og:article:section": f" {article.section_name} ", "og:article:author": site.latin.capitalize()}
+    head = _head(site, base, f"{site.label} - {article.headline}", og=og, canonical=url, charset=charset,
                  extra=f'<meta name="keywords" content="{escape("، ".join(article.tags), quote=True)}" />\n'
                        f'<link rel="amphtml" href="{_a(base, article.amp_path)}" />')
     if article.flaw == "empty_body":
@@ -227,20 +227,20 @@ def article_page(site: MirrorSite, base: str, article: MirrorArticle, *, charset
 <div class="articledate">{escape(format_stamp(article.published))}</div>
 <div class="label">{escape(site.label)} -</div>
 {top}
-<div class="articleimage"><img src="{escape(article.image, quote=True)}" alt="المغرب اليوم - {escape(article.headline, quote=True)}" /><h3 class="caption">{escape(article.headline)}</h3></div>
+<div class="articleimage"><img src="{escape(article.image, quote=True)}" alt="{escape(site.label)} - {escape(article.headline, quote=True)}" /><h3 class="caption">{escape(article.headline)}</h3></div>
 {f'<h2 class="articlesubtitle">{escape(article.subtitle)}</h2>' if article.subtitle else ''}
 {dateline}
 {malformed}<div id="balmon">
 {paragraphs}
 </div>
-<div class="sitelabel">almaghribtoday</div>
+<div class="sitelabel">{site.latin}</div>
 {COMMENT_FORM}
 <div class="relateditems">
 {_related_bottom(base, article)}
 </div>
 </div>
 """
-        + _footer(base)
+        + _footer(site, base)
     )
 
 
@@ -268,9 +268,9 @@ def amp_page(site: MirrorSite, base: str, article: MirrorArticle) -> str:
                       for h, _, _ in article.related_bottom[:2])
     return f"""<!doctype html>
 <html amp lang="ar">
-<head><meta charset="utf-8" /><title>المغرب اليوم - {escape(article.headline)}</title>
+<head><meta charset="utf-8" /><title>{escape(site.label)} - {escape(article.headline)}</title>
 <link rel="canonical" href="{escape(canonical, quote=True)}" />
-<meta property="og:title" content="المغرب اليوم - {escape(article.headline, quote=True)}" />
+<meta property="og:title" content="{escape(site.label)} - {escape(article.headline, quote=True)}" />
 </head>
 <body><div class="ampbreadcrumb">الرئيسية » {escape(article.section_name)}</div>
 <h1>{escape(article.headline)}</h1>
@@ -284,10 +284,10 @@ def amp_page(site: MirrorSite, base: str, article: MirrorArticle) -> str:
 
 def not_article_page(site: MirrorSite, base: str) -> str:
     """A story URL that now serves a section front (a "soft 404"), as moved stories do."""
-    return (_head(site, base, "المغرب اليوم | أخبار المغرب والعالم العربي - أخبار عاجلة", canonical=base.rstrip("/") + "/",
-                  og={"og:type": "website", "og:title": "المغرب اليوم | أخبار المغرب والعالم العربي"})
-            + _header(site, base) + "<h1 class='page-title'>المغرب اليوم | أخبار المغرب والعالم العربي - أخبار عاجلة</h1>"
-            + _footer(base))
+    return (_head(site, base, site.site_title, canonical=base.rstrip("/") + "/",
+                  og={"og:type": "website", "og:title": site.site_title})
+            + _header(site, base) + f"<h1 class='page-title'>{escape(site.site_title)}</h1>"
+            + _footer(site, base))
 
 
 def rss_feed(site: MirrorSite, base: str, articles: list[MirrorArticle], *, title: str, truncate: bool = False) -> str:

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newscrawl.mirror import pages
-from newscrawl.mirror.content import SECTION_FEEDS, SECTIONS, MirrorSite
+from newscrawl.mirror.content import SECTION_FEEDS, MirrorSite
 
 _LISTING = re.compile(r"^/(?P<section>\d{1,4})-[^/]+/?$")
 _WRITER = re.compile(r"^/w-(?P<writer>\d+)-more/?$")
@@ -46,7 +46,7 @@ def route(site: MirrorSite, base: str, raw_path: str) -> tuple[int, str, bytes]:
     if writer:
         return 200, HTML, pages.opinion_index(site, base, writer["writer"]).encode()
     listing = _LISTING.match(path)
-    if listing and listing["section"] in {sid for sid, _, _ in SECTIONS}:
+    if listing and listing["section"] in {sid for sid, _, _ in site.sections}:
         try:
             page = max(1, int(query.get("page", ["1"])[0]))
         except ValueError:

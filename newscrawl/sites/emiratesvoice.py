@@ -1,0 +1,17 @@
+"""emiratesvoice.com ("صوت الإمارات"), a network sibling. Evidence: S1 box; S4 (301 to www.); stored AMP and opinion pages (site_profile A10).
+Its own section ids (breaking news, cartoons) are unknown; the network's shared ids apply."""
+
+from newscrawl.sites.base import SiteProfile
+from newscrawl.sites.network import SHARED_SECTIONS
+
+SITE = SiteProfile(
+    key="emiratesvoice",
+    label="صوت الإمارات",
+    domain="emiratesvoice.com",
+    base_url="https://www.emiratesvoice.com",
+    timezone="Asia/Dubai",
+    latin_names=('emiratesvoice', 'Emiratesvoice'),
+    sections=SHARED_SECTIONS,
+    start_paths=('/home/rss.xml', '/rss', '/'),
+    generic_images=("stat.emiratesvoice.com/images/", "/favicon", "1024x576"),
+)

@@ -1,0 +1,17 @@
+"""palestinetoday.net ("فلسطين اليوم"), a network sibling. Evidence: S1 box; stored pages /w-784/..., /323/132641-...; RSS /ar/rss/ (site_profile A10).
+Its own section ids (breaking news, cartoons) are unknown; the network's shared ids apply."""
+
+from newscrawl.sites.base import SiteProfile
+from newscrawl.sites.network import SHARED_SECTIONS
+
+SITE = SiteProfile(
+    key="palestinetoday",
+    label="فلسطين اليوم",
+    domain="palestinetoday.net",
+    base_url="https://www.palestinetoday.net",
+    timezone="Asia/Gaza",
+    latin_names=('palestinetoday', 'Palestinetoday'),
+    sections=SHARED_SECTIONS,
+    start_paths=('/ar/rss/', '/home/rss.xml', '/'),
+    generic_images=("stat.palestinetoday.net/images/", "/favicon", "1024x576"),
+)

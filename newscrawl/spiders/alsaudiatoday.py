@@ -1,0 +1,9 @@
+from newscrawl.sites.alsaudiatoday import SITE
+from newscrawl.spiders.network import NetworkSpider
+
+
+class AlsaudiatodaySpider(NetworkSpider):
+    """alsaudiatoday.com ("السعودية اليوم"): ``scrapy crawl alsaudiatoday``."""
+
+    name = "alsaudiatoday"
+    site = SITE
