@@ -11,6 +11,7 @@ from scrapy.commands import ScrapyCommand
 
 from newscrawl.commands.mirror import add_mirror_options, mirror_site
 from newscrawl.mirror.server import MirrorServer
+from newscrawl.sites import NETWORK_SITES
 
 
 class Command(ScrapyCommand):
@@ -34,6 +35,8 @@ class Command(ScrapyCommand):
         super().process_options(args, opts)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if opts.site is None and opts.spider in NETWORK_SITES:
+            opts.site = opts.spider  # mirror the site the spider is for
         site = mirror_site(opts)
         server = MirrorServer(site).start()
         feeds: list[str] = []
@@ -46,7 +49,7 @@ class Command(ScrapyCommand):
                 feeds.append(slot.uri)
 
             crawler.signals.connect(record_feed, signal=signals.feed_slot_closed)
-            print(f"Mirror of {site.articles} articles (+ the seed) at {server.base_url}; crawling with '{opts.spider}'…",
+            print(f"Mirror of {site.domain} ({site.articles} articles) at {server.base_url}; crawling with '{opts.spider}'…",
                   flush=True)
             self.crawler_process.crawl(crawler, base_url=server.base_url)
             self.crawler_process.start()

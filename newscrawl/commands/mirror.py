@@ -9,6 +9,7 @@ from scrapy.exceptions import UsageError
 
 from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.server import MirrorServer
+from newscrawl.sites import NETWORK_SITES
 
 MAX_ARTICLES = 100_000
 
@@ -16,6 +17,8 @@ MAX_ARTICLES = 100_000
 def add_mirror_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", type=int, default=300, metavar="N",
                         help=f"generated articles, besides the seed article (default 300, at most {MAX_ARTICLES:,})")
+    parser.add_argument("--site", choices=sorted(NETWORK_SITES), default=None,
+                        help="network site to imitate (default almaghrib)")
     parser.add_argument("--variant", choices=("default", "changed"), default="default",
                         help="'changed' serves article pages in a changed template (for monitor tests)")
 
@@ -23,7 +26,7 @@ def add_mirror_options(parser: argparse.ArgumentParser) -> None:
 def mirror_site(opts: argparse.Namespace) -> MirrorSite:
     if not 1 <= opts.articles <= MAX_ARTICLES:
         raise UsageError(f"--articles must be between 1 and {MAX_ARTICLES:,}", print_help=False)
-    return MirrorSite(articles=opts.articles, variant=opts.variant)
+    return MirrorSite(articles=opts.articles, variant=opts.variant, site_key=opts.site or "almaghrib")
 
 
 class Command(ScrapyCommand):
@@ -32,10 +35,10 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--port N] [--host H] [--articles N] [--variant default|changed]"
+        return "[--port N] [--host H] [--site NAME] [--articles N] [--variant default|changed]"
 
     def short_desc(self) -> str:
-        return "Serve the offline almaghribtoday.net mirror on a loopback port"
+        return "Serve an offline mirror of almaghribtoday.net (or a network sibling) on a loopback port"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -49,8 +52,8 @@ class Command(ScrapyCommand):
             server = MirrorServer(site, opts.host, opts.port)
         except OSError as exc:
             raise UsageError(f"cannot listen on {opts.host}:{opts.port}: {exc.strerror}", print_help=False) from None
-        print(f"Serving an almaghribtoday mirror of {site.articles} articles (+ the seed article) at {server.base_url}/")
-        print(f"Crawl it with: scrapy crawl almaghrib -a base_url={server.base_url}")
+        print(f"Serving a mirror of {site.domain} ({site.articles} articles) at {server.base_url}/", flush=True)
+        print(f"Crawl it with: scrapy crawl {site.site_key} -a base_url={server.base_url}")
         print("Press Ctrl+C to stop.", flush=True)
         try:
             server.serve_forever()

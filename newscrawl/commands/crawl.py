@@ -1,0 +1,30 @@
+"""``scrapy crawl``, plus an exit status for failed post-crawl monitors.
+
+Scrapy's own ``crawl`` exits 1 only when the crawl could not start. With
+``NEWSCRAWL_MONITOR_EXIT_STATUS`` set to a non-zero number (3 is free: Scrapy uses 1 for a
+failed start and 2 for usage errors), a crawl whose monitors failed (the
+``newscrawl/monitors/failed`` stat, see :mod:`newscrawl.monitors`) exits with that number, so
+cron or any other scheduler sees it. 0, the default, keeps Scrapy's behaviour.
+"""
+
+from __future__ import annotations
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+
+from newscrawl.monitors import STAT_FAILED
+
+
+class Command(ScrapyCrawlCommand):
+    def _create_crawler(self, spname):  # Scrapy's crawl command creates its crawler here
+        crawler = super()._create_crawler(spname)
+        self._monitored_crawler = crawler
+        return crawler
+
+    def run(self, args, opts) -> None:
+        super().run(args, opts)
+        crawler = getattr(self, "_monitored_crawler", None)
+        if self.exitcode or crawler is None or crawler.stats is None:
+            return
+        status = crawler.settings.getint("NEWSCRAWL_MONITOR_EXIT_STATUS", 0)
+        if status and crawler.stats.get_value(STAT_FAILED, 0):
+            self.exitcode = status
