@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from newscrawl.dates import parse_date
 from newscrawl.extraction.blocks import Block, is_caption, iter_blocks
-from newscrawl.extraction.boilerplate import cut_inline_read_also, ends_article, is_furniture
+from newscrawl.extraction.boilerplate import (cut_inline_read_also, ends_article, is_furniture, is_metadata_line,
+                                              is_share_bar)
 from newscrawl.extraction.dateline import parse_byline, parse_dateline
 from newscrawl.extraction.metadata import PageMetadata, jsonld_list, jsonld_text, read_metadata
 from newscrawl.sites import network
@@ -56,6 +58,9 @@ class _Page:
         self.site = site
         self.labels = site.labels if site else GENERIC_LABELS
         self.meta: PageMetadata = read_metadata(self.sel)
+        site_name = self.meta.first("og:site_name")
+        if site_name and site_name not in self.labels:  # "<headline> - اليوم السابع"
+            self.labels = (*self.labels, site_name)
         self.order = {el: i for i, el in enumerate(self.root.iter())}
         self.path = network.path_of(url)
 
@@ -81,10 +86,15 @@ def _headline(page: _Page, out: Extraction) -> None:
     h1s = [clean_text(" ".join(h.xpath(".//text()").getall())) for h in page.sel.xpath("//h1")]
     h1s = [h for h in h1s if h and not _is_site_title(h, page)]
     cleaned = [page.clean_title(h) for h in h1s]
-    match = next((h for h in cleaned if h and h in (og, title)), None)
-    out.fill("headline", match or (cleaned[0] if cleaned else None), "selectors")
+    # An h1 matches when a title equals it, or is it plus a suffix ("<h1> - <site slogan>").
+    match = next((h for h in cleaned if h and any(t == h or (t.startswith(h) and t[len(h):len(h) + 3].strip(" ")[:1]
+                                                              in ("-", "|", "–", ":", "—")) for t in (og, title))), None)
+    out.fill("headline", match, "selectors")
     out.fill("headline", jsonld_text(page.meta.jsonld, "headline"), "jsonld")
-    out.fill("headline", og, "opengraph")
+    if og and not _is_site_title(page.meta.first("og:title") or "", page):
+        out.fill("headline", og, "opengraph")
+    # An h1 that matches neither title may be a section name or slogan: only now.
+    out.fill("headline", cleaned[0] if cleaned else None, "selectors")
     out.fill("headline", title, "title")
 
 
@@ -92,6 +102,9 @@ def _body_container(page: _Page):
     found = page.sel.css(network.BODY_SELECTOR)
     if found:
         return found[0].root, "selectors"
+    found = page.sel.xpath("//*[@itemprop='articleBody']")
+    if found:
+        return found[0].root, "microdata"
     guess = _densest_container(page.root)
     return (guess, "density") if guess is not None else (None, None)
 
@@ -137,7 +150,9 @@ def _paragraphs(blocks: list[Block], labels: tuple[str, ...], skip: set[str]) ->
             break
         caption_here = (block.has_image or after_image) and _looks_like_caption(text)
         after_image = False
-        if caption_here or text in skip or is_furniture(text, labels):
+        if caption_here or text in skip or is_furniture(text, labels) or is_share_bar(text):
+            continue
+        if is_metadata_line(text, lambda t: parse_date(t) is not None):
             continue
         if block.link_share > 0.6:  # a related headline or a tag list, not prose
             continue
@@ -207,7 +222,8 @@ def _plain_text_node(page: _Page, parent, text: str, skip: set[str]) -> bool:
     if text in skip or is_furniture(text, page.labels) or network.STAMP_PATTERN.search(text):
         return False
     holder = parent.getparent()
-    holder_text = clean_text(holder.text_content()) if holder is not None else ""
+    # Only a small holder is a "meta line"; big ancestors are skipped before reading their text.
+    holder_text = clean_text(holder.text_content()) if holder is not None and len(holder) <= 6 else ""
     if len(holder_text) < len(text) + 80 and network.STAMP_PATTERN.search(holder_text):
         return False  # a meta line: "GMT ... | شوهد 1342 مرة"
     return len(text) <= 300
@@ -296,24 +312,49 @@ def _stamp(page: _Page, container) -> str | None:
     return None
 
 
+def _markup_date(page: _Page, prop: str) -> str | None:
+    """A date in microdata or RDFa attributes (``itemprop``/``property`` on any element), or ``<time>``."""
+    values = page.sel.xpath(
+        f"//*[not(self::meta)][@itemprop='{prop}' or @property='{prop}' or @property='dc:date']"
+        "/@*[name()='datetime' or name()='content']").getall()
+    if prop == "datePublished":
+        values += page.sel.xpath("//time/@datetime").getall()
+    return next((v for v in map(clean_text, values) if v), None)
+
+
+def _fill_date(out: Extraction, name: str, candidates: list[tuple[str | None, str]]) -> None:
+    """The first candidate that reads as a date; if none does, the first one found (kept as
+    evidence: the date pipeline counts and logs it as unparsed)."""
+    found = [(clean_text(raw), step) for raw, step in candidates if raw and clean_text(raw)]
+    for raw, step in found:
+        if parse_date(raw) is not None:
+            out.fill(f"{name}_raw", raw, step)
+            out.provenance[name] = step
+            return
+    if found:
+        out.fill(f"{name}_raw", *found[0])
+
+
 def _dates(page: _Page, out: Extraction, container, feed: dict) -> None:
     ld = page.meta.jsonld
-    out.fill("date_published_raw", page.meta.first("article:published_time", "og:article:published_time"),
-             "opengraph")
-    if out.provenance.get("date_published_raw") is None:
-        out.fill("date_published_raw", jsonld_text(ld, "datePublished"), "jsonld")
-        out.fill("date_published_raw", page.meta.first("datepublished", "pubdate", "publishdate", "date",
-                                                        "dc.date.issued", "dc.date"), "meta")
-        out.fill("date_published_raw", page.sel.xpath("//*[@itemprop='datePublished']/@datetime").get()
-                 or page.sel.xpath("//time/@datetime").get(), "microdata")
-        out.fill("date_published_raw", _stamp(page, container), "selectors")
-        out.fill("date_published_raw", feed.get("date_published_raw"), "feed")
-    out.fill("date_modified_raw", page.meta.first("article:modified_time", "og:updated_time"), "opengraph")
-    out.fill("date_modified_raw", jsonld_text(ld, "dateModified"), "jsonld")
-    out.fill("date_modified_raw", page.meta.first("datemodified", "dc.date.modified"), "meta")
-    for raw, parsed in (("date_published_raw", "date_published"), ("date_modified_raw", "date_modified")):
-        if raw in out.provenance:
-            out.provenance[parsed] = out.provenance[raw]
+    stamp = (_stamp(page, container), "selectors")
+    published = [
+        (jsonld_text(ld, "datePublished"), "jsonld"),
+        (page.meta.first("article:published_time", "og:article:published_time"), "opengraph"),
+        (page.meta.first("datepublished", "pubdate", "publishdate", "date", "dc.date.issued", "dc.date",
+                         "parsely-pub-date", "sailthru.date"), "meta"),
+        (_markup_date(page, "datePublished"), "microdata"),
+    ]
+    # The site's own stamp is the most reliable source on the network's sites; elsewhere the
+    # stamp shape is only a late guess.
+    published = [stamp, *published] if page.site else [*published, stamp]
+    _fill_date(out, "date_published", [*published, (feed.get("date_published_raw"), "feed")])
+    _fill_date(out, "date_modified", [
+        (jsonld_text(ld, "dateModified"), "jsonld"),
+        (page.meta.first("article:modified_time", "og:updated_time"), "opengraph"),
+        (page.meta.first("datemodified", "dc.date.modified"), "meta"),
+        (_markup_date(page, "dateModified"), "microdata"),
+    ])
 
 
 def _section(page: _Page, out: Extraction) -> None:
@@ -370,7 +411,10 @@ def _tags(page: _Page, out: Extraction) -> None:
 def _author_fallbacks(page: _Page, out: Extraction) -> None:
     if out.fields.get("_dateline_signed") is False:
         return  # an explicit "City - <site label>" dateline: unsigned, whatever the meta says
-    generic = {fold_for_matching(x).lower() for x in page.labels}
+    # The site's own name is no author: its labels, og:site_name and the domain's name.
+    host = (urlsplit(page.url).hostname or "").removeprefix("www.")
+    names = (*page.labels, page.meta.first("og:site_name") or "", host, host.split(".")[0])
+    generic = {fold_for_matching(x).lower() for x in names if x}
     for value, step in (
         (jsonld_text(page.meta.jsonld, "author"), "jsonld"),
         (page.meta.first("article:author", "og:article:author", "author"), "meta"),

@@ -46,6 +46,26 @@ _INLINE_READ_ALSO = re.compile(
 )
 
 
+# Share bars: "طباعة Email فيسبوك تويتر لينكدين Pin Interest Whats App".
+_SHARE_WORDS = frozenset(
+    "طباعه ارسال email print فيسبوك فيس بوك facebook تويتر twitter لينكدين linkedin واتساب واتس اب whatsapp whats app "
+    "pin interest pinterest telegram تليجرام تلغرام مشاركه شارك share انستغرام instagram".split()
+)
+_LABEL_FIELD = re.compile(r"^[^\s:]{2,20}\s*:$")  # "المصدر:" standing alone
+
+
+def is_share_bar(text: str) -> bool:
+    words = fold_for_matching(text).lower().split()
+    return len(words) >= 2 and sum(w in _SHARE_WORDS for w in words) >= 0.6 * len(words)
+
+
+def is_metadata_line(text: str, is_date) -> bool:
+    """A lone field label ("المصدر:"), or a short line that is only a date ("التاريخ: 03 يونيو 2020")."""
+    if _LABEL_FIELD.match(text):
+        return True
+    return len(text.split()) <= 8 and any(c.isdigit() for c in text) and is_date(text)
+
+
 def ends_article(text: str) -> bool:
     return bool(_END_OF_ARTICLE.match(fold_for_matching(text)))
 

@@ -21,6 +21,8 @@ def parse_dateline(text: str | None, labels: tuple[str, ...] = ()) -> tuple[str,
     the author is None.
     """
     text = clean_text(text)
+    if text.startswith("(") and text.endswith(")"):  # "(أبوظبي - البيان)", agency style
+        text = text[1:-1].strip()
     if not text or len(text) > 90:
         return None
     match = _DATELINE.match(text)
@@ -37,7 +39,7 @@ def parse_dateline(text: str | None, labels: tuple[str, ...] = ()) -> tuple[str,
     return city, author
 
 
-_BYLINE = re.compile(r"^(?:بقلم|كتب|كتبت|بريشة)\s*:?\s*(?P<name>[^\d:|.,،]{3,60})$")
+_BYLINE = re.compile(r"^(?:بقلم|كتبت|كتب|بريشة)\s*:?\s*(?P<name>[^\d:|.,،]{3,60})$")
 
 
 def parse_byline(text: str | None) -> str | None:

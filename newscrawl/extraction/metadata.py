@@ -52,6 +52,8 @@ def _is_article(node: dict) -> bool:
 
 
 def _load_json(text: str):
+    # Some CMSs wrap the block in a CDATA section or HTML comment for old parsers.
+    text = re.sub(r"^\s*(?:<!\[CDATA\[|<!--|//\s*<!\[CDATA\[)|(?://\s*)?(?:\]\]>|-->)\s*$", "", text.strip())
     try:
         return json.loads(text)
     except ValueError:
