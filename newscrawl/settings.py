@@ -31,7 +31,22 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "newscrawl.extensions.StatsFile": 500,
+    # Post-crawl monitors; below StatsFile so the monitor stats reach NEWSCRAWL_STATS_FILE.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 400,
 }
+
+# --- post-crawl monitors (Spidermon; see newscrawl/monitors.py and the README)
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.monitors.CrawlMonitorSuite"]
+SPIDERMON_ADD_FIELD_COVERAGE = True  # count, per field, the scraped items that have a value
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # None (an unsigned story's author) is not a value
+SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS = 0  # don't count keys inside Article.extraction
+NEWSCRAWL_MONITOR_MIN_ITEMS = 1
+NEWSCRAWL_MONITOR_COVERAGE = {"headline": 0.95, "body": 0.95, "date_published": 0.9, "author": 0.3}
+NEWSCRAWL_MONITOR_MAX_ERRORS = 0  # ERROR log lines other than retry give-ups
+NEWSCRAWL_MONITOR_FINISH_REASONS = ["finished"]
+NEWSCRAWL_MONITOR_REPORT = "reports/%(name)s.json"  # "" = no report file
+NEWSCRAWL_MONITOR_EXIT_STATUS = 0  # e.g. 3: `scrapy crawl` exits 3 when a monitor failed
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.RequiredFieldsPipeline": 100,

@@ -43,11 +43,15 @@ def run_scrapy(args: list[str], cwd: Path, timeout: int = 300, env: dict | None 
                           text=True, timeout=timeout)
 
 
-def crawl(base_url: str, workdir: Path, *extra: str, spider: str = "almaghrib") -> tuple[list[dict], dict, str]:
-    """Crawl *base_url* in a subprocess; return (feed items, final stats, log)."""
+def crawl(base_url: str, workdir: Path, *extra: str, spider: str = "almaghrib",
+          start_arg: bool = False) -> tuple[list[dict], dict, str]:
+    """Crawl *base_url* in a subprocess; return (feed items, final stats, log).
+
+    Network spiders take ``-a base_url=``; the generic ``news`` spider takes ``-a start=``."""
     workdir.mkdir(parents=True, exist_ok=True)
+    where = f"start={base_url}/" if start_arg else f"base_url={base_url}"
     result = run_scrapy(
-        ["crawl", spider, "-a", f"base_url={base_url}", "-s", "NEWSCRAWL_STATS_FILE=stats.json",
+        ["crawl", spider, "-a", where, "-s", "NEWSCRAWL_STATS_FILE=stats.json",
          "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "LOG_LEVEL=INFO", *extra],
         cwd=workdir,
     )

@@ -99,7 +99,7 @@ def _headline(page: _Page, out: Extraction) -> None:
 
 
 def _body_container(page: _Page):
-    found = page.sel.css(network.BODY_SELECTOR)
+    found = page.sel.css(network.BODY_SELECTOR) if page.site else None
     if found:
         return found[0].root, "selectors"
     found = page.sel.xpath("//*[@itemprop='articleBody']")
@@ -165,7 +165,7 @@ def _paragraphs(blocks: list[Block], labels: tuple[str, ...], skip: set[str]) ->
 
 
 def _dateline_element(page: _Page, container):
-    candidates = page.sel.css(network.DATELINE_SELECTOR)
+    candidates = page.sel.css(network.DATELINE_SELECTOR) if page.site else None
     if not candidates:
         return None
     if container is None:
@@ -322,6 +322,17 @@ def _markup_date(page: _Page, prop: str) -> str | None:
     return next((v for v in map(clean_text, values) if v), None)
 
 
+def _date_near_headline(page: _Page) -> str | None:
+    """A short visible line just below the headline that reads as a full date (what htmldate
+    and trafilatura call the text heuristic); clocks and related items' stamps are not there."""
+    for node in page.sel.xpath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]"):
+        text = clean_text(node.get())
+        if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not network.CLOCK_PATTERN.search(text):
+            if parse_date(text) is not None:
+                return text
+    return None
+
+
 def _fill_date(out: Extraction, name: str, candidates: list[tuple[str | None, str]]) -> None:
     """The first candidate that reads as a date; if none does, the first one found (kept as
     evidence: the date pipeline counts and logs it as unparsed)."""
@@ -337,7 +348,7 @@ def _fill_date(out: Extraction, name: str, candidates: list[tuple[str | None, st
 
 def _dates(page: _Page, out: Extraction, container, feed: dict) -> None:
     ld = page.meta.jsonld
-    stamp = (_stamp(page, container), "selectors")
+    stamp = (_stamp(page, container) if page.site else None, "selectors")
     published = [
         (jsonld_text(ld, "datePublished"), "jsonld"),
         (page.meta.first("article:published_time", "og:article:published_time"), "opengraph"),
@@ -345,9 +356,9 @@ def _dates(page: _Page, out: Extraction, container, feed: dict) -> None:
                          "parsely-pub-date", "sailthru.date"), "meta"),
         (_markup_date(page, "datePublished"), "microdata"),
     ]
-    # The site's own stamp is the most reliable source on the network's sites; elsewhere the
-    # stamp shape is only a late guess.
-    published = [stamp, *published] if page.site else [*published, stamp]
+    # The site's own stamp is the most reliable source on the network's sites; other sites
+    # get no site selectors.
+    published = [stamp, *published] if page.site else [*published, (_date_near_headline(page), "text")]
     _fill_date(out, "date_published", [*published, (feed.get("date_published_raw"), "feed")])
     _fill_date(out, "date_modified", [
         (jsonld_text(ld, "dateModified"), "jsonld"),
@@ -435,13 +446,16 @@ def _byline_before_body(page: _Page, out: Extraction, container) -> None:
 
 
 def _canonical_url(page: _Page) -> tuple[str, str]:
-    response_path = network.fold_amp(page.path)
+    """The page's declared canonical URL when it names an article page, else the fetched URL."""
     for value, step in ((page.meta.canonical, "canonical"), (page.meta.first("og:url"), "opengraph")):
         if not value:
             continue
         absolute = urljoin(page.url, value.strip())
         path = network.fold_amp(network.path_of(absolute))
-        if network.classify_path(path) in ("article", "opinion"):
+        if page.site is not None:
+            if network.classify_path(path) in ("article", "opinion"):
+                return absolute, step
+        elif path not in ("", "/") and urlsplit(absolute).scheme in ("http", "https"):
             return absolute, step
     return page.url, "url"
 
@@ -475,6 +489,10 @@ def extract_article(html: str, url: str, site: SiteProfile | None = None, *, fee
     return out
 
 
+ARTICLE_OG_TYPES = {"article", "news", "newsarticle", "article:news", "blog", "blogposting"}
+MIN_GENERIC_BODY_CHARS = 300
+
+
 def _not_article_reason(page: _Page, out: Extraction, container) -> str | None:
     if not out.fields.get("headline"):
         return "no headline"
@@ -483,4 +501,10 @@ def _not_article_reason(page: _Page, out: Extraction, container) -> str | None:
         return "og:type website without an article body"
     if _is_site_title(page.meta.title, page) and not out.fields.get("body"):
         return "site page (title is the site's own)"
+    if page.site is None:
+        # Any site: fronts, sections, tags and video pages declare themselves or carry little text.
+        if og_type and og_type not in ARTICLE_OG_TYPES and not page.meta.jsonld:
+            return f"og:type {og_type}"
+        if len(out.fields.get("body") or "") < MIN_GENERIC_BODY_CHARS:
+            return "too little article text"
     return None

@@ -43,6 +43,7 @@ def _head(site: MirrorSite, base: str, title: str, *, og: dict[str, str], canoni
 <meta property="og:locale" content="ar_AR" />
 <link rel="canonical" href="{escape(canonical, quote=True)}" />
 <link rel="shortcut icon" href="http://stat.{site.domain}/favicon.jpg" />
+<link rel="alternate" type="application/rss+xml" title="{escape(site.label)}" href="{escape(base.rstrip('/'), quote=True)}/rss" />
 {extra}
 </head>
 """
@@ -174,12 +175,17 @@ def opinion_index(site: MirrorSite, base: str, writer: str | None = None) -> str
             + _header(site, base) + f"<h2 class='page-title'>آراء وتحليلات</h2>\n{items}\n" + _footer(site, base))
 
 
-def _related_bottom(base: str, article: MirrorArticle) -> str:
+def _related_path(site: MirrorSite, article: MirrorArticle, k: int) -> str:
+    """A real page of the mirror for the k-th related link (related items link other stories)."""
+    return site.original((max(article.index, 0) + 7 * k + 1) % site.articles).path
+
+
+def _related_bottom(site: MirrorSite, base: str, article: MirrorArticle) -> str:
     # SYNTHETIC markup; the content shape (headline, GMT stamp, "بقلم : name") is the seed's.
     return "\n".join(
-        f'<div class="relatedbox"><a href="{_a(base, "/36/000001-" + headline.replace(" ", "-"))}">{escape(headline)}</a>'
+        f'<div class="relatedbox"><a href="{_a(base, _related_path(site, article, k))}">{escape(headline)}</a>'
         f'<span class="reldate">{escape(stamp)}</span><span class="relby">{escape(byline)}</span></div>'
-        for headline, stamp, byline in article.related_bottom
+        for k, (headline, stamp, byline) in enumerate(article.related_bottom, 1)
     )
 
 
@@ -213,7 +219,7 @@ def article_page(site: MirrorSite, base: str, article: MirrorArticle, *, charset
                f'<div class="writer">بقلم : {escape(article.author or "")}</div>')
         dateline = ""
     else:
-        top = (f'<div class="relatedtop"><a href="{_a(base, "/36/000002-" + (article.related_top or "").replace(" ", "-"))}">'
+        top = (f'<div class="relatedtop"><a href="{_a(base, _related_path(site, article, 4))}">'
                f'{escape(article.related_top or "")}</a></div>')
         dateline = f'<h4 class="coring">{escape(article.dateline or "")}</h4>'
     malformed = "<div><span><b>" if article.flaw == "malformed_html" else ""  # never closed
@@ -236,7 +242,7 @@ def article_page(site: MirrorSite, base: str, article: MirrorArticle, *, charset
 <div class="sitelabel">{site.latin}</div>
 {COMMENT_FORM}
 <div class="relateditems">
-{_related_bottom(base, article)}
+{_related_bottom(site, base, article)}
 </div>
 </div>
 """
@@ -264,8 +270,8 @@ def amp_page(site: MirrorSite, base: str, article: MirrorArticle) -> str:
     """AMP copy: breadcrumb, photo caption, dateline, body, "قد يهمك أيضاً" trailer (site_profile A6, D3)."""
     canonical = base.rstrip("/") + article.path
     paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
-    related = "".join(f"<p><a href='{_a(base, '/36/000003-' + h.replace(' ', '-'))}'>{escape(h)}</a></p>"
-                      for h, _, _ in article.related_bottom[:2])
+    related = "".join(f"<p><a href='{_a(base, _related_path(site, article, k))}'>{escape(h)}</a></p>"
+                      for k, (h, _, _) in enumerate(article.related_bottom[:2], 1))
     return f"""<!doctype html>
 <html amp lang="ar">
 <head><meta charset="utf-8" /><title>{escape(site.label)} - {escape(article.headline)}</title>
@@ -312,11 +318,37 @@ def rss_feed(site: MirrorSite, base: str, articles: list[MirrorArticle], *, titl
     return document
 
 
-ROBOTS = """# SYNTHETIC: no copy of the real robots.txt was found (site_profile A9)
+def robots_txt(base: str) -> str:
+    return f"""# SYNTHETIC: no copy of the real robots.txt was found (site_profile A9)
 User-agent: *
 Disallow: /search
 Disallow: /arabpoll/
+
+Sitemap: {base.rstrip("/")}/sitemap.xml
 """
 
-__all__ = ["SECTION_FEEDS", "ROBOTS", "home_page", "listing_page", "article_page", "amp_page", "rss_feed",
+
+SITEMAP_PAGE_SIZE = 1000
+
+
+def sitemap_index(site: MirrorSite, base: str) -> str:
+    """SYNTHETIC (no XML sitemap of the network was found): an index of a Google News sitemap
+    and numbered page sitemaps, for the generic spider's sitemap discovery."""
+    pages = -(-sum(1 for _ in site.iter_all()) // SITEMAP_PAGE_SIZE)
+    maps = [f"{base.rstrip('/')}/sitemap-news.xml"] + [f"{base.rstrip('/')}/sitemap-{n}.xml" for n in range(1, pages + 1)]
+    body = "".join(f"<sitemap><loc>{escape(m)}</loc></sitemap>" for m in maps)
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>\n'
+
+
+def sitemap_urls(site: MirrorSite, base: str, articles: list[MirrorArticle], *, news: bool) -> str:
+    rows = []
+    for a in articles:
+        extra = (f"<news:news><news:publication><news:name>{escape(site.label)}</news:name><news:language>ar</news:language>"
+                 f"</news:publication><news:publication_date>{a.published.isoformat()}</news:publication_date>"
+                 f"<news:title>{escape(a.headline)}</news:title></news:news>") if news else ""
+        rows.append(f"<url><loc>{escape(site.url(base, a.path))}</loc><lastmod>{a.published.isoformat()}</lastmod>{extra}</url>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + "".join(rows) + "</urlset>\n")
+
+__all__ = ["SECTION_FEEDS", "robots_txt", "sitemap_index", "sitemap_urls", "home_page", "listing_page", "article_page", "amp_page", "rss_feed",
            "opinion_index", "not_article_page"]

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,8 @@ from newscrawl.mirror.content import SECTION_FEEDS, MirrorSite
 _LISTING = re.compile(r"^/(?P<section>\d{1,4})-[^/]+/?$")
 _WRITER = re.compile(r"^/w-(?P<writer>\d+)-more/?$")
 _SECTION_FEED = re.compile(r"^/(?P<key>[a-z]+)/rss\.xml$")
+_SITEMAP_PAGE = re.compile(r"^/sitemap-(?P<n>\d+)\.xml$")
+SITEMAP = "application/xml; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 XML = "application/rss+xml; charset=utf-8"
 
@@ -27,7 +30,17 @@ def route(site: MirrorSite, base: str, raw_path: str) -> tuple[int, str, bytes]:
     path = unquote(parts.path)
     query = parse_qs(parts.query)
     if path == "/robots.txt":
-        return 200, "text/plain; charset=utf-8", pages.ROBOTS.encode()
+        return 200, "text/plain; charset=utf-8", pages.robots_txt(base).encode()
+    if path == "/sitemap.xml":
+        return 200, SITEMAP, pages.sitemap_index(site, base).encode()
+    if path == "/sitemap-news.xml":
+        return 200, SITEMAP, pages.sitemap_urls(site, base, site.latest(50), news=True).encode()
+    sitemap_page = _SITEMAP_PAGE.match(path)
+    if sitemap_page:
+        start = (int(sitemap_page["n"]) - 1) * pages.SITEMAP_PAGE_SIZE
+        chunk = list(itertools.islice(site.iter_all(), start, start + pages.SITEMAP_PAGE_SIZE))
+        if chunk:
+            return 200, SITEMAP, pages.sitemap_urls(site, base, chunk, news=False).encode()
     if path == "/":
         return 200, HTML, pages.home_page(site, base).encode()
     if path in ("/rss", "/rss/"):

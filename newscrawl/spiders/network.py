@@ -6,23 +6,18 @@ articles), the URL grammar and the extraction are shared.
 
 from __future__ import annotations
 
-import ipaddress
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import scrapy
-from lxml import etree
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
-from newscrawl.items import Article
+from newscrawl.feeds import parse_feed
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
+from newscrawl.spiders.common import NewscrawlSpider, read_url_list
 
 FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
 ARTICLE_KINDS = {"article", "opinion"}
@@ -30,27 +25,7 @@ LISTING_KINDS = {"listing", "writer", "home"}
 DEFAULT_MAX_PAGES = 20
 
 
-def _is_loopback(host: str | None) -> bool:
-    if host in ("localhost", None):
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def read_url_list(urls: str | None = None, urls_file: str | None = None) -> list[str]:
-    """URLs from ``-a urls=A,B`` and/or ``-a urls_file=PATH`` (one per line, ``#`` comments)."""
-    found = [u.strip() for u in (urls or "").split(",") if u.strip()]
-    if urls_file:
-        for line in Path(urls_file).read_text(encoding="utf-8").splitlines():
-            line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
-            if line:
-                found.append(line)
-    return found
-
-
-class NetworkSpider(scrapy.Spider):
+class NetworkSpider(NewscrawlSpider):
     """Options (``-a name=value``):
 
     - ``base_url``: origin to crawl instead of the real site (a mirror); default the site's.
@@ -67,7 +42,7 @@ class NetworkSpider(scrapy.Spider):
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
-        self.base_host = parts.hostname
+        self.base_host = self.politeness_host = parts.hostname
         self.site_hosts = {self.site.domain, f"www.{self.site.domain}", self.base_host}
         on_site = self.base_host == self.site.domain or self.base_host.endswith("." + self.site.domain)
         self.allowed_domains = [self.site.domain if on_site else self.base_host]
@@ -77,17 +52,6 @@ class NetworkSpider(scrapy.Spider):
         except ValueError:
             raise ValueError(f"max_pages must be an integer, got {max_pages!r}") from None
         self._skipped_links: set[str] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        if _is_loopback(spider.base_host) and not crawler.settings.frozen:
-            # A local mirror needs no politeness; command-line -s values still win.
-            for name, value in (("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0),
-                                ("CONCURRENT_REQUESTS_PER_DOMAIN", 16)):
-                crawler.settings.set(name, value, priority="spider")
-            spider.logger.info("Crawling a loopback mirror at %s: AutoThrottle and delays off", spider.base_url)
-        return spider
 
     # --- URLs -------------------------------------------------------------------------------
     def rebase(self, url: str) -> str | None:
@@ -103,9 +67,6 @@ class NetworkSpider(scrapy.Spider):
         parts = urlsplit(url)
         path = network.fold_amp(network.path_of(url))
         return safe_url_string(urlunsplit((parts.scheme, parts.netloc, path, "", "")))
-
-    def stat(self, key: str, count: int = 1) -> None:
-        self.crawler.stats.inc_value(f"newscrawl/{key}", count)
 
     # --- start ------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -126,37 +87,24 @@ class NetworkSpider(scrapy.Spider):
 
     # --- feeds ------------------------------------------------------------------------------
     def parse_feed(self, response: Response):
-        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-        root = etree.fromstring(response.body, parser) if response.body.strip() else None
-        if root is None:
-            self.logger.warning("Feed %s is empty or unreadable", response.url)
+        feed = parse_feed(response.body)
+        if not feed.readable:
+            self.logger.warning("Feed %s is empty or unreadable (%s)", response.url, feed.problem)
             self.stat("feeds/unreadable")
             return
-        if parser.error_log:
+        if feed.problem:
             # Truncated or malformed feeds happen on this network (site_profile A8): keep what parsed.
-            self.logger.warning("Feed %s is malformed (%s); recovered what parsed",
-                                response.url, parser.error_log[0].message.strip())
+            self.logger.warning("Feed %s is malformed (%s); recovered what parsed", response.url, feed.problem)
             self.stat("feeds/malformed")
-        entries = root.xpath("//*[local-name()='item' or local-name()='entry']")
         found = 0
-        for entry in entries:
-            link = (entry.xpath("string(*[local-name()='link'][1])").strip()
-                    or entry.xpath("string(*[local-name()='link'][1]/@href)").strip()
-                    or entry.xpath("string(*[local-name()='guid'][1])").strip())
-            if not link:
-                continue
-            feed_hints = {
-                "headline": entry.xpath("string(*[local-name()='title'][1])").strip() or None,
-                "date_published_raw": (entry.xpath("string(*[local-name()='pubDate' or local-name()='published'"
-                                                   " or local-name()='date' or local-name()='updated'][1])").strip()
-                                       or None),
-            }
-            request = self.follow_link(response.urljoin(link), feed=feed_hints)
+        for entry in feed.entries:
+            request = self.follow_link(response.urljoin(entry.link),
+                                       feed={"headline": entry.title, "date_published_raw": entry.date_raw})
             if request is not None:
                 found += 1
                 yield request
-        self.stat("feeds/entries", len(entries))
-        self.logger.info("Feed %s: %d entries, %d article links", response.url, len(entries), found)
+        self.stat("feeds/entries", len(feed.entries))
+        self.logger.info("Feed %s: %d entries, %d article links", response.url, len(feed.entries), found)
 
     # --- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response):
@@ -218,31 +166,6 @@ class NetworkSpider(scrapy.Spider):
             self.logger.warning("Not an article: %s (%s)", response.url, extraction.not_article)
             self.stat("pages/not_article")
             return
-        fields = extraction.fields
-        canonical = fields.pop("url")
+        canonical = extraction.fields["url"]
         url = canonicalize_url(self.article_request_url(self.rebase(canonical) or canonical))
-        for name, step in extraction.provenance.items():
-            self.stat(f"extract/{name}/{step}")
-        yield Article(
-            url=url,
-            source=self.name,
-            scraped_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            extraction=dict(extraction.provenance),
-            **{k: v for k, v in fields.items() if k in Article.__dataclass_fields__},
-        )
-
-    # --- errors -----------------------------------------------------------------------------
-    def on_error(self, failure):
-        request = failure.request
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            reason = f"http_{status}"
-        elif failure.check(DNSLookupError):
-            reason = "dns"
-        elif failure.check(TimeoutError, TCPTimedOutError):
-            reason = "timeout"
-        else:
-            reason = type(failure.value).__name__
-        self.logger.warning("Failed %s: %s", request.url, reason if not reason.startswith("http_") else
-                            f"HTTP {reason[5:]}")
-        self.stat(f"fetch/failed/{reason}")
+        yield self.make_item(extraction, url)

@@ -1,0 +1,279 @@
+"""Post-crawl monitors (Spidermon): did this run produce a feed worth trusting?
+
+When the spider closes, :class:`CrawlMonitorSuite` checks four things, each against a setting:
+
+==================  ==============================================================================
+Items scraped       ``item_scraped_count`` ≥ ``NEWSCRAWL_MONITOR_MIN_ITEMS`` (default 1)
+Field coverage      for each field in ``NEWSCRAWL_MONITOR_COVERAGE`` (default headline 0.95, body 0.95,
+                    date_published 0.9, author 0.3), the share of *scraped* items (the ones that went
+                    through every pipeline into the feed) where the field has a value ≥ the threshold
+Errors              unexpected errors ≤ ``NEWSCRAWL_MONITOR_MAX_ERRORS`` (default 0): ``log_count/ERROR``
+                    minus ``retry/max_reached`` (a request that exhausted its retries — a page that
+                    keeps answering 500, a Cloudflare 503 — is a site failure, counted under
+                    ``newscrawl/fetch/failed/*`` and shown in the report, not a crawler error)
+Finish reason       ``finish_reason`` in ``NEWSCRAWL_MONITOR_FINISH_REASONS`` (default ``["finished"]``)
+==================  ==============================================================================
+
+Coverage comes from Spidermon's own field-coverage counts (``SPIDERMON_ADD_FIELD_COVERAGE``,
+which works with the :class:`~newscrawl.items.Article` dataclass through ``itemadapter``); it
+must run with ``SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True``, or a ``None`` field (an unsigned
+article's author) would count as present: the coverage monitor fails with that explanation
+rather than report a coverage it cannot vouch for.
+
+The outcome is made visible three ways:
+
+* a summary in the log (``newscrawl.monitors``; ERROR when a monitor failed, INFO otherwise)
+  naming each failed monitor, the figure and the threshold;
+* a JSON report at ``NEWSCRAWL_MONITOR_REPORT`` (``%(name)s`` → spider name, ``%(time)s`` →
+  start time as in ``FEEDS``), written atomically: ``passed``, ``failed`` (names) and every
+  monitor's status, message and figures;
+* crawl stats ``newscrawl/monitors/passed`` / ``newscrawl/monitors/failed`` (counts), which
+  :mod:`newscrawl.commands.crawl` turns into the exit status ``NEWSCRAWL_MONITOR_EXIT_STATUS``
+  of ``scrapy crawl`` when that setting is not 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scrapy.exceptions import ScrapyDeprecationWarning
+from spidermon import MonitorSuite, monitors
+from spidermon.contrib.scrapy.monitors import BaseScrapyMonitor
+from spidermon.core.actions import Action
+
+logger = logging.getLogger(__name__)
+
+# Spidermon (1.27) logs its run through Spider.log(), which Scrapy 2.19 deprecates: without this
+# every crawl would log a "Spider.log() is deprecated" warning. Only that warning, only from Spidermon.
+warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated", category=ScrapyDeprecationWarning,
+                        module=r"spidermon\.")
+
+DEFAULT_MIN_ITEMS = 1
+DEFAULT_COVERAGE = {"headline": 0.95, "body": 0.95, "date_published": 0.9, "author": 0.3}
+DEFAULT_MAX_ERRORS = 0
+DEFAULT_FINISH_REASONS = ["finished"]
+
+STAT_PASSED = "newscrawl/monitors/passed"
+STAT_FAILED = "newscrawl/monitors/failed"
+
+_COUNT_PREFIX = "spidermon_item_scraped_count"
+
+
+# --- figures: pure functions of the crawl stats (and the thresholds) ---------------------------
+
+def item_count(stats: dict) -> int:
+    return int(stats.get("item_scraped_count", 0) or 0)
+
+
+def field_coverage(stats: dict, fields) -> dict[str, tuple[int, int]]:
+    """``{field: (items with a value, items scraped)}`` from Spidermon's field-coverage counts.
+
+    Summed over item classes (``spidermon_item_scraped_count/<Class>/<field>``), so a spider
+    yielding several item types is judged on all of its items.
+    """
+    total = int(stats.get(_COUNT_PREFIX, 0) or 0)
+    counts = {}
+    for name in fields:
+        pattern = re.compile(rf"^{_COUNT_PREFIX}/[^/]+/{re.escape(name)}$")
+        counts[name] = (sum(int(v) for k, v in stats.items() if pattern.match(k)), total)
+    return counts
+
+
+def error_figures(stats: dict) -> dict[str, int]:
+    """ERROR log lines, the share of them that are retry give-ups, and the rest (unexpected)."""
+    errors = int(stats.get("log_count/ERROR", 0) or 0)
+    retry_gave_up = int(stats.get("retry/max_reached", 0) or 0)
+    return {"errors": errors, "retry_gave_up": retry_gave_up, "unexpected": max(errors - retry_gave_up, 0)}
+
+
+def coverage_thresholds(settings) -> dict[str, float]:
+    rules = settings.getdict("NEWSCRAWL_MONITOR_COVERAGE", DEFAULT_COVERAGE)
+    return {str(name): float(share) for name, share in rules.items()}
+
+
+# --- monitors -----------------------------------------------------------------------------------
+
+class _NewscrawlMonitor(BaseScrapyMonitor):
+    """Keeps the figures a check was based on, for the report (``self.figures``)."""
+
+    figures: dict[str, Any] | None = None
+
+    @property
+    def settings(self):
+        return self.crawler.settings
+
+
+@monitors.name("Items scraped")
+class ItemCountMonitor(_NewscrawlMonitor):
+    """At least NEWSCRAWL_MONITOR_MIN_ITEMS items were scraped."""
+
+    @monitors.name("minimum number of items")
+    def test_minimum_items(self):
+        minimum = self.settings.getint("NEWSCRAWL_MONITOR_MIN_ITEMS", DEFAULT_MIN_ITEMS)
+        items = item_count(self.stats)
+        self.figures = {"items": items, "min": minimum}
+        self.assertTrue(items >= minimum,
+                        msg=f"{items} items scraped < {minimum} required (NEWSCRAWL_MONITOR_MIN_ITEMS)")
+
+
+@monitors.name("Field coverage")
+class FieldCoverageMonitor(_NewscrawlMonitor):
+    """Share of scraped items with each field ≥ NEWSCRAWL_MONITOR_COVERAGE[field]."""
+
+    @monitors.name("share of items with each field")
+    def test_field_coverage(self):
+        thresholds = coverage_thresholds(self.settings)
+        if not self.settings.getbool("SPIDERMON_ADD_FIELD_COVERAGE"):
+            self.figures = {"thresholds": thresholds}
+            self.fail("field coverage is not collected: set SPIDERMON_ADD_FIELD_COVERAGE = True")
+        if not self.settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_NONE"):
+            self.figures = {"thresholds": thresholds}
+            self.fail("SPIDERMON_FIELD_COVERAGE_SKIP_NONE is off, so empty (None) fields would count as "
+                      "present: set SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True")
+        items = item_count(self.stats)
+        if items == 0:
+            self.figures = {"items": 0, "thresholds": thresholds}
+            self.skipTest("no items scraped, no coverage to measure (see 'Items scraped')")
+        fields, failures = {}, []
+        for name, (count, total) in field_coverage(self.stats, thresholds).items():
+            share = count / total if total else 0.0
+            ok = share >= thresholds[name]
+            fields[name] = {"count": count, "items": total, "share": round(share, 4),
+                            "threshold": thresholds[name], "passed": ok}
+            if not ok:
+                failures.append(f"{name} {count}/{total} = {share:.2f} < {thresholds[name]:.2f}")
+        self.figures = {"items": items, "fields": fields}
+        self.assertTrue(not failures, msg="coverage below NEWSCRAWL_MONITOR_COVERAGE: " + "; ".join(failures))
+
+
+@monitors.name("Errors")
+class ErrorCountMonitor(_NewscrawlMonitor):
+    """Unexpected errors (ERROR log lines other than retry give-ups) ≤ NEWSCRAWL_MONITOR_MAX_ERRORS."""
+
+    @monitors.name("no unexpected errors")
+    def test_unexpected_errors(self):
+        maximum = self.settings.getint("NEWSCRAWL_MONITOR_MAX_ERRORS", DEFAULT_MAX_ERRORS)
+        figures = error_figures(self.stats)
+        self.figures = {**figures, "max": maximum}
+        self.assertTrue(
+            figures["unexpected"] <= maximum,
+            msg=(f"{figures['unexpected']} unexpected errors > {maximum} allowed (NEWSCRAWL_MONITOR_MAX_ERRORS): "
+                 f"log_count/ERROR {figures['errors']} minus retry/max_reached {figures['retry_gave_up']}"),
+        )
+
+
+@monitors.name("Finish reason")
+class FinishReasonMonitor(_NewscrawlMonitor):
+    """The crawl finished for an expected reason (NEWSCRAWL_MONITOR_FINISH_REASONS)."""
+
+    @monitors.name("clean finish")
+    def test_finish_reason(self):
+        expected = self.settings.getlist("NEWSCRAWL_MONITOR_FINISH_REASONS", DEFAULT_FINISH_REASONS)
+        reason = self.stats.get("finish_reason")
+        self.figures = {"finish_reason": reason, "expected": expected}
+        self.assertTrue(reason in expected,
+                        msg=f"finish reason {reason!r} not in {expected} (NEWSCRAWL_MONITOR_FINISH_REASONS)")
+
+
+# --- the outcome: log summary, stats, report file ----------------------------------------------
+
+class ReportOutcome(Action):
+    """Log one summary of the suite, count passed/failed monitors in the stats, write the report."""
+
+    def run_action(self):
+        crawler, spider = self.data.crawler, self.data.spider
+        stats = self.data.stats
+        entries = [_entry(result) for result in self.result.monitor_results]
+        failed = [e["name"] for e in entries if not e["passed"]]
+        crawler.stats.set_value(STAT_PASSED, len(entries) - len(failed))
+        crawler.stats.set_value(STAT_FAILED, len(failed))
+
+        report = {
+            "spider": spider.name,
+            "passed": not failed,
+            "failed": failed,
+            "finish_reason": stats.get("finish_reason"),
+            "start_time": _iso(stats.get("start_time")),
+            "finish_time": _iso(stats.get("finish_time")),
+            "items": item_count(stats),
+            "monitors": entries,
+        }
+        target = report_path(crawler.settings.get("NEWSCRAWL_MONITOR_REPORT"), spider.name, stats.get("start_time"))
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            os.replace(tmp, target)
+        _log_summary(spider.name, entries, failed, target)
+
+
+def _entry(result) -> dict[str, Any]:
+    monitor = result.item
+    status = result.status  # OK, FAIL, ERROR (the check itself crashed), SKIPPED, ...
+    if status in ("FAIL", "SKIPPED"):
+        message = str(result.reason or "")
+    elif status == "ERROR":  # the last line of the traceback: the exception itself
+        last_lines = (result.error or "").strip().splitlines()[-1:]
+        message = f"monitor crashed: {last_lines[0] if last_lines else '?'}"
+    else:
+        message = ""
+    return {
+        "name": monitor.monitor_name,
+        "check": monitor.method_name,
+        "status": status,
+        "passed": status not in ("FAIL", "ERROR"),
+        "message": message,
+        "figures": getattr(monitor, "figures", None),
+    }
+
+
+def _log_summary(spider: str, entries: list[dict], failed: list[str], target: Path | None) -> None:
+    lines = [f"{e['status']:<7} {e['name']}: {e['message'] or _figure_line(e)}" for e in entries]
+    where = f"; report {target}" if target is not None else ""
+    if failed:
+        logger.error("Crawl monitors FAILED for %s (%d of %d: %s)%s\n  %s", spider, len(failed), len(entries),
+                     ", ".join(failed), where, "\n  ".join(lines))
+    else:
+        logger.info("Crawl monitors passed for %s (%d of %d)%s\n  %s", spider, len(entries), len(entries), where,
+                    "\n  ".join(lines))
+
+
+def _figure_line(entry: dict) -> str:
+    f = entry.get("figures") or {}
+    name = entry["name"]
+    if name == "Items scraped" and "items" in f:
+        return f"{f['items']} ≥ {f['min']}"
+    if name == "Field coverage" and "fields" in f:
+        return ", ".join(f"{k} {v['share']:.2f} ≥ {v['threshold']:.2f}" for k, v in f["fields"].items())
+    if name == "Errors" and "unexpected" in f:
+        return f"{f['unexpected']} unexpected ≤ {f['max']} (retry give-ups {f['retry_gave_up']})"
+    if name == "Finish reason" and "finish_reason" in f:
+        return str(f["finish_reason"])
+    return ""
+
+
+def _iso(value) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def report_path(template: str | None, spider: str, start_time=None) -> Path | None:
+    """``NEWSCRAWL_MONITOR_REPORT`` with ``%(name)s`` and ``%(time)s`` filled in (None if unset)."""
+    if not template:
+        return None
+    start = start_time if isinstance(start_time, datetime) else datetime.now(timezone.utc)
+    stamp = start.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace(":", "-")
+    return Path(template % {"name": spider, "time": stamp})
+
+
+class CrawlMonitorSuite(MonitorSuite):
+    """What ``SPIDERMON_SPIDER_CLOSE_MONITORS`` runs for every newscrawl spider."""
+
+    monitors: ClassVar[list] = [ItemCountMonitor, FieldCoverageMonitor, ErrorCountMonitor, FinishReasonMonitor]
+    monitors_finished_actions: ClassVar[list] = [ReportOutcome]

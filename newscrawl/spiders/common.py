@@ -1,0 +1,74 @@
+"""What every newscrawl spider shares: URL lists, loopback politeness, items, error accounting."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timezone
+from pathlib import Path
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+from newscrawl.extraction.article import Extraction
+from newscrawl.items import Article
+
+
+def is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def read_url_list(urls: str | None = None, urls_file: str | None = None) -> list[str]:
+    """URLs from ``-a urls=A,B`` and/or ``-a urls_file=PATH`` (one per line, ``#`` comments)."""
+    found = [u.strip() for u in (urls or "").split(",") if u.strip()]
+    if urls_file:
+        for line in Path(urls_file).read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                found.append(line)
+    return found
+
+
+class NewscrawlSpider(scrapy.Spider):
+    """Base of newscrawl's spiders: stats, error accounting, items from extractions."""
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        host = getattr(spider, "politeness_host", None)
+        if is_loopback(host) and not crawler.settings.frozen:
+            # A local mirror needs no politeness; command-line -s values still win.
+            for name, value in (("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0),
+                                ("CONCURRENT_REQUESTS_PER_DOMAIN", 16)):
+                crawler.settings.set(name, value, priority="spider")
+            spider.logger.info("Crawling a loopback mirror at %s: AutoThrottle and delays off", host)
+        return spider
+
+    def stat(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newscrawl/{key}", count)
+
+    def make_item(self, extraction: Extraction, url: str) -> Article:
+        for name, step in extraction.provenance.items():
+            self.stat(f"extract/{name}/{step}")
+        fields = {k: v for k, v in extraction.fields.items() if k in Article.__dataclass_fields__ and k != "url"}
+        return Article(url=url, source=self.name, scraped_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                       extraction=dict(extraction.provenance), **fields)
+
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(HttpError):
+            reason = f"http_{failure.value.response.status}"
+            shown = f"HTTP {failure.value.response.status}"
+        elif failure.check(DNSLookupError):
+            reason = shown = "dns"
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            reason = shown = "timeout"
+        else:
+            reason = shown = type(failure.value).__name__
+        self.logger.warning("Failed %s: %s", request.url, shown)
+        self.stat(f"fetch/failed/{reason}")

@@ -1,0 +1,138 @@
+"""``scrapy crawl news -a start=https://site/``: any Arabic news site, no site selectors.
+
+Discovery: XML sitemaps named in robots.txt (indexes and Google News sitemaps, through Scrapy's
+``SitemapSpider`` machinery), RSS/Atom feeds announced with ``<link rel="alternate">``, and
+same-site links of pages that are not articles, up to ``max_depth`` hops from the start page.
+Every page goes through the generic extraction ladder; only pages recognised as articles
+become items.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spiders import SitemapSpider
+from w3lib.url import canonicalize_url, safe_url_string
+
+from newscrawl.extraction.article import extract_article
+from newscrawl.feeds import parse_feed
+from newscrawl.spiders.common import NewscrawlSpider, read_url_list
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
+_SKIP = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|css|js|pdf|zip|mp4|mp3|ico|woff2?)$|/(?:login|signin|register|"
+                   r"search|cart|account|wp-admin|wp-json)(?:/|$)|^mailto:|^javascript:", re.I)
+# Paths that look like a story: a date, a long number or a long slug (not section fronts).
+_ARTICLE_LIKE = re.compile(r"/(?:19|20)\d\d/\d{1,2}/|\d{5,}|[^/]*(?:-[^/-]+){3,}")
+DEFAULT_MAX_DEPTH = 2
+
+
+class NewsSpider(NewscrawlSpider, SitemapSpider):
+    """Options: ``start`` (one or more comma-separated site URLs), ``urls`` / ``urls_file``
+    (fetch exactly these pages), ``max_depth`` (link hops from a start page; default 2)."""
+
+    name = "news"
+    sitemap_rules = [("", "parse_page")]
+
+    def __init__(self, *args: Any, start: str | None = None, urls: str | None = None, urls_file: str | None = None,
+                 max_depth: str | int = DEFAULT_MAX_DEPTH, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.article_urls = read_url_list(urls, urls_file)
+        self.start_urls = [u.strip() for u in (start or "").split(",") if u.strip()]
+        if not self.start_urls and not self.article_urls:
+            raise ValueError("give -a start=https://site/ (or -a urls=... / -a urls_file=...)")
+        for url in self.start_urls + self.article_urls:
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        self.allowed_domains = sorted({urlsplit(u).hostname for u in self.start_urls + self.article_urls})
+        self.politeness_host = self.allowed_domains[0]
+        self._sitemap_dates: dict[str, str] = {}
+        try:
+            self.max_depth = int(max_depth)
+        except ValueError:
+            raise ValueError(f"max_depth must be an integer, got {max_depth!r}") from None
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.article_urls:
+            yield scrapy.Request(safe_url_string(url), callback=self.parse_page, errback=self.on_error,
+                                 meta={"given": True}, dont_filter=True)
+        for url in self.start_urls:
+            parts = urlsplit(url)
+            yield scrapy.Request(f"{parts.scheme}://{parts.netloc}/robots.txt", callback=self._parse_sitemap,
+                                 errback=self.on_error, priority=5)
+            yield scrapy.Request(safe_url_string(url), callback=self.parse_page, errback=self.on_error,
+                                 meta={"hops": 0})
+
+    def sitemap_filter(self, entries):
+        """Remember each URL's ``lastmod``: a last-resort date hint for pages that print none."""
+        for entry in entries:
+            if entry.get("lastmod") and entry.get("loc"):
+                self._sitemap_dates[canonicalize_url(entry["loc"])] = entry["lastmod"]
+            yield entry
+
+    def _parse_sitemap(self, response: Response):
+        for request in super()._parse_sitemap(response):
+            kind = "sitemaps/followed" if request.callback == self._parse_sitemap else "sitemaps/urls"
+            self.stat(kind)
+            yield request.replace(errback=self.on_error, meta={**request.meta, "hops": self.max_depth},
+                                  priority=10 if kind == "sitemaps/urls" else 5)
+
+    def parse_feed(self, response: Response):
+        feed = parse_feed(response.body)
+        if not feed.readable:
+            self.logger.warning("Feed %s is empty or unreadable (%s)", response.url, feed.problem)
+            self.stat("feeds/unreadable")
+            return
+        if feed.problem:
+            self.logger.warning("Feed %s is malformed (%s); recovered what parsed", response.url, feed.problem)
+            self.stat("feeds/malformed")
+        self.stat("feeds/entries", len(feed.entries))
+        for entry in feed.entries:
+            url = response.urljoin(entry.link)
+            if self._on_site(url):
+                yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=10,
+                                     meta={"hops": self.max_depth,
+                                           "feed": {"headline": entry.title, "date_published_raw": entry.date_raw}})
+
+    def _on_site(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def parse_page(self, response: Response):
+        if not isinstance(response, TextResponse):
+            self.stat("pages/not_html")
+            return
+        hints = response.meta.get("feed") or {}
+        lastmod = self._sitemap_dates.pop(canonicalize_url(response.url), None)
+        if lastmod and not hints.get("date_published_raw"):
+            hints = {**hints, "date_published_raw": lastmod}
+        extraction = extract_article(response.text, response.url, None, feed=hints)
+        if extraction.not_article is None:
+            canonical = extraction.fields.get("url") or response.url
+            yield self.make_item(extraction, canonicalize_url(canonical if self._on_site(canonical) else response.url))
+            return
+        self.stat("pages/not_article")
+        if response.meta.get("given"):  # -a urls=: exactly these pages, no discovery
+            self.logger.warning("Not an article: %s (%s)", response.url, extraction.not_article)
+            return
+        self.logger.debug("Not an article: %s (%s)", response.url, extraction.not_article)
+        yield from self._discover(response)
+
+    def _discover(self, response: TextResponse):
+        """Feeds announced in the page head, and same-site links, from a page that is not an article."""
+        for href in response.xpath("//link[@rel='alternate'][@href]").xpath(
+                "self::*[" + " or ".join(f"@type='{t}'" for t in FEED_TYPES) + "]/@href").getall():
+            yield scrapy.Request(response.urljoin(href), callback=self.parse_feed, errback=self.on_error, priority=5)
+        hops = response.meta.get("hops", 0)
+        if hops >= self.max_depth:
+            return
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip())
+            if not url.startswith(("http://", "https://")) or not self._on_site(url) or _SKIP.search(url):
+                continue
+            article_like = bool(_ARTICLE_LIKE.search(urlsplit(url).path))
+            yield scrapy.Request(canonicalize_url(url), callback=self.parse_page, errback=self.on_error,
+                                 priority=10 if article_like else 0, meta={"hops": hops + 1})

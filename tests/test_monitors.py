@@ -1,0 +1,188 @@
+"""Post-crawl monitors (newscrawl.monitors): real crawls of the mirror, then the suite on made-up stats."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from scrapy.settings import Settings
+from spidermon.runners import MonitorRunner
+
+from conftest import crawl, run_scrapy
+from newscrawl.mirror.content import MirrorSite
+from newscrawl.mirror.server import MirrorServer
+from newscrawl.monitors import CrawlMonitorSuite, error_figures, field_coverage, report_path
+
+# What settings.py is to carry; passed with -s so these tests do not depend on it.
+MONITOR_SETTINGS = [
+    "-s", "SPIDERMON_ENABLED=True",
+    "-s", 'EXTENSIONS={"newscrawl.extensions.StatsFile": 500, "spidermon.contrib.scrapy.extensions.Spidermon": 400}',
+    "-s", "SPIDERMON_SPIDER_CLOSE_MONITORS=newscrawl.monitors.CrawlMonitorSuite",
+    "-s", "SPIDERMON_ADD_FIELD_COVERAGE=True",
+    "-s", "SPIDERMON_FIELD_COVERAGE_SKIP_NONE=True",
+    "-s", "SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS=0",
+    "-s", "NEWSCRAWL_MONITOR_REPORT=reports/%(name)s.json",
+]
+ARTICLES = 40
+
+
+def read_report(workdir: Path) -> dict:
+    return json.loads((workdir / "reports" / "almaghrib.json").read_text(encoding="utf-8"))
+
+
+def monitor(report: dict, name: str) -> dict:
+    return next(m for m in report["monitors"] if m["name"] == name)
+
+
+# --- real crawls ----------------------------------------------------------------------------------
+
+def test_default_mirror_passes_every_monitor(tmp_path):
+    with MirrorServer(MirrorSite(articles=ARTICLES)) as server:
+        # the exit status is armed: a passing crawl must still exit 0 (crawl() asserts it)
+        items, stats, log = crawl(server.base_url, tmp_path, *MONITOR_SETTINGS, "-s", "NEWSCRAWL_MONITOR_EXIT_STATUS=3")
+    report = read_report(tmp_path)
+    assert report["passed"] is True and report["failed"] == []
+    assert [m["name"] for m in report["monitors"]] == ["Items scraped", "Field coverage", "Errors", "Finish reason"]
+    assert all(m["status"] == "OK" for m in report["monitors"])
+    assert report["items"] == len(items) == stats["item_scraped_count"]
+    assert monitor(report, "Items scraped")["figures"] == {"items": len(items), "min": 1}
+
+    # coverage is measured on the items that reached the feed
+    fields = monitor(report, "Field coverage")["figures"]["fields"]
+    assert set(fields) == {"headline", "body", "date_published", "author"}
+    for name, figure in fields.items():
+        assert figure["items"] == len(items)
+        assert figure["count"] == sum(1 for item in items if item.get(name)), name
+    assert 0.3 <= fields["author"]["share"] < 1  # the mirror has unsigned stories, as the site does
+
+    # the mirror's page that keeps answering 500 is a retry give-up: logged as ERROR, not "unexpected"
+    errors = monitor(report, "Errors")["figures"]
+    assert errors == {"errors": 1, "retry_gave_up": 1, "unexpected": 0, "max": 0}
+    assert stats["log_count/ERROR"] == 1 and stats["retry/max_reached"] == 1
+    assert monitor(report, "Finish reason")["figures"]["finish_reason"] == "finished"
+
+    # the outcome is in the stats file too (Spidermon runs before StatsFile), and in the log
+    assert stats["newscrawl/monitors/passed"] == 4 and stats["newscrawl/monitors/failed"] == 0
+    assert "Crawl monitors passed for almaghrib (4 of 4)" in log
+    assert "Spider.log() is deprecated" not in log
+
+
+def test_changed_template_trips_the_coverage_monitor(tmp_path):
+    with MirrorServer(MirrorSite(articles=ARTICLES, variant="changed")) as server:
+        items, stats, log = crawl(server.base_url, tmp_path, *MONITOR_SETTINGS)
+    assert items  # the feed is not empty, which is exactly why it needs watching
+    report = read_report(tmp_path)
+    assert report["passed"] is False and report["failed"] == ["Field coverage"]
+    coverage = monitor(report, "Field coverage")
+    assert coverage["status"] == "FAIL"
+    author = coverage["figures"]["fields"]["author"]
+    assert author == {"count": 0, "items": len(items), "share": 0.0, "threshold": 0.3, "passed": False}
+    assert f"author 0/{len(items)} = 0.00 < 0.30" in coverage["message"]
+    # the other monitors still pass: the report says what broke, not just that something did
+    assert all(m["status"] == "OK" for m in report["monitors"] if m["name"] != "Field coverage")
+    assert stats["newscrawl/monitors/failed"] == 1
+    summary = log[log.index("Crawl monitors FAILED"):]
+    assert summary.startswith("Crawl monitors FAILED for almaghrib (1 of 4: Field coverage)")
+    assert f"FAIL    Field coverage: coverage below NEWSCRAWL_MONITOR_COVERAGE: author 0/{len(items)} = 0.00 < 0.30" \
+        in summary
+    assert "[newscrawl.monitors] ERROR" in log
+
+
+def test_no_items_fails_min_items_and_sets_the_exit_status(tmp_path):
+    with MirrorServer(MirrorSite(articles=ARTICLES)) as server:
+        result = run_scrapy(
+            ["crawl", "almaghrib", "-a", f"base_url={server.base_url}",
+             "-a", f"urls={server.base_url}/314/000000-no-such-story", "-s", "NEWSCRAWL_STATE_DIR=state",
+             *MONITOR_SETTINGS, "-s", "NEWSCRAWL_MONITOR_EXIT_STATUS=3"],
+            cwd=tmp_path,
+        )
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert "Failed" in result.stderr and "HTTP 404" in result.stderr
+    report = read_report(tmp_path)
+    assert report["passed"] is False and report["failed"] == ["Items scraped"]
+    assert report["items"] == 0
+    items = monitor(report, "Items scraped")
+    assert items["figures"] == {"items": 0, "min": 1}
+    assert items["message"] == "0 items scraped < 1 required (NEWSCRAWL_MONITOR_MIN_ITEMS)"
+    assert monitor(report, "Field coverage")["status"] == "SKIPPED"  # nothing to measure; not a second failure
+    assert "FAIL    Items scraped: 0 items scraped < 1 required" in result.stderr
+    assert not list(tmp_path.glob("reports/*.tmp"))
+
+
+# --- the suite on made-up stats (no crawl) ------------------------------------------------------------
+
+GOOD_STATS = {
+    "item_scraped_count": 10, "finish_reason": "finished", "log_count/ERROR": 0,
+    "spidermon_item_scraped_count": 10, "spidermon_item_scraped_count/Article": 10,
+    "spidermon_item_scraped_count/Article/headline": 10, "spidermon_item_scraped_count/Article/body": 10,
+    "spidermon_item_scraped_count/Article/date_published": 9, "spidermon_item_scraped_count/Article/author": 3,
+    "spidermon_item_scraped_count/Article/extraction/author": 3,  # nested: not the author field
+}
+COVERAGE_ON = {"SPIDERMON_ADD_FIELD_COVERAGE": True, "SPIDERMON_FIELD_COVERAGE_SKIP_NONE": True}
+
+
+def run_suite(stats: dict, tmp_path: Path, **settings) -> tuple[dict, dict]:
+    """Run CrawlMonitorSuite as Spidermon does at spider close; return (report, stats set by it)."""
+    recorded: dict = {}
+    crawler = SimpleNamespace(
+        settings=Settings({"NEWSCRAWL_MONITOR_REPORT": str(tmp_path / "%(name)s.json"), **settings}),
+        stats=SimpleNamespace(set_value=recorded.__setitem__),
+    )
+    spider = SimpleNamespace(name="almaghrib")
+    MonitorRunner().run(CrawlMonitorSuite(crawler=crawler), stats=stats, crawler=crawler, spider=spider)
+    return json.loads((tmp_path / "almaghrib.json").read_text(encoding="utf-8")), recorded
+
+
+def test_suite_passes_at_the_thresholds(tmp_path):
+    report, recorded = run_suite(GOOD_STATS, tmp_path, **COVERAGE_ON)
+    assert report["passed"], report
+    fields = monitor(report, "Field coverage")["figures"]["fields"]
+    assert fields["date_published"]["share"] == 0.9 and fields["author"]["share"] == 0.3  # ≥, not >
+    assert recorded == {"newscrawl/monitors/passed": 4, "newscrawl/monitors/failed": 0}
+
+
+@pytest.mark.parametrize(("change", "settings", "failed", "message"), [
+    ({"log_count/ERROR": 2, "retry/max_reached": 1}, {}, "Errors",
+     "1 unexpected errors > 0 allowed (NEWSCRAWL_MONITOR_MAX_ERRORS): log_count/ERROR 2 minus retry/max_reached 1"),
+    ({"finish_reason": "shutdown"}, {}, "Finish reason",
+     "finish reason 'shutdown' not in ['finished'] (NEWSCRAWL_MONITOR_FINISH_REASONS)"),
+    ({}, {"NEWSCRAWL_MONITOR_MIN_ITEMS": 11}, "Items scraped",
+     "10 items scraped < 11 required (NEWSCRAWL_MONITOR_MIN_ITEMS)"),
+    ({}, {"NEWSCRAWL_MONITOR_COVERAGE": {"author": 0.5, "tags": 0.1}}, "Field coverage",
+     "coverage below NEWSCRAWL_MONITOR_COVERAGE: author 3/10 = 0.30 < 0.50; tags 0/10 = 0.00 < 0.10"),
+])
+def test_suite_names_the_failed_monitor_and_its_figure(tmp_path, change, settings, failed, message):
+    report, recorded = run_suite({**GOOD_STATS, **change}, tmp_path, **COVERAGE_ON, **settings)
+    assert report["failed"] == [failed]
+    assert monitor(report, failed)["message"] == message
+    assert recorded["newscrawl/monitors/failed"] == 1
+
+
+def test_thresholds_given_on_the_command_line_as_strings(tmp_path):
+    report, _ = run_suite({**GOOD_STATS, "log_count/ERROR": 2}, tmp_path, **COVERAGE_ON,
+                          NEWSCRAWL_MONITOR_MAX_ERRORS="2", NEWSCRAWL_MONITOR_COVERAGE='{"author": "0.25"}',
+                          NEWSCRAWL_MONITOR_FINISH_REASONS="finished,closespider_itemcount")
+    assert report["passed"], report
+    assert set(monitor(report, "Field coverage")["figures"]["fields"]) == {"author"}
+
+
+@pytest.mark.parametrize("settings", [{}, {"SPIDERMON_ADD_FIELD_COVERAGE": True}])
+def test_coverage_without_the_spidermon_settings_fails_loudly(tmp_path, settings):
+    # Without SKIP_NONE a None author would count as present: refuse to vouch for the figure.
+    report, _ = run_suite(GOOD_STATS, tmp_path, **settings)
+    assert report["failed"] == ["Field coverage"]
+    assert "SPIDERMON_" in monitor(report, "Field coverage")["message"]
+
+
+def test_figures():
+    assert field_coverage(GOOD_STATS, ["author", "tags"]) == {"author": (3, 10), "tags": (0, 10)}
+    two_types = {"spidermon_item_scraped_count": 5, "spidermon_item_scraped_count/Article/body": 3,
+                 "spidermon_item_scraped_count/dict/body": 1}
+    assert field_coverage(two_types, ["body"]) == {"body": (4, 5)}
+    assert error_figures({}) == {"errors": 0, "retry_gave_up": 0, "unexpected": 0}
+    start = datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=timezone.utc)
+    assert report_path("r/%(name)s-%(time)s.json", "almaghrib", start) == Path("r/almaghrib-2026-01-02T03-04-05+00-00.json")
+    assert report_path("", "almaghrib") is None
