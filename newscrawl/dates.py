@@ -5,7 +5,10 @@ Pure functions, no Scrapy. ``analyse_date`` says what it read and why (flags);
 library; everything Arabic goes through one token scan, because the general tools
 (dateparser, htmldate) miss these shapes ("GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر",
 Moroccan and Algerian month names, paired months) and cost tens to thousands of times more
-per call (benchmarks/bench_dates.py).
+per call (benchmarks/bench_dates.py). The shapes pages print most (the network stamp,
+"<weekday> <day> <month> <year> <clock>", RSS pubDate, short relative phrases) have fast paths
+that accept only text the token scan reads the same way and fall through on anything else;
+tests/test_dates.py checks that they agree with it.
 
 Flags (``DateResult.flags``):
     empty               nothing to read (None, "", whitespace)
@@ -25,6 +28,7 @@ Flags (``DateResult.flags``):
 from __future__ import annotations
 
 import re
+import sys
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -53,9 +57,24 @@ class DateResult:
     flags: frozenset[str] = frozenset()
 
 
+# Inside the module a result is a (value, flags) pair: building the frozen dataclass costs a
+# sixth of reading a common date, so only analyse_date builds one.
+_Result = tuple[datetime | None, frozenset[str]]
+_NO_FLAGS: frozenset[str] = frozenset()
+_RELATIVE = frozenset({"relative"})
+_WEEKDAY_MISMATCH = frozenset({"weekday_mismatch"})
+_HIJRI = frozenset({"hijri"})
+_HIJRI_WEEKDAY_MISMATCH = frozenset({"hijri", "weekday_mismatch"})
+_PAIR_MISMATCH = (None, frozenset({"month_pair_mismatch"}))
+_INVALID = (None, frozenset({"invalid_date"}))
+_EMPTY = (None, frozenset({"empty"}))
+_NO_DATE = (None, frozenset({"no_date"}))
+_TRUNCATED = frozenset({"truncated"})
+
+
 def parse_date(text, *, reference=None, tz=None) -> datetime | None:
     """The aware datetime ``text`` states, or None. See ``analyse_date``."""
-    return analyse_date(text, reference=reference, tz=tz).value
+    return _analyse(text, reference, tz)[0]
 
 
 def is_plausible(dt: datetime | None, *, now: datetime) -> bool:
@@ -91,9 +110,8 @@ _CHAR_MAP.update(
 )
 # Marks that are not word characters to the regex engine, so they would split a word
 # ("شوّال") or a date ("28\u200fديسمبر"): removed from the text before tokenising.
-_MARKS_RE = re.compile(
-    "[\u064B-\u065F\u0670\u06D6-\u06ED\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]"
-)
+_MARKS = "\u064B-\u065F\u0670\u06D6-\u06ED\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF"
+_MARKS_RE = re.compile(f"[{_MARKS}]")
 _SEP_FOLD = {"،": ",", "٬": ",", "٫": ".", "؛": ";"}
 
 
@@ -402,19 +420,24 @@ def _read_numeric_date(toks: list[tuple], i: int) -> _Candidate | None:
     return _Candidate(i, i, day, month, year, hijri)
 
 
-def _candidates(toks: list[tuple]):
+def _first_date(toks: list[tuple]) -> _Candidate | None:
+    """The first Gregorian date, even after a Hijri one; else the first Hijri date."""
+    hijri = None
     i, n = 0, len(toks)
     while i < n:
         kind = toks[i][0]
         cand = None
-        if kind in (MONTH, HMONTH):
+        if kind is MONTH or kind is HMONTH:
             cand = _read_named_date(toks, i)
-        elif kind == NDATE:
+        elif kind is NDATE:
             cand = _read_numeric_date(toks, i)
         if cand is not None:
-            yield cand
+            if not cand.hijri:
+                return cand
+            hijri = hijri or cand
             i = cand.end
         i += 1
+    return hijri
 
 
 _WINDOW_SKIP = frozenset({SEP, GLUE, ZONE, OFFSET, AMPM, HMARK})
@@ -462,30 +485,36 @@ def _to_24h(hour: int, period: str) -> int:
     return hour + 12 if 6 <= hour < 12 else (0 if hour == 12 else hour)
 
 
+def _clock(hms: tuple, after, zone_before: tzinfo | None) -> tuple:
+    """(hour, minute, second, micro, zone or None) for a clock, given the tokens after it and
+    the zone printed just before it; ValueError when impossible. Shared by both paths."""
+    hour, minute, second, micro = hms
+    zone = None
+    n = len(after)
+    j = 0
+    if j < n and after[j][0] == AMPM:
+        hour = _to_24h(hour, after[j][1])
+        j += 1
+    if j < n and after[j][0] == ZONE:  # "12:05 GMT", "04:32 م بتوقيت القاهرة"
+        zone = after[j][1]
+        j += 1
+    if j < n and after[j][0] == OFFSET:  # "12:05+01:00", "12:05 GMT+2"
+        zone = after[j][1]
+    return hour, minute, second, micro, zone_before if zone is None else zone
+
+
 def _read_time(toks: list[tuple], k: int) -> tuple[time, tzinfo | None]:
     """The clock at toks[k] with its period and zone; ValueError when impossible."""
-    hour, minute, second, micro = toks[k][1]
-    zone = None
-    n = len(toks)
-    j = k + 1
-    if j < n and toks[j][0] == AMPM:
-        hour = _to_24h(hour, toks[j][1])
-        j += 1
-    if j < n and toks[j][0] == ZONE:  # "12:05 GMT", "04:32 م بتوقيت القاهرة"
-        zone = toks[j][1]
-        j += 1
-    if j < n and toks[j][0] == OFFSET:  # "12:05+01:00", "12:05 GMT+2"
-        zone = toks[j][1]
-    if zone is None:  # "GMT 12:05", "توقيت القاهرة المحلي 00:12:44"
-        j = k - 2 if k > 1 and toks[k - 1][0] == GLUE else k - 1
-        if j >= 0 and toks[j][0] == ZONE:
-            zone = toks[j][1]
+    # A zone before the clock counts when none follows: "GMT 12:05", "توقيت القاهرة المحلي 00:12:44"
+    j = k - 2 if k > 1 and toks[k - 1][0] == GLUE else k - 1
+    before = toks[j][1] if j >= 0 and toks[j][0] == ZONE else None
+    hour, minute, second, micro, zone = _clock(toks[k][1], toks[k + 1 : k + 4], before)
     return time(hour, minute, second, micro), zone
 
 
-def _resolve(toks, cand: _Candidate, zone: tzinfo, reference: datetime | None) -> DateResult:
+def _resolve(toks, cand: _Candidate, zone: tzinfo, reference: datetime | None) -> _Result:
     if cand.pair_mismatch:
-        return DateResult(None, frozenset({"month_pair_mismatch"}))
+        return _PAIR_MISMATCH
     flags = set()
     weekday, year_before, time_at = _context(toks, cand)
     try:
@@ -496,23 +525,46 @@ def _resolve(toks, cand: _Candidate, zone: tzinfo, reference: datetime | None) -
         year = cand.year if cand.year is not None else year_before
         if year is None:
             if cand.hijri:
-                return DateResult(None, frozenset({"no_year", "hijri"}))
+                return None, frozenset({"no_year", "hijri"})
             flags.add("no_year")
             reference = _now_unless(reference)
             year = reference.astimezone(zone).year
         if cand.hijri:
             flags.add("hijri")
-            day = Hijri(year, cand.month, cand.day).to_gregorian()  # Umm al-Qura, validated
+            day = _hijri_to_gregorian(year, cand.month, cand.day)
         else:
             day = date(year, cand.month, cand.day)
         value = datetime.combine(day, clock, zone)
         if "no_year" in flags and value > reference + timedelta(days=1):
             value = value.replace(year=value.year - 1)  # a news date is never in the future
     except (ValueError, OverflowError):
-        return DateResult(None, frozenset({"invalid_date"}))
+        return _INVALID
     if weekday is not None and weekday != value.weekday():
         flags.add("weekday_mismatch")
-    return DateResult(value, frozenset(flags))
+    return value, frozenset(flags)
+
+
+_HIJRI_MONTH_CACHE: dict[tuple[int, int], tuple[int, int]] = {}
+
+
+def _hijri_to_gregorian(year: int, month: int, day: int) -> date:
+    """Hijri(year, month, day).to_gregorian() (Umm al-Qura, validated: OverflowError for a year
+    outside the tables, ValueError for a month or day that does not exist), with each month's
+    first day and length cached: the library's conversion costs more than the rest of a parse."""
+    known = _HIJRI_MONTH_CACHE.get((year, month))
+    if known is None:
+        first = Hijri(year, month, 1)  # raises as Hijri(year, month, day) would for year or month
+        known = (first.to_gregorian().toordinal(), first.month_length())
+        _HIJRI_MONTH_CACHE[year, month] = known
+    start, length = known
+    if not 1 <= day <= length:
+        raise ValueError(f"day must be in 1-{length} for month, got '{day}'")
+    return date.fromordinal(start + day - 1)
+
+
+_UNIT_DELTAS = {
+    unit: timedelta(**{unit: 1}) for unit in ("seconds", "minutes", "hours", "days", "weeks")
+}
 
 
 def _minus(reference: datetime, unit: str, count: int) -> datetime:
@@ -521,10 +573,10 @@ def _minus(reference: datetime, unit: str, count: int) -> datetime:
         year, month0 = divmod(reference.year * 12 + reference.month - 1 - months, 12)
         day = min(reference.day, monthrange(year, month0 + 1)[1]) if year >= 1 else 1
         return reference.replace(year=year, month=month0 + 1, day=day)
-    return reference - timedelta(**{unit: count})
+    return reference - _UNIT_DELTAS[unit] * count
 
 
-def _read_relative(toks, zone: tzinfo, reference: datetime | None) -> DateResult | None:
+def _read_relative(toks, zone: tzinfo, reference: datetime | None) -> _Result | None:
     n = len(toks)
     for i, (kind, value) in enumerate(toks):
         if kind == AGO:  # "منذ 3 ساعات", "قبل دقيقتين", "منذ حوالي ساعة"
@@ -539,12 +591,12 @@ def _read_relative(toks, zone: tzinfo, reference: datetime | None) -> DateResult
                 unit, implied = toks[j][1]
                 count = implied if count is None else count
                 if count is None:  # "منذ أيام": some days ago, we cannot say how many
-                    return DateResult(None, frozenset({"relative", "vague"}))
+                    return None, frozenset({"relative", "vague"})
                 try:
                     value = _minus(_now_unless(reference), unit, count)
-                    return DateResult(value, frozenset({"relative"}))
+                    return value, _RELATIVE
                 except (ValueError, OverflowError):
-                    return DateResult(None, frozenset({"relative", "invalid_date"}))
+                    return None, frozenset({"relative", "invalid_date"})
         elif kind == RELDAY:
             # "اليوم" after a word is a site name ("المغرب اليوم"), not "today".
             if value == 0 and i > 0 and toks[i - 1][0] == WORD:
@@ -553,20 +605,20 @@ def _read_relative(toks, zone: tzinfo, reference: datetime | None) -> DateResult
     return None
 
 
-def _relative_day(toks, i: int, days: int, zone: tzinfo, reference: datetime) -> DateResult:
+def _relative_day(toks, i: int, days: int, zone: tzinfo, reference: datetime) -> _Result:
     """"أمس", "أول أمس", "اليوم", optionally with a clock ("أمس الساعة 10:30 مساء")."""
     j = i + 1
     while j < len(toks) and j <= i + 3 and toks[j][0] in (SEP, GLUE):
         j += 1
-    if j < len(toks) and toks[j][0] == TIME:
-        try:
+    try:  # a reference near datetime.min or max has no yesterday
+        if j < len(toks) and toks[j][0] == TIME:
             clock, stated_zone = _read_time(toks, j)
-        except ValueError:
-            return DateResult(None, frozenset({"relative", "invalid_date"}))
-        zone = stated_zone or zone
-        day = reference.astimezone(zone).date() - timedelta(days=days)
-        return DateResult(datetime.combine(day, clock, zone), frozenset({"relative"}))
-    return DateResult(reference - timedelta(days=days), frozenset({"relative"}))
+            zone = stated_zone or zone
+            day = reference.astimezone(zone).date() - timedelta(days=days)
+            return datetime.combine(day, clock, zone), _RELATIVE
+        return reference - _UNIT_DELTAS["days"] * days, _RELATIVE
+    except (ValueError, OverflowError):
+        return None, frozenset({"relative", "invalid_date"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -574,15 +626,45 @@ def _relative_day(toks, i: int, days: int, zone: tzinfo, reference: datetime) ->
 
 _RFC822 = re.compile(r"(?:([A-Za-z]{3}),?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _RFC_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+# The pubDate shape feeds actually print, read directly: email.utils costs several µs. Limited
+# to what email.utils reads the same way (4-digit year from 1000, offsets up to ±14:59).
+_RFC822_COMMON = re.compile(
+    r"(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
+    r"|Nov|Dec) ([1-9][0-9]{3}) ([0-9]{2}):([0-9]{2})(?::([0-9]{2}))? (GMT|UTC|UT|Z|[+-]"
+    r"(?:0[0-9]|1[0-4])[0-5][0-9])"
+)
+_RFC_MONTHS = {
+    name: i for i, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)
+}
+_RFC_ZONES: dict[str, tzinfo] = {"GMT": _UTC, "UTC": _UTC, "UT": _UTC, "Z": _UTC, "-0000": _UTC}
 
 
-def _read_machine_format(s: str, zone: tzinfo) -> DateResult | None:
+def _read_rfc822_common(match: re.Match) -> _Result | None:
+    printed, day, month, year, hour, minute, second, offset = match.groups()
+    zone = _RFC_ZONES.get(offset)
+    if zone is None:  # at most 2 × 15 × 60 distinct offsets: cache them
+        delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:]))
+        zone = _RFC_ZONES[offset] = timezone(-delta if offset[0] == "-" else delta)
+    try:
+        value = datetime(int(year), _RFC_MONTHS[month], int(day), int(hour), int(minute),
+                         int(second) if second else 0, 0, zone)
+    except ValueError:
+        return None  # as when email.utils refuses it: the text reader decides
+    if printed and _RFC_WEEKDAYS[printed.lower()] != value.weekday():
+        return value, _WEEKDAY_MISMATCH
+    return value, _NO_FLAGS
+
+
+def _read_machine_format(s: str, zone: tzinfo) -> _Result | None:
     """ISO 8601 (meta tags, JSON-LD) and RFC 822 (RSS pubDate); None to fall through."""
     if len(s) >= 10 and s[4] == "-" and s[:4].isdigit():
         try:
-            return DateResult(_aware(datetime.fromisoformat(s), zone))
+            return _aware(datetime.fromisoformat(s), zone), _NO_FLAGS
         except ValueError:
             return None
+    match = _RFC822_COMMON.fullmatch(s)
+    if match:
+        return _read_rfc822_common(match)
     match = _RFC822.match(s)
     if match:
         try:
@@ -593,14 +675,226 @@ def _read_machine_format(s: str, zone: tzinfo) -> DateResult | None:
             value = value.replace(tzinfo=_UTC if s.rstrip().endswith("-0000") else zone)
         printed = match.group(1)
         mismatch = printed and _RFC_WEEKDAYS.get(printed.lower()) not in (None, value.weekday())
-        return DateResult(value, frozenset({"weekday_mismatch"}) if mismatch else frozenset())
+        return value, _WEEKDAY_MISMATCH if mismatch else _NO_FLAGS
     return None
 
 
 # --------------------------------------------------------------------------------------------
+# Fast paths for the common shapes. Each is a whole-string regex that can only match text
+# _tokenise splits into the tokens its reader assumes: digit runs end at a space, a letter or a
+# comma, never where they would become a clock or a numeric date, and words are the
+# letters-and-marks runs _tokenise sees once marks are gone. The reader then checks every word
+# is of the kind it assumes and cannot pair with the next one, and returns None (fall through to
+# the general path) whenever it is not.
 
-_EMPTY = DateResult(None, frozenset({"empty"}))
-_NO_DATE = DateResult(None, frozenset({"no_date"}))
+
+def _plain(pattern: str) -> str:
+    """``pattern`` without possessive quantifiers and atomic groups (syntax new in Python 3.11)."""
+    return re.sub(r"(?<=[*+?}])\+", "", pattern).replace("(?>", "(?:")
+
+
+def _compile(pattern: str, flags: int = 0) -> re.Pattern:
+    # Possessive quantifiers and atomic groups only drop backtracking that cannot lead to a match
+    # (tests check the plain pattern matches alike), so Python 3.10 gets the plain one, slower
+    # on text that falls through. Failing fast matters: most text the general path reads tries
+    # the fast paths first.
+    return re.compile(pattern if sys.version_info >= (3, 11) else _plain(pattern), flags)
+
+
+# A word: a letter these pages use (a subset of _TOKEN_RE's [^\W\d_] that the engine tests
+# much faster), then letters and marks ("مساءً", "الخميس\u200f"). Any other letter, or a mark
+# outside a word, matches nothing, so such text falls through.
+_LETTERS = "A-Za-z\u0620-\u064A\u066E\u066F\u0671-\u06D3\u06D5\u06EE\u06EF\u06FA-\u06FC\u06FF"
+_W = f"[{_LETTERS}][{_LETTERS}{_MARKS}]*+"
+_COMMA = "[,،٬]"
+_STAMP_RE = _compile(  # 17 groups, in _read_stamp's order; group 5 is the stamp's year
+    rf"""
+    (?>(?:({_W})\s++)?+ (\d\d?+):(\d\d)(?::(\d\d))?+ \s++ (\d{{4}}) \s++)?+  # GMT 12:05 2017
+    (?:({_W}) \s*+{_COMMA}?+\s*+)?+                                      # الخميس ,
+    (\d\d?+) \s*+ ({_W}) (?:\s++({_W}|\d(?!\d)))?+                        # 28 كانون الأول
+    (?:\s*+[/(-]\s*+ ({_W}) (?:\s++({_W}|\d(?!\d)))?+ (?:\s*+\))?+)?+        # / ديسمبر
+    (?(5)|  # the stamp ends here; any other shape needs its year next
+        \s*+{_COMMA}?+\s*+ (\d{{4}})                                         # ، 2015
+        (?>(?:\s*+{_COMMA}\s*+|\s++-\s++|\s++) (?:({_W})\s++)?+            # ، الساعة
+            (\d\d?+):(\d\d)(?::(\d\d))?+)?+                                  # 05:16
+        ((?:\s++{_W})*+)                                                   # مساءً
+    )
+    """,
+    re.X,
+)
+_AGO_RE = _compile(rf"({_W})\s++(?:(\d{{1,4}}+)\s++)?+({_W})")  # "منذ 5 دقائق", "قبل ساعتين"
+_WORDS_ONLY_RE = _compile(rf"(?:{_W}|\d+)(?:\s+(?:{_W}|\d+))*")  # "أمس", "منذ حوالي ساعة"
+_FAST_MAX_CHARS = 160
+_AFTER_CLOCK = frozenset({AMPM, ZONE, HMARK})
+
+
+def _read_fast(s: str, zone: tzinfo, reference: datetime | None) -> _Result | None:
+    """The result the general path gives for ``s``, when a fast path can tell; else None."""
+    if len(s) > _FAST_MAX_CHARS:
+        return None
+    match = _STAMP_RE.fullmatch(s)
+    if match is not None:
+        result = _read_stamp(match.groups(), zone)
+        if result is not None:
+            return result
+    match = _AGO_RE.fullmatch(s)
+    if match is not None:
+        result = _read_ago(match.groups(), reference)
+        if result is not None:
+            return result
+    if _WORDS_ONLY_RE.fullmatch(s):
+        return _read_tokens(_word_tokens(s.split()), zone, reference)
+    return None
+
+
+def _word_tokens(pieces: list[str]) -> list[tuple]:
+    """_tokenise for text of words and digit runs only, split on spaces: the same pairing."""
+    toks: list[tuple] = []
+    pair_first = None
+    for piece in pieces:
+        if piece[0].isdecimal():  # \d is exactly the decimal digits
+            norm, token, word = piece.translate(_CHAR_MAP), (NUM, piece), False
+        else:
+            (norm, token), word = _WORD_CACHE.get(piece) or _lookup_word(piece), True
+        if pair_first is not None:
+            pair = _PAIRS.get((pair_first, norm))
+            if pair is not None:
+                toks[-1] = pair
+                pair_first = None
+                continue
+        toks.append(token)
+        pair_first = norm if word and norm in _PAIR_FIRST else None
+    return toks
+
+
+_NOT_ALONE = ("not alone", None)  # a word that may pair with the next: no kind check accepts it
+_ALONE_CACHE: dict[str, tuple] = {}
+
+
+def _alone(word: str) -> tuple:
+    """The token for a word when a word or number follows it: _NOT_ALONE if they may pair."""
+    token = _ALONE_CACHE.get(word)
+    if token is None:
+        norm, token = _WORD_CACHE.get(word) or _lookup_word(word)
+        if norm in _PAIR_FIRST:
+            token = _NOT_ALONE
+        if len(_ALONE_CACHE) < _WORD_CACHE_SIZE:
+            _ALONE_CACHE[word] = token
+    return token
+
+
+_PHRASE_CACHE: dict[tuple[str, str], tuple] = {}
+_TAIL_CACHE: dict[str, tuple] = {}
+
+
+def _phrase(first: str, second: str | None) -> tuple:
+    """The token for one word, or for two read as one name ("كانون الأول", "كانون 2");
+    _NOT_ALONE when _tokenise could read them otherwise."""
+    if second is None:
+        return _ALONE_CACHE.get(first) or _alone(first)
+    token = _PHRASE_CACHE.get((first, second))
+    if token is None:
+        norm = (_WORD_CACHE.get(first) or _lookup_word(first))[0]
+        if second[0].isdecimal():
+            second_norm = second.translate(_CHAR_MAP)
+        else:
+            second_norm = (_WORD_CACHE.get(second) or _lookup_word(second))[0]
+        token = _PAIRS.get((norm, second_norm), _NOT_ALONE) if norm in _PAIR_FIRST else _NOT_ALONE
+        if len(_PHRASE_CACHE) < _WORD_CACHE_SIZE:
+            _PHRASE_CACHE[first, second] = token
+    return token
+
+
+def _read_ago(groups: tuple, reference: datetime | None) -> _Result | None:
+    """_read_relative for exactly <ago> [<number>] <unit>; None to fall through."""
+    ago_word, number, unit_word = groups
+    ago_norm, (ago_kind, _) = _WORD_CACHE.get(ago_word) or _lookup_word(ago_word)
+    unit_norm, (unit_kind, unit) = _WORD_CACHE.get(unit_word) or _lookup_word(unit_word)
+    if ago_kind is not AGO or unit_kind is not UNIT:
+        return None
+    if (ago_norm, number.translate(_CHAR_MAP) if number else unit_norm) in _PAIRS:
+        return None  # "قبل أمس" and the like: _tokenise reads the two words as one
+    unit, count = unit
+    if number:
+        count = int(number)
+    if count is None:  # "منذ أيام": some days ago, we cannot say how many
+        return None, frozenset({"relative", "vague"})
+    try:
+        return _minus(_now_unless(reference), unit, count), _RELATIVE
+    except (ValueError, OverflowError):
+        return None, frozenset({"relative", "invalid_date"})
+
+
+def _read_stamp(groups: tuple, zone: tzinfo) -> _Result | None:
+    """_resolve for a _STAMP_RE match, without tokens; None to fall through. Every word is
+    checked to be what this reading assumes before anything is returned."""
+    (stamp_zone, stamp_hour, stamp_minute, stamp_second, year_before, weekday_word, day, month1,
+     month1b, month2, month2b, year, glue, hour, minute, second, tail) = groups
+    kind, month = _phrase(month1, month1b)
+    if kind is not MONTH and kind is not HMONTH:
+        return None
+    mismatch = False
+    if month2 is not None:  # "كانون الأول / ديسمبر": both names must agree
+        other_kind, other = _phrase(month2, month2b)
+        if other_kind is not kind:
+            return None
+        mismatch = other != month
+    weekday = None
+    if weekday_word is not None:
+        word_kind, weekday = _ALONE_CACHE.get(weekday_word) or _alone(weekday_word)
+        if word_kind is not WEEKDAY:
+            weekday = None
+            # any other word ends the backward look for the stamp's year and clock
+            if year_before is not None or (word_kind is not WORD and word_kind is not GLUE):
+                return None
+    zone_before = None
+    after = ()
+    if year_before is not None:  # "GMT 12:05 2017 الخميس ,28 ..."
+        if stamp_zone is not None:
+            word_kind, zone_before = _ALONE_CACHE.get(stamp_zone) or _alone(stamp_zone)
+            if word_kind is not ZONE:
+                return None
+        year, hour, minute, second = year_before, stamp_hour, stamp_minute, stamp_second
+    else:
+        if tail:  # " ص", " مساءً", " م بتوقيت القاهرة": few distinct runs, so cached
+            after = _TAIL_CACHE.get(tail)
+            if after is None:
+                after = tuple(_word_tokens(tail.split()))
+                if len(_TAIL_CACHE) < _WORD_CACHE_SIZE:
+                    _TAIL_CACHE[tail] = after
+            for token in after:
+                if token[0] not in _AFTER_CLOCK:
+                    return None
+        if glue is not None:  # "، الساعة 05:16"; "2017 GMT 12:05" gives the clock its zone
+            word_kind, value = _ALONE_CACHE.get(glue) or _alone(glue)
+            if word_kind is ZONE:
+                zone_before = value
+            elif word_kind is not GLUE:
+                return None
+    if mismatch:
+        return _PAIR_MISMATCH
+    try:
+        if hour is None:
+            hour = minute = second = 0
+        else:
+            hour, minute, second = int(hour), int(minute), int(second) if second else 0
+            if after:  # "09:23 ص", "12:05 م بتوقيت القاهرة"
+                hms = (hour, minute, second, 0)
+                hour, minute, second, _, zone_before = _clock(hms, after, zone_before)
+            zone = zone_before or zone
+        if kind is HMONTH:
+            day = _hijri_to_gregorian(int(year), month, int(day))
+            value = datetime.combine(day, time(hour, minute, second), zone)
+        else:
+            value = datetime(int(year), month, int(day), hour, minute, second, 0, zone)
+    except (ValueError, OverflowError):
+        return _INVALID
+    if weekday is not None and weekday != value.weekday():
+        return value, _HIJRI_WEEKDAY_MISMATCH if kind is HMONTH else _WEEKDAY_MISMATCH
+    return value, _HIJRI if kind is HMONTH else _NO_FLAGS
+
+
+# --------------------------------------------------------------------------------------------
 
 
 def analyse_date(text, *, reference=None, tz=None) -> DateResult:
@@ -610,54 +904,67 @@ def analyse_date(text, *, reference=None, tz=None) -> DateResult:
     (default: now). ``tz``: IANA name or tzinfo for clocks printed without a zone (default
     UTC). Never raises on any text, bytes or None; a bad ``tz`` name is the caller's error.
     """
-    zone = _zone(tz)
-    if isinstance(text, datetime):
-        return DateResult(_aware(text, zone))
-    if isinstance(text, date):
-        return DateResult(datetime.combine(text, time(), zone))
-    if isinstance(text, (bytes, bytearray, memoryview)):
-        try:
-            text = bytes(text).decode("utf-8", "replace")
-        except (TypeError, ValueError):
-            return _NO_DATE
-    if text is None:
-        return _EMPTY
-    if not isinstance(text, str):
-        return _NO_DATE
+    return DateResult(*_analyse(text, reference, tz))
+
+
+def _analyse(text, reference, tz) -> _Result:
+    zone = _zone(tz) if tz else _UTC
+    if type(text) is not str:
+        text = _as_text(text, zone)
+        if type(text) is tuple:
+            return text
     s = text.strip()
     if not s:
         return _EMPTY
-    flags = frozenset()
-    if len(s) > MAX_SCAN_CHARS:
-        s, flags = s[:MAX_SCAN_CHARS], frozenset({"truncated"})
-    if reference is not None:
+    truncated = len(s) > MAX_SCAN_CHARS
+    if truncated:
+        s = s[:MAX_SCAN_CHARS]
+    if reference is not None and type(reference.tzinfo) is not timezone:
         reference = _aware(reference, zone)
 
     result = _read_machine_format(s, zone) if s.isascii() else None
     if result is None:
-        result = _read_text(s, zone, reference)
-    return DateResult(result.value, result.flags | flags) if flags else result
+        result = _read_fast(s, zone, reference) or _read_text(s, zone, reference)
+    return (result[0], result[1] | _TRUNCATED) if truncated else result
 
 
-def _read_text(s: str, zone: tzinfo, reference: datetime | None) -> DateResult:
-    toks = _tokenise(s)
-    gregorian = hijri = None
-    for cand in _candidates(toks):
-        if not cand.hijri:
-            gregorian = cand
-            break  # the first Gregorian date wins, even over an earlier Hijri one
-        hijri = hijri or cand
-    if gregorian or hijri:
-        return _resolve(toks, gregorian or hijri, zone, reference)
+def _as_text(text, zone: tzinfo) -> str | _Result:
+    """Anything but a str: the text in it, or the result already."""
+    if isinstance(text, datetime):
+        return _aware(text, zone), _NO_FLAGS
+    if isinstance(text, date):
+        return datetime.combine(text, time(), zone), _NO_FLAGS
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(text).decode("utf-8", "replace")
+        except (TypeError, ValueError):
+            return _NO_DATE
+    if text is None:
+        return _EMPTY
+    return text if isinstance(text, str) else _NO_DATE
+
+
+def _read_text(s: str, zone: tzinfo, reference: datetime | None) -> _Result:
+    """The general path: every shape, through the token scan."""
+    return _read_tokens(_tokenise(s), zone, reference)
+
+
+def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) -> _Result:
+    cand = _first_date(toks)
+    if cand is not None:
+        return _resolve(toks, cand, zone, reference)
     relative = _read_relative(toks, zone, reference)
     if relative is not None:
         return relative
     kinds = {tok[0] for tok in toks}
     if TIME in kinds:
-        return DateResult(None, frozenset({"time_only"}))
+        return None, frozenset({"time_only"})
     if MONTH in kinds or HMONTH in kinds:
-        return DateResult(None, frozenset({"no_day"}))
+        return None, frozenset({"no_day"})
     return _NO_DATE
+
+
+_ZONES: dict[str, tzinfo] = {}
 
 
 def _zone(tz) -> tzinfo:
@@ -665,7 +972,13 @@ def _zone(tz) -> tzinfo:
         return _UTC
     if isinstance(tz, tzinfo):
         return tz
-    return ZoneInfo(str(tz))  # zoneinfo caches instances
+    name = str(tz)
+    zone = _ZONES.get(name)
+    if zone is None:  # ZoneInfo caches too, but its lookup costs more than a dict's
+        zone = ZoneInfo(name)  # a bad name raises: the caller's error
+        if len(_ZONES) < 1000:
+            _ZONES[name] = zone
+    return zone
 
 
 def _now_unless(reference: datetime | None) -> datetime:
@@ -673,4 +986,6 @@ def _now_unless(reference: datetime | None) -> datetime:
 
 
 def _aware(dt: datetime, zone: tzinfo) -> datetime:
+    if type(dt.tzinfo) is timezone:  # fixed offset: aware without asking
+        return dt
     return dt if dt.tzinfo is not None and dt.utcoffset() is not None else dt.replace(tzinfo=zone)
