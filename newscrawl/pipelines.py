@@ -114,8 +114,8 @@ class TitleDedupePipeline(_Pipeline):
         published = adapter.get("date_published")
         when = datetime.fromisoformat(published) if published else None
         verdict = self.deduper.check_and_add(adapter["headline"], adapter["url"], when)
-        if verdict.kind == "new":
-            return item
+        if verdict.kind == "new" or verdict.duplicate_of == adapter["url"]:
+            return item  # a page seen again (a resumed or refreshed run) is no duplicate of itself
         self.stat(f"dedupe/{verdict.kind}")
         raise DropItem(f"{verdict.kind} duplicate title of {verdict.duplicate_of}: {adapter['url']}",
                        log_level="INFO")

@@ -30,6 +30,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
+    "newscrawl.incremental.CrawlStateExtension": 100,
     "newscrawl.extensions.StatsFile": 500,
     # Post-crawl monitors; below StatsFile so the monitor stats reach NEWSCRAWL_STATS_FILE.
     "spidermon.contrib.scrapy.extensions.Spidermon": 400,
@@ -59,9 +60,17 @@ FEED_EXPORT_ENCODING = "utf-8"
 FEEDS = {
     "feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
+FEED_STORAGES = {
+    "": "newscrawl.feedstorage.UnbufferedFileFeedStorage",
+    "file": "newscrawl.feedstorage.UnbufferedFileFeedStorage",
+}
 
 # --- newscrawl's own settings
-NEWSCRAWL_STATE_DIR = ".newscrawl"  # SQLite state (kept titles) lives here
+NEWSCRAWL_STATE_DIR = ".newscrawl"  # SQLite state (kept articles and titles, URL outcomes) lives here
+NEWSCRAWL_INCREMENTAL = True  # skip article pages earlier runs settled; -a refresh=1 fetches them again
+NEWSCRAWL_RETRY_FAILED_AFTER = 6  # hours before a page that failed (5xx, timeout) is tried again
+NEWSCRAWL_ROLLING_FEED = "feeds/%(name)s.json"  # JSON Feed of the newest stored articles ("" = off)
+NEWSCRAWL_FEED_SIZE = 100  # articles in the rolling feed
 NEWSCRAWL_DEDUPE_WINDOW = 3  # days: a title seen again within this window is a duplicate
 NEWSCRAWL_DEFAULT_TIMEZONE = "UTC"  # for spiders without a site time zone
 NEWSCRAWL_STATS_FILE = ""  # e.g. "stats/%(name)s.json": final crawl stats as JSON

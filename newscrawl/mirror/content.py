@@ -144,6 +144,14 @@ class MirrorSite:
     """Every n-th article is republished under a second URL (same story, another section)."""
     site_key: str = "almaghrib"
     """Which network site to imitate (a key of ``newscrawl.sites.NETWORK_SITES``)."""
+    new_articles: int = 0
+    """Stories published after the first *articles* ones (indices -1 … -new_articles): the same
+    site a while later, for incremental-crawl tests."""
+
+    @property
+    def indices(self) -> range:
+        """Every story index, newest first."""
+        return range(-self.new_articles, self.articles)
 
     @cached_property
     def profile(self) -> SiteProfile:
@@ -219,7 +227,7 @@ class MirrorSite:
         return tuple(slots)  # type: ignore[return-value]
 
     def original(self, index: int) -> MirrorArticle:
-        if not 0 <= index < self.articles:
+        if index not in self.indices:
             raise IndexError(index)
         s, a, o, p = self._slots(index)
         headline = f"{SUBJECTS[s]} {ACTIONS[a]} {OBJECTS[o]} {PLACES[p]}"
@@ -276,7 +284,7 @@ class MirrorSite:
         )
 
     def iter_all(self):
-        for index in range(self.articles):
+        for index in self.indices:
             yield self.original(index)
             copy = self.republished(index)
             if copy is not None:
@@ -287,7 +295,8 @@ class MirrorSite:
     def section_indices(self, section: str) -> range:
         """Indices of the originals whose section is *section*'s slot (newest first)."""
         position = next(i for i, x in enumerate(self.sections) if x[0] == section)
-        return range(position, self.articles, len(self.sections))
+        first = self.indices.start
+        return range(first + (position - first) % len(self.sections), self.articles, len(self.sections))
 
     def _section_entries(self, section: str):
         """Pages listed under *section*, newest first: each story's republished copy (3 minutes
@@ -319,17 +328,17 @@ class MirrorSite:
         return max(1, -(-count // self.per_page))
 
     def opinion_entries(self) -> list[MirrorArticle]:
-        return [self.original(i) for i in range(OPINION_EVERY - 1, self.articles, OPINION_EVERY)]
+        return [self.original(i) for i in self.indices if i % OPINION_EVERY == OPINION_EVERY - 1]
 
     def latest(self, count: int) -> list[MirrorArticle]:
-        return [self.original(i) for i in range(min(count, self.articles))]
+        return [self.original(i) for i in self.indices[:count]]
 
     # --- lookups --------------------------------------------------------------------------------
     @cached_property
     def _paths(self) -> dict[str, tuple[int, bool]]:
         """Decoded path → (index, is_republished_copy), built once on first lookup."""
         paths: dict[str, tuple[int, bool]] = {}
-        for index in range(self.articles):
+        for index in self.indices:
             paths[self.original(index).path] = (index, False)
             copy = self.republished(index)
             if copy is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -52,6 +53,21 @@ class NewscrawlSpider(scrapy.Spider):
     def stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)
 
+    @property
+    def state(self):
+        """The crawl state store (``newscrawl.state.CrawlState``) when incremental crawling is on."""
+        return getattr(self.crawler, "newscrawl_state", None)
+
+    def url_key(self, url: str) -> str:
+        """What identifies a page across runs: host and decoded path."""
+        parts = urlsplit(url)
+        return f"{(parts.hostname or '').removeprefix('www.')}{unquote(parts.path) or '/'}"
+
+    def record(self, url: str, status: str) -> None:
+        """Settle a URL's outcome in the state store, so later runs skip it."""
+        if self.state is not None:
+            self.state.record(self.url_key(url), self.name, url, status)
+
     def make_item(self, extraction: Extraction, url: str) -> Article:
         for name, step in extraction.provenance.items():
             self.stat(f"extract/{name}/{step}")
@@ -72,3 +88,5 @@ class NewscrawlSpider(scrapy.Spider):
             reason = shown = type(failure.value).__name__
         self.logger.warning("Failed %s: %s", request.url, shown)
         self.stat(f"fetch/failed/{reason}")
+        if request.callback == getattr(self, "parse_article", None) or request.meta.get("article"):
+            self.record(request.url, "gone" if reason in ("http_404", "http_410") else "failed")

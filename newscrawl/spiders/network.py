@@ -6,6 +6,7 @@ articles), the URL grammar and the extraction are shared.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -31,12 +32,20 @@ class NetworkSpider(NewscrawlSpider):
     - ``base_url``: origin to crawl instead of the real site (a mirror); default the site's.
     - ``urls`` / ``urls_file``: fetch exactly these article pages, no discovery.
     - ``max_pages``: listing pages followed per section (``0`` = no limit); default 20.
+    - ``refresh``: ``1`` fetches article pages already kept by earlier runs again.
+
+    Incremental: article URLs settled by earlier runs (``newscrawl.state``) are not requested
+    again, a section's "more" pages stop once a listing page holds nothing new, and feeds are
+    fetched with conditional requests. Every request bypasses Scrapy's persisted duplicate
+    filter (a per-run set replaces it), so a run resumed with ``-s JOBDIR=`` rediscovers what the
+    killed run had in flight instead of losing it.
     """
 
     site: SiteProfile
 
     def __init__(self, *args: Any, base_url: str | None = None, urls: str | None = None,
-                 urls_file: str | None = None, max_pages: str | int = DEFAULT_MAX_PAGES, **kwargs: Any):
+                 urls_file: str | None = None, max_pages: str | int = DEFAULT_MAX_PAGES, refresh: str | bool = False,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.base_url = (base_url or self.site.base_url).rstrip("/")
         parts = urlsplit(self.base_url)
@@ -51,7 +60,12 @@ class NetworkSpider(NewscrawlSpider):
             self.max_pages = int(max_pages)
         except ValueError:
             raise ValueError(f"max_pages must be an integer, got {max_pages!r}") from None
+        self.refresh = str(refresh).lower() in ("1", "true", "yes")
         self._skipped_links: set[str] = set()
+        self._requested: set[str] = set()
+        # Outcomes recorded by this run don't stop pagination: the feeds alone may have brought
+        # a listing's first page (only what earlier runs settled means "nothing new below").
+        self.run_started = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     # --- URLs -------------------------------------------------------------------------------
     def rebase(self, url: str) -> str | None:
@@ -61,6 +75,11 @@ class NetworkSpider(NewscrawlSpider):
             return None
         base = urlsplit(self.base_url)
         return urlunsplit((base.scheme, base.netloc, parts.path or "/", parts.query, ""))
+
+    def url_key(self, url: str) -> str:
+        """What identifies an article across runs and hosts: its decoded path, AMP folded
+        (the six digits are a time, not an id: site_profile B.1)."""
+        return network.fold_amp(network.path_of(url))
 
     def article_request_url(self, url: str) -> str:
         """The canonical fetch URL of an article link: AMP folded, percent-encoded."""
@@ -78,15 +97,42 @@ class NetworkSpider(NewscrawlSpider):
                                      errback=self.on_error, meta={"given": True}, dont_filter=True)
             return
         for path in self.site.start_paths:
-            yield self.page_request(safe_url_string(self.base_url + path))
+            request = self.page_request(safe_url_string(self.base_url + path))
+            if request is not None:
+                yield request
 
-    def page_request(self, url: str, **meta: Any) -> scrapy.Request:
+    def _first_time(self, url: str) -> bool:
+        """Per-run duplicate filter (Scrapy's is bypassed, see the class docstring)."""
+        key = canonicalize_url(url)
+        if key in self._requested:
+            return False
+        self._requested.add(key)
+        return True
+
+    def page_request(self, url: str, **meta: Any) -> scrapy.Request | None:
+        if not self._first_time(url):
+            return None
         kind = network.classify_path(network.path_of(url))
-        callback = self.parse_feed if kind == "feed" else self.parse_listing
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+        if kind == "feed":
+            headers = {}
+            validators = self.state.validators(url) if self.state else None
+            if validators and validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators and validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+            return scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, headers=headers,
+                                  dont_filter=True, meta={**meta, "handle_httpstatus_list": [304]})
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, dont_filter=True, meta=meta)
 
     # --- feeds ------------------------------------------------------------------------------
     def parse_feed(self, response: Response):
+        if response.status == 304:
+            self.logger.info("Feed %s not modified since the last run", response.url)
+            self.stat("incremental/feed_not_modified")
+            self.stat("incremental/requests_saved")  # the feed body and the article checks it implies
+            return
+        if self.state:
+            self.state.set_validators(response.url, _header(response, "ETag"), _header(response, "Last-Modified"))
         feed = parse_feed(response.body)
         if not feed.readable:
             self.logger.warning("Feed %s is empty or unreadable (%s)", response.url, feed.problem)
@@ -112,11 +158,23 @@ class NetworkSpider(NewscrawlSpider):
             self.stat("pages/not_html")
             return
         page = response.meta.get("page", 1)
-        for href in response.css("a::attr(href)").getall():
-            href = href.strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:")):
+        links = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
+                 if h.strip() and not h.strip().startswith(("#", "javascript:", "mailto:"))]
+        # A listing page whose own stories are all known: its older "more" pages hold nothing new.
+        # Its own stories are those of its section; tickers and menus on every page link others.
+        section = network.section_id_of(network.path_of(response.url))
+        stories = {self.url_key(u) for u in links
+                   if network.classify_path(network.path_of(u)) in ARTICLE_KINDS and self.rebase(u)
+                   and network.section_id_of(self.url_key(u)) == section}
+        nothing_new = bool(self.state and stories and not self.refresh
+                           and all(self.state.known(key, before=self.run_started) for key in stories))
+        for url in links:
+            if nothing_new and _is_pagination(url, response.url):
+                if self._first_time(url):
+                    self.stat("incremental/listing_stop")
+                    self.stat("incremental/requests_saved")
                 continue
-            request = self.follow_link(response.urljoin(href), page=page)
+            request = self.follow_link(url, page=page)
             if request is not None:
                 yield request
 
@@ -139,8 +197,18 @@ class NetworkSpider(NewscrawlSpider):
                     self._skipped_links.add(url)
                     self.stat("links/skipped/no_text_section")
                 return None
-            return scrapy.Request(self.article_request_url(url), callback=self.parse_article,
-                                  errback=self.on_error, priority=10, meta={"feed": feed or {}})
+            target = self.article_request_url(url)
+            known = self.state.known(self.url_key(target)) if self.state and not self.refresh else None
+            if known:
+                if self._first_time(target):
+                    self.stat("incremental/skipped_known")
+                    self.stat("incremental/requests_saved")
+                return None
+            if not self._first_time(target):
+                return None
+            self.stat("requests/article")
+            return scrapy.Request(target, callback=self.parse_article, errback=self.on_error, priority=10,
+                                  dont_filter=True, meta={"feed": feed or {}})
         if kind == "feed":
             return self.page_request(url)
         query = parse_qs(urlsplit(url).query)
@@ -165,7 +233,24 @@ class NetworkSpider(NewscrawlSpider):
         if extraction.not_article:
             self.logger.warning("Not an article: %s (%s)", response.url, extraction.not_article)
             self.stat("pages/not_article")
+            self.record(response.url, "not_article")
             return
         canonical = extraction.fields["url"]
         url = canonicalize_url(self.article_request_url(self.rebase(canonical) or canonical))
+        if self.state and not self.refresh and self.state.is_kept(self.url_key(url)):
+            # A request queued by a killed run (JOBDIR) whose article has since been kept.
+            self.stat("incremental/already_kept")
+            return
         yield self.make_item(extraction, url)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _is_pagination(url: str, listing_url: str) -> bool:
+    """A link to another page of the same listing ("?page=2")."""
+    a, b = urlsplit(url), urlsplit(listing_url)
+    return bool(a.query) and network.path_of(url).rstrip("/") == network.path_of(listing_url).rstrip("/") \
+        and a.netloc == b.netloc

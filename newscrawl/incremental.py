@@ -1,0 +1,154 @@
+"""Scrapy glue for ``newscrawl.state``: incremental crawls, resume after a crash, rolling feeds.
+
+The extension opens the state store (``<NEWSCRAWL_STATE_DIR>/state.sqlite``) for the spider
+(``crawler.newscrawl_state``), records every kept or dropped item, reconciles feed files of a
+run that was killed, and rewrites the rolling feed when the crawl closes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.extensions.feedexport import FeedExporter
+
+from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
+from newscrawl.state import CrawlState
+
+logger = logging.getLogger(__name__)
+
+
+def state_path(settings) -> Path:
+    return Path(settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl")) / "state.sqlite"
+
+
+def _file_path(uri: str) -> str | None:
+    parts = urlsplit(uri)
+    if parts.scheme in ("", "file"):
+        return str(Path(unquote(parts.path if parts.scheme else uri)).resolve())
+    return None
+
+
+class CrawlStateExtension:
+    def __init__(self, crawler):
+        settings = crawler.settings
+        if not settings.getbool("NEWSCRAWL_INCREMENTAL", True):
+            raise NotConfigured
+        self.crawler = crawler
+        self.state = CrawlState(state_path(settings),
+                                retry_failed_after=timedelta(hours=settings.getfloat("NEWSCRAWL_RETRY_FAILED_AFTER", 6)))
+        self.rolling_path = settings.get("NEWSCRAWL_ROLLING_FEED", "feeds/%(name)s.json")
+        self.rolling_size = settings.getint("NEWSCRAWL_FEED_SIZE", 100)
+        self.feed_files: list[str] = []
+        crawler.newscrawl_state = self.state
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _key(self, url: str) -> str:
+        return self.crawler.spider.url_key(url)
+
+    # --- run start: reconcile a killed run ----------------------------------------------------
+    def spider_opened(self, spider):
+        exporter = next((e for e in self.crawler.extensions.middlewares if isinstance(e, FeedExporter)), None)
+        current = [p for p in (_file_path(s.uri) for s in getattr(exporter, "slots", [])) if p]
+        recovered = self._reconcile(spider, exclude=set(current))
+        if recovered:
+            logger.warning("Recovered %d article(s) from the feed files of an interrupted run", recovered)
+            self.crawler.stats.inc_value("newscrawl/resume/recovered_items", recovered)
+        for path in current:
+            self.state.open_feed_file(path, spider.name)
+        self.feed_files = current
+
+    def _reconcile(self, spider, exclude: set[str]) -> int:
+        """Items that reached the feed of a run killed before it recorded them are recorded now,
+        so the resumed run neither fetches nor emits them again."""
+        recovered = 0
+        deduper = None
+        for path in self.state.unclosed_feed_files(spider.name):
+            if path in exclude:
+                continue
+            for item in _read_json_lines(path):
+                key = self._key(item["url"])
+                if self.state.keep(key, item):
+                    recovered += 1
+                    if deduper is None:
+                        titles = SQLiteTitleStore(Path(self.crawler.settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
+                                                  / "titles.sqlite")
+                        deduper = TitleDeduper(titles)
+                    published = item.get("date_published")
+                    deduper.check_and_add(item.get("headline") or "", item["url"],
+                                          datetime.fromisoformat(published) if published else None)
+            self.state.close_feed_file(path)
+        if deduper is not None:
+            deduper.store.close()
+        return recovered
+
+    # --- during the run ------------------------------------------------------------------------
+    def item_scraped(self, item, spider):
+        adapter = ItemAdapter(item)
+        self.state.keep(self._key(adapter["url"]), adapter.asdict(), replace=getattr(spider, "refresh", False))
+
+    def item_dropped(self, item, spider, exception):
+        adapter = ItemAdapter(item)
+        if not adapter.get("url"):
+            return
+        message = str(exception)
+        status = "duplicate" if "duplicate" in message else "missing" if message.startswith("missing") else None
+        if status:
+            self.state.record(self._key(adapter["url"]), spider.name, adapter["url"], status)
+
+    # --- run end ------------------------------------------------------------------------------
+    def spider_closed(self, spider, reason):
+        for path in self.feed_files:
+            self.state.close_feed_file(path)
+        try:
+            if self.rolling_path:
+                self.write_rolling_feed(spider)
+        finally:
+            self.state.close()
+
+    def write_rolling_feed(self, spider) -> None:
+        """The newest NEWSCRAWL_FEED_SIZE stored articles of the site as JSON Feed 1.1, replaced atomically."""
+        from newscrawl.jsonfeed import json_feed_document
+
+        target = Path(self.rolling_path % {"name": spider.name})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        base = getattr(spider, "base_url", "") or ""
+        items = list(self.state.articles(source=spider.name, newest_first=True, limit=self.rolling_size))
+        document = json_feed_document(items, title=getattr(getattr(spider, "site", None), "label", spider.name),
+                                      home_page_url=base + "/" if base else None,
+                                      feed_url=target.resolve().as_uri())
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, target)
+        logger.info("Rolling feed %s: %d newest articles", target, len(items))
+
+
+def _read_json_lines(path: str):
+    """Complete lines of a JSON Lines file; a line cut by a crash is ignored."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.endswith("\n"):
+                    break
+                try:
+                    item = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(item, dict) and item.get("url"):
+                    yield item
+    except FileNotFoundError:
+        return

@@ -1,0 +1,107 @@
+"""Scheduled crawls that fetch only what is new, and resume after SIGKILL without loss or repeats."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from newscrawl.mirror.content import MirrorSite
+from newscrawl.mirror.server import MirrorServer
+from newscrawl.state import CrawlState
+from tests.conftest import crawl
+
+SIZE = dict(articles=60, per_page=4)
+
+
+def feed_items(workdir: Path) -> list[dict]:
+    return [json.loads(line) for path in sorted((workdir / "feeds" / "almaghrib").glob("*.jsonl"))
+            for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def test_second_crawl_fetches_no_article_and_then_only_the_new_ones(tmp_path):
+    work = tmp_path / "work"
+    site = MirrorSite(**SIZE)
+    with MirrorServer(site) as server:
+        first, stats1, _ = crawl(server.base_url, work)
+        assert stats1["newscrawl/requests/article"] >= len(site.expected_stories())
+        (work / "feeds" / "almaghrib").rename(work / "feeds" / "run1")
+        _, stats2, log2 = crawl(server.base_url, work)
+    # An unchanged site: not one article page requested; the feeds answered 304 Not Modified.
+    assert stats2.get("newscrawl/requests/article", 0) == 0
+    assert stats2.get("item_scraped_count", 0) == 0
+    assert stats2["newscrawl/incremental/skipped_known"] > 0
+    assert stats2["newscrawl/incremental/listing_stop"] >= 1  # older listing pages not even fetched
+    assert stats2["newscrawl/incremental/feed_not_modified"] >= 2
+    assert stats2["newscrawl/incremental/requests_saved"] == (
+        stats2["newscrawl/incremental/skipped_known"] + stats2["newscrawl/incremental/listing_stop"]
+        + stats2["newscrawl/incremental/feed_not_modified"])
+    assert stats2["downloader/request_count"] < stats1["downloader/request_count"] / 2
+
+    (work / "feeds" / "almaghrib").rename(work / "feeds" / "run2")
+    grown = MirrorSite(**SIZE, new_articles=3)  # the same site, three stories later
+    new = set(grown.expected_stories()) - set(site.expected_stories())
+    assert len(new) == 3
+    with MirrorServer(grown) as server:
+        third, stats3, _ = crawl(server.base_url, work)
+    assert stats3["newscrawl/requests/article"] == 3
+    assert {i["headline"] for i in third} == new
+    assert stats3["newscrawl/incremental/listing_stop"] >= 1  # "more" pages not followed once all known
+
+
+def test_refresh_fetches_kept_pages_again(tmp_path):
+    site = MirrorSite(articles=20)
+    with MirrorServer(site) as server:
+        crawl(server.base_url, tmp_path / "w")
+        _, stats, _ = crawl(server.base_url, tmp_path / "w", "-a", "refresh=1")
+    assert stats["newscrawl/requests/article"] >= len(site.expected_stories())
+
+
+def test_rolling_feed_holds_the_newest_of_both_runs(tmp_path):
+    work = tmp_path / "work"
+    with MirrorServer(MirrorSite(**SIZE)) as server:
+        crawl(server.base_url, work, "-s", "NEWSCRAWL_FEED_SIZE=5")
+    with MirrorServer(MirrorSite(**SIZE, new_articles=3)) as server:
+        crawl(server.base_url, work, "-s", "NEWSCRAWL_FEED_SIZE=5")
+    rolling = json.loads((work / "feeds" / "almaghrib.json").read_text("utf-8"))
+    assert rolling["version"] == "https://jsonfeed.org/version/1.1"
+    dates = [i["date_published"] for i in rolling["items"]]
+    assert len(dates) == 5 and dates == sorted(dates, reverse=True)
+    newest = {a.headline for a in MirrorSite(**SIZE, new_articles=3).latest(3)} - {a.headline for a in MirrorSite(**SIZE).latest(0)}
+    assert {i["title"] for i in rolling["items"]} & newest  # the second run's stories are on top
+    first_run = {a.headline for a in MirrorSite(**SIZE).latest(8)}
+    assert {i["title"] for i in rolling["items"]} & first_run  # and the first run's newest follow
+
+
+def test_sigkill_and_resume_with_jobdir_loses_nothing_and_repeats_nothing(tmp_path):
+    site = MirrorSite(articles=300)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+    with MirrorServer(site) as server:
+        args = [sys.executable, "-m", "scrapy", "crawl", "almaghrib", "-a", f"base_url={server.base_url}",
+                "-s", "JOBDIR=job", "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "CONCURRENT_REQUESTS=4",
+                "-s", "DOWNLOAD_DELAY=0.02", "-s", "NEWSCRAWL_STATS_FILE=stats.json"]
+        process = subprocess.Popen(args, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline:  # wait until a good share of the articles is out, then kill
+            if len(feed_items(work)) >= 60:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed = feed_items(work)
+        assert 60 <= len(killed) < len(site.expected_stories()), "the kill must land mid-crawl"
+        resumed = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=300)
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+    items = feed_items(work)
+    headlines = [i["headline"] for i in items]
+    assert len(headlines) == len(set(headlines)), "an article was written twice across the two runs"
+    assert set(headlines) == set(site.expected_stories()), "an article was lost"
+    state = CrawlState(work / "state" / "state.sqlite")
+    assert state.count_articles("almaghrib") == len(headlines)
+    state.close()
