@@ -48,7 +48,9 @@ def test_default_mirror_passes_every_monitor(tmp_path):
     assert [m["name"] for m in report["monitors"]] == ["Items scraped", "Field coverage", "Errors", "Finish reason"]
     assert all(m["status"] == "OK" for m in report["monitors"])
     assert report["items"] == len(items) == stats["item_scraped_count"]
-    assert monitor(report, "Items scraped")["figures"] == {"items": len(items), "min": 1}
+    figures = monitor(report, "Items scraped")["figures"]
+    assert figures["items"] == len(items) and figures["min"] == 1
+    assert figures["already_known"] == stats.get("newscrawl/dedupe/exact", 0)
 
     # coverage is measured on the items that reached the feed
     fields = monitor(report, "Field coverage")["figures"]["fields"]
@@ -105,10 +107,10 @@ def test_no_items_fails_min_items_and_sets_the_exit_status(tmp_path):
     assert report["passed"] is False and report["failed"] == ["Items scraped"]
     assert report["items"] == 0
     items = monitor(report, "Items scraped")
-    assert items["figures"] == {"items": 0, "min": 1}
-    assert items["message"] == "0 items scraped < 1 required (NEWSCRAWL_MONITOR_MIN_ITEMS)"
+    assert items["figures"] == {"items": 0, "already_known": 0, "min": 1}
+    assert items["message"] == "0 items scraped and 0 already known < 1 required (NEWSCRAWL_MONITOR_MIN_ITEMS)"
     assert monitor(report, "Field coverage")["status"] == "SKIPPED"  # nothing to measure; not a second failure
-    assert "FAIL    Items scraped: 0 items scraped < 1 required" in result.stderr
+    assert "FAIL    Items scraped: 0 items scraped and 0 already known < 1 required" in result.stderr
     assert not list(tmp_path.glob("reports/*.tmp"))
 
 
@@ -150,7 +152,7 @@ def test_suite_passes_at_the_thresholds(tmp_path):
     ({"finish_reason": "shutdown"}, {}, "Finish reason",
      "finish reason 'shutdown' not in ['finished'] (NEWSCRAWL_MONITOR_FINISH_REASONS)"),
     ({}, {"NEWSCRAWL_MONITOR_MIN_ITEMS": 11}, "Items scraped",
-     "10 items scraped < 11 required (NEWSCRAWL_MONITOR_MIN_ITEMS)"),
+     "10 items scraped and 0 already known < 11 required (NEWSCRAWL_MONITOR_MIN_ITEMS)"),
     ({}, {"NEWSCRAWL_MONITOR_COVERAGE": {"author": 0.5, "tags": 0.1}}, "Field coverage",
      "coverage below NEWSCRAWL_MONITOR_COVERAGE: author 3/10 = 0.30 < 0.50; tags 0/10 = 0.00 < 0.10"),
 ])
