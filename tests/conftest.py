@@ -60,3 +60,13 @@ def crawl(base_url: str, workdir: Path, *extra: str, spider: str = "almaghrib",
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     stats = json.loads((workdir / "stats.json").read_text(encoding="utf-8"))
     return items, stats, result.stderr
+
+
+def story_counts(items: list[dict], site) -> dict[str, int]:
+    """How many feed items each of the mirror's stories got (copies count for their story);
+    items that are no story of the mirror are counted under "UNEXPECTED <url>"."""
+    from collections import Counter
+    from urllib.parse import unquote, urlsplit
+
+    path_to_story = {path: story for story, paths in site.expected_stories().items() for path in paths}
+    return dict(Counter(path_to_story.get(unquote(urlsplit(i["url"]).path), f"UNEXPECTED {i['url']}") for i in items))

@@ -79,6 +79,28 @@ SENTENCES = [
 ]
 CAPTIONS = ["صورة أرشيفية", "من اللقاء", "جانب من الاجتماع", "صورة من الحدث"]
 BASE_TIME = datetime(2026, 11, 20, 10, 0, 0, tzinfo=timezone.utc)  # the newest article's time
+TICKER_TITLES = (("تعرف علي سعر الدرهم المغربي مقابل الليره السوري الاربعاء", "030538"),
+                 ("تعرف علي سعر الدرهم المغربي مقابل الدينار الليبي الاربعاء", "025220"))
+TICKER_INDEX = -1_000_000  # ticker posts get indices at and below this, apart from the story series
+
+
+def retitle(headline: str, variant: int) -> str:
+    """How a republished or syndicated copy's title differs from the first copy's: not at all,
+    other hamza / ta marbuta / alef maqsura, tashkeel and tatweel, a "عاجل:" kicker, or a
+    sibling site's label."""
+    kind = variant % 5
+    if kind == 1:
+        return headline.translate(str.maketrans({"أ": "ا", "إ": "ا", "ة": "ه", "ى": "ي"}))
+    if kind == 2:
+        words = headline.split()
+        words[0] = words[0][0] + "ُ" + words[0][1:]
+        words[-1] = words[-1][:-1] + "ـ" + words[-1][-1]
+        return " ".join(words)
+    if kind == 3:
+        return "عاجل: " + headline
+    if kind == 4:
+        return headline + " | العرب اليوم"
+    return headline
 MINUTES_BETWEEN = 37
 
 
@@ -144,6 +166,8 @@ class MirrorSite:
     """Every n-th article is republished under a second URL (same story, another section)."""
     site_key: str = "almaghrib"
     """Which network site to imitate (a key of ``newscrawl.sites.NETWORK_SITES``)."""
+    weekly_ticker: int = 0
+    """Weeks of the automated Wednesday currency posts to serve (linked from the home page ticker)."""
     new_articles: int = 0
     """Stories published after the first *articles* ones (indices -1 … -new_articles): the same
     site a while later, for incremental-crawl tests."""
@@ -267,23 +291,26 @@ class MirrorSite:
         )
 
     def republished(self, index: int) -> MirrorArticle | None:
-        """The second copy of story *index*, if it has one: same text, a second URL 3 minutes later."""
+        """The second copy of story *index*, if it has one: the same text under a second URL 3
+        minutes later, its title retyped the way copies are (see ``retitle``)."""
         if self.republish_every <= 0 or index % self.republish_every != 3 or index in self.FLAWS:
             return None
         first = self.original(index)
         if first.is_opinion:
             return None
         published = first.published + timedelta(minutes=3, seconds=7)
+        headline = retitle(first.headline, index // self.republish_every)
         return MirrorArticle(
             index=index, section=first.section,
-            path=f"/{first.section}/{published:%H%M%S}-{_slugify(first.headline)}",
-            headline=first.headline, subtitle=first.subtitle, location=first.location, author=first.author,
+            path=f"/{first.section}/{published:%H%M%S}-{_slugify(headline)}",
+            headline=headline, subtitle=first.subtitle, location=first.location, author=first.author,
             paragraphs=first.paragraphs, published=published, image=first.image, tags=first.tags,
             related_top=first.related_top, related_bottom=first.related_bottom, republished_from=index,
             section_name=first.section_name, site_label=first.site_label,
         )
 
     def iter_all(self):
+        yield from self.ticker_posts()
         for index in self.indices:
             yield self.original(index)
             copy = self.republished(index)
@@ -337,7 +364,7 @@ class MirrorSite:
     @cached_property
     def _paths(self) -> dict[str, tuple[int, bool]]:
         """Decoded path → (index, is_republished_copy), built once on first lookup."""
-        paths: dict[str, tuple[int, bool]] = {}
+        paths: dict[str, tuple[int, bool]] = {post.path: (post.index, False) for post in self.ticker_posts()}
         for index in self.indices:
             paths[self.original(index).path] = (index, False)
             copy = self.republished(index)
@@ -356,16 +383,38 @@ class MirrorSite:
         if found is None:
             return None
         index, is_copy = found
+        if index <= TICKER_INDEX:
+            return next(post for post in self.ticker_posts() if post.index == index)
         return self.republished(index) if is_copy else self.original(index)
 
     def expected_stories(self) -> dict[str, list[str]]:
-        """Headline → the URL paths it is served under, for every story an honest crawl must keep."""
+        """Story (its original headline) → the URL paths it is served under, for every story an
+        honest crawl must keep once. Weekly ticker posts are stories of their own: see ``stories``."""
         stories: dict[str, list[str]] = {}
         for article in self.iter_all():
-            if article.flaw in self.LOST_FLAWS:
+            if article.flaw in self.LOST_FLAWS or article.index <= TICKER_INDEX:
                 continue
-            stories.setdefault(article.headline, []).append(article.path)
+            story = article.headline if article.republished_from is None else self.original(article.index).headline
+            stories.setdefault(story, []).append(article.path)
         return stories
+
+    def ticker_posts(self) -> list[MirrorArticle]:
+        """The automated currency posts (site_profile D2): each Wednesday the same titles again,
+        one per currency, a minute apart. Each week's post is a new story."""
+        posts = []
+        last_wednesday = BASE_TIME - timedelta(days=(BASE_TIME.weekday() - 2) % 7)
+        for week in range(self.weekly_ticker):
+            for which, (headline, hhmmss) in enumerate(TICKER_TITLES):
+                when = (last_wednesday - timedelta(weeks=week)).replace(
+                    hour=int(hhmmss[:2]), minute=int(hhmmss[2:4]), second=int(hhmmss[4:]) - week)
+                posts.append(MirrorArticle(
+                    index=TICKER_INDEX - 2 * week - which, section="1189", path=f"/1189/{when:%H%M%S}-{_slugify(headline)}",
+                    headline=headline, subtitle=None, location="الرباط", author=None,
+                    paragraphs=(f"سجل سعر صرف الدرهم المغربي اليوم {when:%d/%m/%Y} تغيرا طفيفا مقارنة بالأسبوع الماضي، "
+                                f"وفق الأسعار المعلنة في السوق الرسمية.", "وتبقى هذه الأسعار استرشادية وقد تختلف بين البنوك."),
+                    published=when, image=f"http://img.{self.domain}/{when:%Y/%m}/exlarge/{self.latin}-ticker.jpg",
+                    section_name=self.profile.sections.get("1189", "اقتصاد عاجل"), site_label=self.label))
+        return posts
 
     def url(self, base: str, path: str) -> str:
         return base.rstrip("/") + quote(path, safe="/-_.~")

@@ -55,7 +55,7 @@ def _header(site: MirrorSite, base: str) -> str:
         for sid, _, name in site.sections
     )
     ticker = "\n".join(
-        f"<a href='{_a(base, a.path)}'>{escape(a.headline)}</a>" for a in site.latest(6)
+        f"<a href='{_a(base, a.path)}'>{escape(a.headline)}</a>" for a in site.ticker_posts() + site.latest(6)
     )
     return f"""<body>
 <div class="lifestylewrapper"><div class="bodyaskifull">
