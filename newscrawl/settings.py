@@ -34,7 +34,12 @@ EXTENSIONS = {
     "newscrawl.extensions.StatsFile": 500,
     # Post-crawl monitors; below StatsFile so the monitor stats reach NEWSCRAWL_STATS_FILE.
     "spidermon.contrib.scrapy.extensions.Spidermon": 400,
+    # Last, so its final summary is the crawl's last line.
+    "newscrawl.progress.Progress": 900,
 }
+NEWSCRAWL_PROGRESS_INTERVAL = 30  # seconds between "Progress:" log lines; 0 = none
+NEWSCRAWL_PROGRESS_BAR = "auto"  # live status line on stderr, only when it is a terminal; False = never
+LOGSTATS_INTERVAL = 0  # the Progress line replaces Scrapy's "Crawled N pages" line
 
 # --- post-crawl monitors (Spidermon; see newscrawl/monitors.py and the README)
 SPIDERMON_ENABLED = True
