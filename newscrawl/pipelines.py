@@ -6,6 +6,7 @@ with its reason and counted under ``newscrawl/...`` in the crawl stats.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -95,7 +96,8 @@ class DatePipeline(_Pipeline):
 class TitleDedupePipeline(_Pipeline):
     """Drop a story already kept: same title after Arabic normalisation, or a near-duplicate,
     within ``NEWSCRAWL_DEDUPE_WINDOW`` days of the first copy. State persists in SQLite under
-    ``NEWSCRAWL_STATE_DIR`` so scheduled runs see what earlier runs kept."""
+    ``NEWSCRAWL_STATE_DIR`` so scheduled runs see what earlier runs kept. Every drop is also
+    written to the duplicates feed (``NEWSCRAWL_DUPLICATES_FEED``) for audit."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
@@ -104,18 +106,47 @@ class TitleDedupePipeline(_Pipeline):
         window = timedelta(days=settings.getfloat("NEWSCRAWL_DEDUPE_WINDOW", 3))
         self.store = SQLiteTitleStore(state_dir / "titles.sqlite")
         self.deduper = TitleDeduper(self.store, window=window)
+        self.audit_template = settings.get("NEWSCRAWL_DUPLICATES_FEED", "")
+        self._audit = None
         logger.info("Title dedupe state: %s (window %s)", state_dir / "titles.sqlite", window)
 
     def close_spider(self):
         self.store.close()
+        if self._audit is not None:
+            self._audit.close()
+
+    def _is_own_copy(self, adapter) -> bool:
+        """The title was kept under this very URL. A run resumed after a crash may see its own
+        article again before it reached the feed (then it is no duplicate); otherwise the page
+        was kept by an earlier run, unless ``refresh`` asked for it again."""
+        spider = self.crawler.spider
+        if getattr(spider, "refresh", False):
+            return True
+        state = getattr(self.crawler, "newscrawl_state", None)
+        return state is not None and not state.is_kept(spider.url_key(adapter["url"]))
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
         published = adapter.get("date_published")
         when = datetime.fromisoformat(published) if published else None
         verdict = self.deduper.check_and_add(adapter["headline"], adapter["url"], when)
-        if verdict.kind == "new" or verdict.duplicate_of == adapter["url"]:
-            return item  # a page seen again (a resumed or refreshed run) is no duplicate of itself
+        if verdict.kind == "new" or (verdict.duplicate_of == adapter["url"] and self._is_own_copy(adapter)):
+            return item
         self.stat(f"dedupe/{verdict.kind}")
+        self._write_audit({"url": adapter["url"], "headline": adapter["headline"], "duplicate_of": verdict.duplicate_of,
+                           "kind": verdict.kind, "date_published": published})
         raise DropItem(f"{verdict.kind} duplicate title of {verdict.duplicate_of}: {adapter['url']}",
                        log_level="INFO")
+
+    def _write_audit(self, row: dict) -> None:
+        # Dropped items never reach Scrapy's feed exports, so the audit trail is written here,
+        # one unbuffered line per decision.
+        if not self.audit_template:
+            return
+        if self._audit is None:
+            spider = self.crawler.spider
+            start = self.crawler.stats.get_value("start_time") or datetime.now(timezone.utc)
+            path = Path(self.audit_template % {"name": spider.name, "time": start.strftime("%Y-%m-%dT%H-%M-%S")})
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._audit = path.open("ab", buffering=0)
+        self._audit.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -77,6 +77,7 @@ NEWSCRAWL_RETRY_FAILED_AFTER = 6  # hours before a page that failed (5xx, timeou
 NEWSCRAWL_ROLLING_FEED = "feeds/%(name)s.json"  # JSON Feed of the newest stored articles ("" = off)
 NEWSCRAWL_FEED_SIZE = 100  # articles in the rolling feed
 NEWSCRAWL_DEDUPE_WINDOW = 3  # days: a title seen again within this window is a duplicate
+NEWSCRAWL_DUPLICATES_FEED = "feeds/%(name)s/%(time)s.duplicates.jsonl"  # audit: url, headline, duplicate_of ("" = off)
 NEWSCRAWL_DEFAULT_TIMEZONE = "UTC"  # for spiders without a site time zone
 NEWSCRAWL_STATS_FILE = ""  # e.g. "stats/%(name)s.json": final crawl stats as JSON
 

@@ -56,7 +56,7 @@ def crawl(base_url: str, workdir: Path, *extra: str, spider: str = "almaghrib",
         cwd=workdir,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    items = [json.loads(line) for path in sorted((workdir / "feeds" / spider).glob("*.jsonl"))
+    items = [json.loads(line) for path in sorted((workdir / "feeds" / spider).glob("*[0-9].jsonl"))
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     stats = json.loads((workdir / "stats.json").read_text(encoding="utf-8"))
     return items, stats, result.stderr

@@ -19,7 +19,7 @@ SIZE = dict(articles=60, per_page=4)
 
 
 def feed_items(workdir: Path) -> list[dict]:
-    return [json.loads(line) for path in sorted((workdir / "feeds" / "almaghrib").glob("*.jsonl"))
+    return [json.loads(line) for path in sorted((workdir / "feeds" / "almaghrib").glob("*[0-9].jsonl"))
             for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 

@@ -235,7 +235,7 @@ def job(scrapyd, deployed, mirror_site, tmp_path_factory):
 
 
 def _feed_items(scrapyd: Scrapyd) -> tuple[list[Path], list[dict]]:
-    files = sorted((scrapyd.workdir / "feeds" / SPIDER).glob("*.jsonl"))
+    files = sorted((scrapyd.workdir / "feeds" / SPIDER).glob("*[0-9].jsonl"))
     items = [json.loads(line) for path in files
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return files, items

@@ -211,7 +211,9 @@ class MirrorSite:
         return result
 
     def section_name(self, section: str) -> str:
-        return "آراء وتحليلات" if section.startswith("w-") else dict((s, n) for s, _, n in self.sections)[section]
+        if section.startswith("w-"):
+            return "آراء وتحليلات"
+        return dict((s, n) for s, _, n in self.sections).get(section) or self.profile.sections[section]
 
     # Bad input the crawl must survive (index → flaw). Indices are chosen among the first
     # articles so every mirror size has them.
@@ -420,6 +422,6 @@ class MirrorSite:
         return base.rstrip("/") + quote(path, safe="/-_.~")
 
     def listing_path(self, section: str) -> str:
-        return f"/{section}-{dict((s, slug) for s, slug, _ in self.sections)[section]}"
+        return f"/{section}-{self.section_name(section).replace(' ', '-')}"
 
 
