@@ -81,16 +81,16 @@ class CrawlStateExtension:
             if path in exclude:
                 continue
             for item in _read_json_lines(path):
-                key = self._key(item["url"])
-                if self.state.keep(key, item):
+                if self.state.keep(self._key(item["url"]), item):
                     recovered += 1
-                    if deduper is None:
-                        titles = SQLiteTitleStore(Path(self.crawler.settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
-                                                  / "titles.sqlite")
-                        deduper = TitleDeduper(titles)
-                    published = item.get("date_published")
-                    deduper.check_and_add(item.get("headline") or "", item["url"],
-                                          datetime.fromisoformat(published) if published else None)
+                # The title store commits in groups: make sure every title that reached the feed is in it.
+                if deduper is None:
+                    titles = SQLiteTitleStore(Path(self.crawler.settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
+                                              / "titles.sqlite")
+                    deduper = TitleDeduper(titles)
+                published = item.get("date_published")
+                deduper.check_and_add(item.get("headline") or "", item["url"],
+                                      datetime.fromisoformat(published) if published else None)
             self.state.close_feed_file(path)
         if deduper is not None:
             deduper.store.close()

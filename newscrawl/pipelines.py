@@ -104,7 +104,10 @@ class TitleDedupePipeline(_Pipeline):
         settings = crawler.settings
         state_dir = Path(settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
         window = timedelta(days=settings.getfloat("NEWSCRAWL_DEDUPE_WINDOW", 3))
-        self.store = SQLiteTitleStore(state_dir / "titles.sqlite")
+        # Group commits (100 titles or 1 s): 43 µs instead of 65 µs a title at 1M titles
+        # (benchmarks/bench_dedupe.py). A crash loses no title that reached the feed: the next
+        # run re-adds the titles of an interrupted run's feed (newscrawl.incremental).
+        self.store = SQLiteTitleStore(state_dir / "titles.sqlite", commit_every=100, commit_interval=1.0)
         self.deduper = TitleDeduper(self.store, window=window)
         self.audit_template = settings.get("NEWSCRAWL_DUPLICATES_FEED", "")
         self._audit = None
