@@ -57,7 +57,9 @@ class Command(ScrapyCommand):
             server.stop()
         stats = crawler.stats.get_stats() if crawler.stats else {}
         self.exitcode = 0 if stats.get("item_scraped_count") else 1
-        print(summary(stats, feeds))
+        settings = crawler.settings
+        extra = [settings.get("NEWSCRAWL_ROLLING_FEED", "") % {"name": opts.spider}]
+        print(summary(stats, feeds + [p for p in extra if p and Path(p).exists()]))
 
 
 def summary(stats: dict, feeds: list[str]) -> str:
@@ -73,7 +75,13 @@ def summary(stats: dict, feeds: list[str]) -> str:
         f"  dates parsed         {stats.get('newscrawl/dates/parsed', 0)} (unparsed {stats.get('newscrawl/dates/unparsed', 0)})",
         f"  failed requests      {count('newscrawl/fetch/failed/')}",
         f"  non-article pages    {stats.get('newscrawl/pages/not_article', 0)}",
+        f"  monitors             {stats.get('newscrawl/monitors/passed', 0)} passed, "
+        f"{stats.get('newscrawl/monitors/failed', 0)} failed (report: reports/<spider>.json)",
         f"  finish reason        {stats.get('finish_reason')}",
     ]
-    lines += [f"  feed                 {Path(uri.removeprefix('file://')).resolve() if '://' not in uri or uri.startswith('file://') else uri}" for uri in feeds] or ["  feed                 (none written)"]
+    lines += [f"  feed                 {_shown(uri)}" for uri in feeds] or ["  feed                 (none written)"]
     return "\n".join(lines)
+
+
+def _shown(uri: str) -> str:
+    return str(Path(uri.removeprefix("file://")).resolve()) if "://" not in uri or uri.startswith("file://") else uri

@@ -86,7 +86,7 @@ class NewscrawlSpider(scrapy.Spider):
             reason = shown = "timeout"
         else:
             reason = shown = type(failure.value).__name__
-        self.logger.warning("Failed %s: %s", request.url, shown)
+        self.logger.warning("Failed %s: %s", unquote(request.url), shown)
         self.stat(f"fetch/failed/{reason}")
         if request.callback == getattr(self, "parse_article", None) or request.meta.get("article"):
             self.record(request.url, "gone" if reason in ("http_404", "http_410") else "failed")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
@@ -231,7 +231,7 @@ class NetworkSpider(NewscrawlSpider):
             return
         extraction = extract_article(response.text, response.url, self.site, feed=response.meta.get("feed"))
         if extraction.not_article:
-            self.logger.warning("Not an article: %s (%s)", response.url, extraction.not_article)
+            self.logger.warning("Not an article: %s (%s)", unquote(response.url), extraction.not_article)
             self.stat("pages/not_article")
             self.record(response.url, "not_article")
             return
