@@ -63,7 +63,8 @@ class CrawlStateExtension:
     # --- run start: reconcile a killed run ----------------------------------------------------
     def spider_opened(self, spider):
         exporter = next((e for e in self.crawler.extensions.middlewares if isinstance(e, FeedExporter)), None)
-        current = [p for p in (_file_path(s.uri) for s in getattr(exporter, "slots", [])) if p]
+        # JSON Lines feeds are the journal a killed run is reconciled from.
+        current = [p for p in (_file_path(s.uri) for s in getattr(exporter, "slots", []) if s.format == "jsonlines") if p]
         recovered = self._reconcile(spider, exclude=set(current))
         if recovered:
             logger.warning("Recovered %d article(s) from the feed files of an interrupted run", recovered)

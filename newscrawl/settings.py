@@ -64,6 +64,11 @@ ITEM_PIPELINES = {
 FEED_EXPORT_ENCODING = "utf-8"
 FEEDS = {
     "feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
+    "feeds/%(name)s/%(time)s.json": {"format": "jsonfeed"},
+}
+FEED_EXPORTERS = {
+    "jsonfeed": "newscrawl.jsonfeed.JsonFeedItemExporter",  # -O out.json:jsonfeed (JSON Feed 1.1)
+    "atom": "newscrawl.exporters.AtomItemExporter",  # -O out.atom:atom
 }
 FEED_STORAGES = {
     "": "newscrawl.feedstorage.UnbufferedFileFeedStorage",

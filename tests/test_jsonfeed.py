@@ -229,6 +229,13 @@ def test_writer_output_is_one_valid_document(indent, count):
     document = json.loads(out.getvalue())
     validate_json_feed(document)
     assert len(document["items"]) == count
+    for line in out.getvalue().decode("utf-8").splitlines():
+        # No line stands alone as a JSON object: readers of JSON Lines (resume reconciliation
+        # reads feed files line by line) never take a line of a JSON Feed for an article.
+        try:
+            assert not isinstance(json.loads(line), dict) or count == 0, line
+        except ValueError:
+            pass
 
 
 def test_exporter_options():
