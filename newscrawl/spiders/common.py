@@ -12,6 +12,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from newscrawl.extraction.article import Extraction
+from newscrawl.feeds import FeedEntry, parse_feed
 from newscrawl.items import Article
 
 
@@ -67,6 +68,20 @@ class NewscrawlSpider(scrapy.Spider):
         """Settle a URL's outcome in the state store, so later runs skip it."""
         if self.state is not None:
             self.state.record(self.url_key(url), self.name, url, status)
+
+    def read_feed(self, response) -> list[FeedEntry]:
+        """The entries of an RSS/Atom response; unreadable and malformed feeds are logged and
+        counted (truncated feeds happen on the network, site_profile A8: keep what parsed)."""
+        feed = parse_feed(response.body)
+        if not feed.readable:
+            self.logger.warning("Feed %s is empty or unreadable (%s)", response.url, feed.problem)
+            self.stat("feeds/unreadable")
+            return []
+        if feed.problem:
+            self.logger.warning("Feed %s is malformed (%s); recovered what parsed", response.url, feed.problem)
+            self.stat("feeds/malformed")
+        self.stat("feeds/entries", len(feed.entries))
+        return feed.entries
 
     def make_item(self, extraction: Extraction, url: str) -> Article:
         for name, step in extraction.provenance.items():

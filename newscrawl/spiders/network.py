@@ -15,7 +15,6 @@ from scrapy.http import Response
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
-from newscrawl.feeds import parse_feed
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
 from newscrawl.spiders.common import NewscrawlSpider, read_url_list
@@ -133,24 +132,15 @@ class NetworkSpider(NewscrawlSpider):
             return
         if self.state:
             self.state.set_validators(response.url, _header(response, "ETag"), _header(response, "Last-Modified"))
-        feed = parse_feed(response.body)
-        if not feed.readable:
-            self.logger.warning("Feed %s is empty or unreadable (%s)", response.url, feed.problem)
-            self.stat("feeds/unreadable")
-            return
-        if feed.problem:
-            # Truncated or malformed feeds happen on this network (site_profile A8): keep what parsed.
-            self.logger.warning("Feed %s is malformed (%s); recovered what parsed", response.url, feed.problem)
-            self.stat("feeds/malformed")
+        entries = self.read_feed(response)
         found = 0
-        for entry in feed.entries:
+        for entry in entries:
             request = self.follow_link(response.urljoin(entry.link),
                                        feed={"headline": entry.title, "date_published_raw": entry.date_raw})
             if request is not None:
                 found += 1
                 yield request
-        self.stat("feeds/entries", len(feed.entries))
-        self.logger.info("Feed %s: %d entries, %d article links", response.url, len(feed.entries), found)
+        self.logger.info("Feed %s: %d entries, %d article links", response.url, len(entries), found)
 
     # --- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response):

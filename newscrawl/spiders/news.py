@@ -19,7 +19,6 @@ from scrapy.spiders import SitemapSpider
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
-from newscrawl.feeds import parse_feed
 from newscrawl.spiders.common import NewscrawlSpider, read_url_list
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
@@ -81,16 +80,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                                   priority=10 if kind == "sitemaps/urls" else 5)
 
     def parse_feed(self, response: Response):
-        feed = parse_feed(response.body)
-        if not feed.readable:
-            self.logger.warning("Feed %s is empty or unreadable (%s)", response.url, feed.problem)
-            self.stat("feeds/unreadable")
-            return
-        if feed.problem:
-            self.logger.warning("Feed %s is malformed (%s); recovered what parsed", response.url, feed.problem)
-            self.stat("feeds/malformed")
-        self.stat("feeds/entries", len(feed.entries))
-        for entry in feed.entries:
+        for entry in self.read_feed(response):
             url = response.urljoin(entry.link)
             if self._on_site(url):
                 yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=10,
