@@ -78,3 +78,14 @@ def test_changed_template_falls_back_down_the_ladder():
     assert result.provenance["body"] == "density"
     assert result.provenance["date_published"] == "opengraph"
     assert result.provenance["headline"] in ("selectors", "opengraph")
+
+
+def test_second_generic_crawl_fetches_no_known_article(tmp_path):
+    site = MirrorSite(articles=40)
+    with MirrorServer(site) as server:
+        first, _, _ = crawl(server.base_url, tmp_path / "w", spider="news", start_arg=True)
+        (tmp_path / "w" / "feeds" / "news").rename(tmp_path / "w" / "feeds" / "first")
+        again, stats, _ = crawl(server.base_url, tmp_path / "w", spider="news", start_arg=True)
+    assert first and again == []
+    assert stats["newscrawl/incremental/skipped_known"] >= len(first)
+    assert stats.get("item_scraped_count", 0) == 0

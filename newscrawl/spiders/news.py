@@ -10,6 +10,7 @@ become items.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
@@ -31,7 +32,10 @@ DEFAULT_MAX_DEPTH = 2
 
 class NewsSpider(NewscrawlSpider, SitemapSpider):
     """Options: ``start`` (one or more comma-separated site URLs), ``urls`` / ``urls_file``
-    (fetch exactly these pages), ``max_depth`` (link hops from a start page; default 2)."""
+    (fetch exactly these pages), ``max_depth`` (link hops from a start page; default 2).
+
+    Incremental like the network spiders: articles earlier runs kept or dropped as duplicates
+    are not fetched again; fronts and section pages are, since they change."""
 
     name = "news"
     sitemap_rules = [("", "parse_page")]
@@ -49,6 +53,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self.allowed_domains = sorted({urlsplit(u).hostname for u in self.start_urls + self.article_urls})
         self.politeness_host = self.allowed_domains[0]
         self._sitemap_dates: dict[str, str] = {}
+        self.run_started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         try:
             self.max_depth = int(max_depth)
         except ValueError:
@@ -72,9 +77,19 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 self._sitemap_dates[canonicalize_url(entry["loc"])] = entry["lastmod"]
             yield entry
 
+    def _already_kept(self, url: str) -> bool:
+        """An article an earlier run settled (kept or dropped as a duplicate): not fetched again."""
+        if self.state is None or self.state.known(self.url_key(url), before=self.run_started) is None:
+            return False
+        self.stat("incremental/skipped_known")
+        self.stat("incremental/requests_saved")
+        return True
+
     def _parse_sitemap(self, response: Response):
         for request in super()._parse_sitemap(response):
             kind = "sitemaps/followed" if request.callback == self._parse_sitemap else "sitemaps/urls"
+            if kind == "sitemaps/urls" and self._already_kept(request.url):
+                continue
             self.stat(kind)
             yield request.replace(errback=self.on_error, meta={**request.meta, "hops": self.max_depth},
                                   priority=10 if kind == "sitemaps/urls" else 5)
@@ -82,7 +97,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
     def parse_feed(self, response: Response):
         for entry in self.read_feed(response):
             url = response.urljoin(entry.link)
-            if self._on_site(url):
+            if self._on_site(url) and not self._already_kept(url):
                 yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=10,
                                      meta={"hops": self.max_depth,
                                            "feed": {"headline": entry.title, "date_published_raw": entry.date_raw}})
@@ -122,6 +137,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
             if not url.startswith(("http://", "https://")) or not self._on_site(url) or _SKIP.search(url):
+                continue
+            if self._already_kept(url):
                 continue
             article_like = bool(_ARTICLE_LIKE.search(urlsplit(url).path))
             yield scrapy.Request(canonicalize_url(url), callback=self.parse_page, errback=self.on_error,
