@@ -44,7 +44,7 @@ def run_scrapy(args: list[str], cwd: Path, timeout: int = 300, env: dict | None 
 
 
 def crawl(base_url: str, workdir: Path, *extra: str, spider: str = "almaghrib",
-          start_arg: bool = False) -> tuple[list[dict], dict, str]:
+          start_arg: bool = False, env: dict | None = None) -> tuple[list[dict], dict, str]:
     """Crawl *base_url* in a subprocess; return (feed items, final stats, log).
 
     Network spiders take ``-a base_url=``; the generic ``news`` spider takes ``-a start=``."""
@@ -53,7 +53,7 @@ def crawl(base_url: str, workdir: Path, *extra: str, spider: str = "almaghrib",
     result = run_scrapy(
         ["crawl", spider, "-a", where, "-s", "NEWSCRAWL_STATS_FILE=stats.json",
          "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "LOG_LEVEL=INFO", *extra],
-        cwd=workdir,
+        cwd=workdir, env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     items = [json.loads(line) for path in sorted((workdir / "feeds" / spider).glob("*[0-9].jsonl"))

@@ -86,3 +86,16 @@ def test_sibling_crawls_end_to_end(tmp_path, key):
     assert unsigned  # "<city> - <site label>" datelines are read as unsigned
     syndicated = MirrorSite(articles=60).original(4).headline
     assert syndicated in expected  # a story syndicated from almaghribtoday
+
+
+def test_one_mirror_serves_the_network_by_host_name(tmp_path):
+    """Through the mirror as an HTTP proxy, a spider crawls the sites' real host names, as it
+    would the real sites: the mirror picks the sibling by the request's host."""
+    site = MirrorSite(articles=30)
+    with MirrorServer(site) as server:
+        proxy = {"http_proxy": server.base_url, "no_proxy": ""}
+        fast = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16")
+        items, stats, _ = crawl("http://www.egypt-today.com", tmp_path, *fast, spider="egypt_today", env=proxy)
+    sibling = MirrorSite(articles=30, site_key="egypt_today")
+    assert story_counts(items, sibling) == {story: 1 for story in sibling.expected_stories()}
+    assert all(i["url"].startswith("http://www.egypt-today.com/") for i in items)

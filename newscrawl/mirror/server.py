@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import re
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from newscrawl.mirror import pages
 from newscrawl.mirror.content import SECTION_FEEDS, MirrorSite
+from newscrawl.sites import NETWORK_SITES
 
 _LISTING = re.compile(r"^/(?P<section>\d{1,4})-[^/]+/?$")
 _WRITER = re.compile(r"^/w-(?P<writer>\d+)-more/?$")
@@ -95,9 +97,22 @@ class _Handler(BaseHTTPRequestHandler):
     site: MirrorSite
     server_version = "newscrawl-mirror/0.1"
 
+    def _site_for(self, host: str) -> MirrorSite:
+        """The network site a request's host name asks for (``www.egypt-today.com`` → that
+        sibling, same size and variant), so one server can stand in for the whole network; any
+        other host name (127.0.0.1) gets the server's own site."""
+        name = host.rsplit(":", 1)[0].lower().removeprefix("www.")
+        key = next((k for k, profile in NETWORK_SITES.items() if profile.domain == name), None)
+        if key is None or key == self.site.site_key:
+            return self.site
+        with self.lock:
+            if key not in self.siblings:
+                self.siblings[key] = dataclasses.replace(self.site, site_key=key)
+            return self.siblings[key]
+
     def _respond(self, with_body: bool) -> None:
         host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
-        status, content_type, body = route(self.site, f"http://{host}", self.path)
+        status, content_type, body = route(self._site_for(host), f"http://{host}", self.path)
         etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
         if status == 200 and self.headers.get("If-None-Match") == etag:
             self.send_response(304)  # conditional requests, as feed readers and newscrawl send them
@@ -127,7 +142,7 @@ class MirrorServer:
     """A running mirror: ``base_url``, ``site``, ``stop()``; usable as a context manager."""
 
     def __init__(self, site: MirrorSite, host: str = "127.0.0.1", port: int = 0):
-        handler = type("Handler", (_Handler,), {"site": site})
+        handler = type("Handler", (_Handler,), {"site": site, "siblings": {}, "lock": threading.Lock()})
         self.site = site
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
