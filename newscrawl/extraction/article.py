@@ -128,6 +128,11 @@ def _densest_container(root):
             parent = el.getparent()
             if parent is not None:
                 scores[parent] = scores.get(parent, 0) + prose
+                # Articles split over sibling blocks: the grandparent gathers them (at half weight,
+                # so one block of prose still wins over a page-wide wrapper).
+                grandparent = parent.getparent()
+                if grandparent is not None:
+                    scores[grandparent] = scores.get(grandparent, 0) + prose // 2
     if not scores:
         return None
     best, score = max(scores.items(), key=lambda kv: kv[1])
