@@ -45,6 +45,8 @@ import re
 import sys
 import unicodedata
 
+from newscrawl.sites.network import NETWORK_LABELS
+
 __all__ = [
     "NETWORK_LABELS",
     "title_key",
@@ -61,22 +63,8 @@ __all__ = [
     "compose_rules",
 ]
 
-#: Labels the sites of the Arabs Today network put around their headlines
-#: (site_profile.md A10).  Matched after the letter fold, so "الإمارات" /
-#: "الامارات" and "السعودية" / "السعوديه" are the same label.
-NETWORK_LABELS: tuple[str, ...] = (
-    "المغرب اليوم",
-    "العرب اليوم",
-    "مصر اليوم",
-    "فلسطين اليوم",
-    "عمان اليوم",
-    "السعودية اليوم",
-    "صوت الإمارات",
-    "الامارات عاجل",
-    "المغرب الرياضي",
-    "العرب فيديو",
-)
-
+# NETWORK_LABELS (newscrawl.sites.network) are matched after the letter fold, so
+# "الإمارات" / "الامارات" and "السعودية" / "السعوديه" are the same label.
 TATWEEL = "\u0640"
 
 # --------------------------------------------------------------------------

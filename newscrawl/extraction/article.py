@@ -25,8 +25,6 @@ from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
 from newscrawl.text import clean_text, fold_for_matching, split_list, strip_site_label
 
-GENERIC_LABELS = ("المغرب اليوم", "العرب اليوم", "مصر اليوم", "فلسطين اليوم", "عمان اليوم",
-                  "السعودية اليوم", "صوت الإمارات")
 MIN_BODY_CHARS = 80  # below this a "body" is a teaser or furniture, not an article
 _SENTENCE_END = re.compile(r"[.!؟?:…»\"”)]$")
 HOME_SECTION_NAMES = {"الرئيسية", "الرئيسيه", "home"}
@@ -56,7 +54,7 @@ class _Page:
         self.root = self.sel.root
         self.url = url
         self.site = site
-        self.labels = site.labels if site else GENERIC_LABELS
+        self.labels = site.labels if site else network.NETWORK_LABELS
         self.meta: PageMetadata = read_metadata(self.sel)
         site_name = self.meta.first("og:site_name")
         if site_name and site_name not in self.labels:  # "<headline> - اليوم السابع"

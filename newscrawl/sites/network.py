@@ -10,6 +10,13 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+# The network's site labels, as printed before or after titles ("المغرب اليوم - ...",
+# "... | العرب اليوم"), including sites without a spider here (site_profile A10).
+NETWORK_LABELS: tuple[str, ...] = (
+    "المغرب اليوم", "العرب اليوم", "مصر اليوم", "فلسطين اليوم", "عمان اليوم", "السعودية اليوم",
+    "صوت الإمارات", "الامارات عاجل", "المغرب الرياضي", "العرب فيديو",
+)
+
 # --- URL grammar (site_profile A2, Part C) -------------------------------------------------
 # The six digits are the GMT publication time HHMMSS, not a unique id (Part B.1).
 ARTICLE_PATH = re.compile(r"^/(?:amp/)?(?P<section>\d{1,4})/(?P<hhmmss>\d{6})-[^/?#]+/?$")
