@@ -47,6 +47,10 @@ class RequiredFieldsPipeline(_Pipeline):
         return item
 
 
+# Date flags worth a stat of their own: the page contradicts itself, or says less than a date.
+COUNTED_DATE_FLAGS = frozenset({"weekday_mismatch", "month_pair_mismatch", "time_only", "relative", "hijri"})
+
+
 class DatePipeline(_Pipeline):
     """Fill ``date_published`` / ``date_modified`` (ISO 8601) from their ``*_raw`` text.
 
@@ -73,8 +77,9 @@ class DatePipeline(_Pipeline):
                     self.stat("dates/missing")
                 continue
             result = analyse_date(raw, reference=now, tz=self._timezone())
+            for flag in sorted(result.flags & COUNTED_DATE_FLAGS):
+                self.stat(f"dates/{flag}")
             if "weekday_mismatch" in result.flags:
-                self.stat("dates/weekday_mismatch")
                 logger.info("Weekday does not match the date in %r (%s)", raw, adapter.get("url"))
             if result.value is None:
                 self.stat("dates/unparsed")

@@ -99,3 +99,11 @@ def test_dedupe_state_survives_a_new_crawl(crawler, tmp_path):
         again.process_item(article(url="https://www.almaghribtoday.net/36/1-b", headline="عنوان أول",
                                    date_published="2024-01-01T12:00:00+00:00"))
     again.close_spider()
+
+
+def test_month_pair_mismatch_is_counted_and_not_guessed(crawler):
+    pipeline = DatePipeline.from_crawler(crawler)
+    item = pipeline.process_item(article(date_published_raw="GMT 12:05 2017 الخميس ,28 كانون الأول / نوفمبر"))
+    assert item.date_published is None
+    assert crawler.stats.get_value("newscrawl/dates/month_pair_mismatch") == 1
+    assert crawler.stats.get_value("newscrawl/dates/unparsed") == 1
