@@ -48,6 +48,7 @@ class CrawlStateExtension:
         self.rolling_size = settings.getint("NEWSCRAWL_FEED_SIZE", 100)
         self.feed_files: list[str] = []
         crawler.newscrawl_state = self.state
+        self._set_aside_broken_queue(settings.get("JOBDIR"), crawler.spidercls.name)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -61,6 +62,20 @@ class CrawlStateExtension:
         return self.crawler.spider.url_key(url)
 
     # --- run start: reconcile a killed run ----------------------------------------------------
+    def _set_aside_broken_queue(self, jobdir: str | None, spider_name: str) -> None:
+        """Scrapy's disk request queue is not crash-safe: after SIGKILL its files can be cut
+        mid-record, and pushing to them then fails. A killed run (its feed files never closed)
+        is resumed from the state store instead: the spiders rediscover the work, so the
+        queue is moved aside, not trusted. A cleanly stopped run (Ctrl-C) keeps its queue."""
+        queue = Path(jobdir or "") / "requests.queue"
+        if not jobdir or not queue.exists() or not self.state.unclosed_feed_files(spider_name):
+            return
+        aside = queue.with_name(f"requests.queue.killed-{datetime.now():%Y%m%dT%H%M%S}")
+        queue.rename(aside)
+        logger.warning("The last %s run was killed: its request queue moved to %s; resuming from the "
+                       "state store (already kept articles are not fetched again)", spider_name, aside)
+        self.crawler.stats.inc_value("newscrawl/resume/queue_set_aside") if self.crawler.stats else None
+
     def spider_opened(self, spider):
         exporter = next((e for e in self.crawler.extensions.middlewares if isinstance(e, FeedExporter)), None)
         # JSON Lines feeds are the journal a killed run is reconciled from.

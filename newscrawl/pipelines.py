@@ -13,6 +13,7 @@ from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
+from scrapy.utils.asyncio import create_looping_call
 
 from newscrawl.dates import analyse_date, is_plausible
 from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
@@ -118,7 +119,16 @@ class TitleDedupePipeline(_Pipeline):
         self._audit = None
         logger.info("Title dedupe state: %s (window %s)", state_dir / "titles.sqlite", window)
 
+    def open_spider(self):
+        # A group stays open until the next title or this timer: without it an idle crawl would
+        # hold the titles file's write lock, and a second spider sharing it would wait.
+        self._flusher = create_looping_call(self.store.flush)
+        self._flusher.start(1.0, now=False)
+
     def close_spider(self):
+        flusher = getattr(self, "_flusher", None)
+        if flusher is not None and flusher.running:
+            flusher.stop()
         self.store.close()
         if self._audit is not None:
             self._audit.close()

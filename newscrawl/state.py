@@ -20,8 +20,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-# Outcomes that settle a URL for good; "failed" (5xx, timeouts) is retried after a while.
-FINAL_STATUSES = ("kept", "duplicate", "not_article", "gone", "missing")
+# Outcomes that settle a URL for good ("alias": a URL whose page names another canonical URL).
+# "failed" (5xx, timeouts) and "missing" (no body: a story published headline first, a truncated
+# page, a bot challenge) are tried again after a while.
+FINAL_STATUSES = ("kept", "duplicate", "not_article", "gone", "alias")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     key TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, status TEXT NOT NULL, seen_at TEXT NOT NULL);

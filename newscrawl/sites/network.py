@@ -100,8 +100,13 @@ def classify_path(path: str) -> str:
 
 
 def fold_amp(path: str) -> str:
-    """``/amp/36/142851-slug`` → ``/36/142851-slug``: an AMP copy is the same article."""
-    return path[4:] if path.startswith("/amp/") else path
+    """``/amp/36/142851-slug`` → ``/36/142851-slug``: an AMP copy is the same article. AMP paths
+    without the six digits (``/amp/1188/<slug>``, seen on the site) are kept: their canonical
+    page's path is not known until the AMP page names it."""
+    if not path.startswith("/amp/"):
+        return path
+    rest = path[4:]
+    return rest if ARTICLE_PATH.match(rest) or OPINION_PATH.match(rest) else path
 
 
 def section_id_of(path: str) -> str | None:

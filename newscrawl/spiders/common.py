@@ -55,19 +55,20 @@ class NewscrawlSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)
 
     @property
-    def state(self):
+    def crawl_state(self):
         """The crawl state store (``newscrawl.state.CrawlState``) when incremental crawling is on."""
         return getattr(self.crawler, "newscrawl_state", None)
 
     def url_key(self, url: str) -> str:
-        """What identifies a page across runs: host and decoded path."""
+        """What identifies a page across runs: host (www or not), decoded path, query."""
         parts = urlsplit(url)
-        return f"{(parts.hostname or '').removeprefix('www.')}{unquote(parts.path) or '/'}"
+        query = f"?{parts.query}" if parts.query else ""
+        return f"{(parts.hostname or '').removeprefix('www.')}{unquote(parts.path).rstrip('/') or '/'}{query}"
 
     def record(self, url: str, status: str) -> None:
         """Settle a URL's outcome in the state store, so later runs skip it."""
-        if self.state is not None:
-            self.state.record(self.url_key(url), self.name, url, status)
+        if self.crawl_state is not None:
+            self.crawl_state.record(self.url_key(url), self.name, url, status)
 
     def read_feed(self, response) -> list[FeedEntry]:
         """The entries of an RSS/Atom response; unreadable and malformed feeds are logged and

@@ -62,9 +62,15 @@ class NetworkSpider(NewscrawlSpider):
         self.refresh = str(refresh).lower() in ("1", "true", "yes")
         self._skipped_links: set[str] = set()
         self._requested: set[str] = set()
+        self._validators: dict[str, tuple[str | None, str | None]] = {}
         # Outcomes recorded by this run don't stop pagination: the feeds alone may have brought
         # a listing's first page (only what earlier runs settled means "nothing new below").
         self.run_started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def closed(self, reason: str) -> None:
+        if reason == "finished" and self.crawl_state is not None:
+            for url, (etag, last_modified) in self._validators.items():
+                self.crawl_state.set_validators(url, etag, last_modified)
 
     # --- URLs -------------------------------------------------------------------------------
     def rebase(self, url: str) -> str | None:
@@ -76,9 +82,11 @@ class NetworkSpider(NewscrawlSpider):
         return urlunsplit((base.scheme, base.netloc, parts.path or "/", parts.query, ""))
 
     def url_key(self, url: str) -> str:
-        """What identifies an article across runs and hosts: its decoded path, AMP folded
-        (the six digits are a time, not an id: site_profile B.1)."""
-        return network.fold_amp(network.path_of(url))
+        """What identifies an article across runs, hosts (www or bare, http or https, a mirror)
+        and spellings (raw Arabic or percent-encoded): the site and its decoded path, AMP folded,
+        without a trailing slash. The six digits are a time, not an id (site_profile B.1), so
+        the whole path is the key; the site, because syndicated columns share paths."""
+        return f"{self.site.key}:{network.fold_amp(network.path_of(url)).rstrip('/') or '/'}"
 
     def article_request_url(self, url: str) -> str:
         """The canonical fetch URL of an article link: AMP folded, percent-encoded."""
@@ -101,8 +109,10 @@ class NetworkSpider(NewscrawlSpider):
                 yield request
 
     def _first_time(self, url: str) -> bool:
-        """Per-run duplicate filter (Scrapy's is bypassed, see the class docstring)."""
-        key = canonicalize_url(url)
+        """Per-run duplicate filter (Scrapy's is bypassed, see the class docstring); a trailing
+        slash makes no other page."""
+        parts = urlsplit(canonicalize_url(url))
+        key = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") or "/", parts.query, ""))
         if key in self._requested:
             return False
         self._requested.add(key)
@@ -114,7 +124,7 @@ class NetworkSpider(NewscrawlSpider):
         kind = network.classify_path(network.path_of(url))
         if kind == "feed":
             headers = {}
-            validators = self.state.validators(url) if self.state else None
+            validators = self.crawl_state.validators(url) if self.crawl_state else None
             if validators and validators.etag:
                 headers["If-None-Match"] = validators.etag
             if validators and validators.last_modified:
@@ -130,8 +140,8 @@ class NetworkSpider(NewscrawlSpider):
             self.stat("incremental/feed_not_modified")
             self.stat("incremental/requests_saved")  # the feed body and the article checks it implies
             return
-        if self.state:
-            self.state.set_validators(response.url, _header(response, "ETag"), _header(response, "Last-Modified"))
+        # Remembered only once the run has finished: a killed run must see the feed again.
+        self._validators[response.url] = (_header(response, "ETag"), _header(response, "Last-Modified"))
         entries = self.read_feed(response)
         found = 0
         for entry in entries:
@@ -155,9 +165,9 @@ class NetworkSpider(NewscrawlSpider):
         section = network.section_id_of(network.path_of(response.url))
         stories = {self.url_key(u) for u in links
                    if network.classify_path(network.path_of(u)) in ARTICLE_KINDS and self.rebase(u)
-                   and network.section_id_of(self.url_key(u)) == section}
-        nothing_new = bool(self.state and stories and not self.refresh
-                           and all(self.state.known(key, before=self.run_started) for key in stories))
+                   and network.section_id_of(network.path_of(u)) == section}
+        nothing_new = bool(self.crawl_state and stories and not self.refresh
+                           and all(self.crawl_state.known(key, before=self.run_started) for key in stories))
         for url in links:
             if nothing_new and _is_pagination(url, response.url):
                 if self._first_time(url):
@@ -188,7 +198,7 @@ class NetworkSpider(NewscrawlSpider):
                     self.stat("links/skipped/no_text_section")
                 return None
             target = self.article_request_url(url)
-            known = self.state.known(self.url_key(target)) if self.state and not self.refresh else None
+            known = self.crawl_state.known(self.url_key(target)) if self.crawl_state and not self.refresh else None
             if known:
                 if self._first_time(target):
                     self.stat("incremental/skipped_known")
@@ -220,14 +230,18 @@ class NetworkSpider(NewscrawlSpider):
             self.stat("pages/empty")
             return
         extraction = extract_article(response.text, response.url, self.site, feed=response.meta.get("feed"))
+        # The URL the crawl asked for (before redirects): the one later runs will check.
+        asked = (response.meta.get("redirect_urls") or [response.url])[0]
         if extraction.not_article:
             self.logger.warning("Not an article: %s (%s)", unquote(response.url), extraction.not_article)
             self.stat("pages/not_article")
-            self.record(response.url, "not_article")
+            self.record(asked, "not_article")
             return
         canonical = extraction.fields["url"]
         url = canonicalize_url(self.article_request_url(self.rebase(canonical) or canonical))
-        if self.state and not self.refresh and self.state.is_kept(self.url_key(url)):
+        if self.url_key(asked) != self.url_key(url):
+            self.record(asked, "alias")  # settled by the canonical URL's outcome
+        if self.crawl_state and not self.refresh and self.crawl_state.is_kept(self.url_key(url)):
             # A request queued by a killed run (JOBDIR) whose article has since been kept.
             self.stat("incremental/already_kept")
             return

@@ -79,7 +79,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
 
     def _already_kept(self, url: str) -> bool:
         """An article an earlier run settled (kept or dropped as a duplicate): not fetched again."""
-        if self.state is None or self.state.known(self.url_key(url), before=self.run_started) is None:
+        if self.crawl_state is None or self.crawl_state.known(self.url_key(url), before=self.run_started) is None:
             return False
         self.stat("incremental/skipped_known")
         self.stat("incremental/requests_saved")
