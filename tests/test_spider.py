@@ -94,9 +94,20 @@ def test_empty_feed_is_counted_not_fatal():
 
 def test_listing_pagination_stops_at_max_pages():
     spider = make_spider(max_pages="2")
-    assert spider.follow_link("https://www.almaghribtoday.net/42-أخبار-عالمية/?page=2") is not None
-    assert spider.follow_link("https://www.almaghribtoday.net/42-أخبار-عالمية/?page=3") is None
+    assert spider.follow_link("https://www.almaghribtoday.net/42-أخبار-عالمية/?page=2", page=2) is not None
+    assert spider.follow_link("https://www.almaghribtoday.net/42-أخبار-عالمية/?start=40", page=3) is None
     assert spider.crawler.stats.get_value("newscrawl/listings/page_limit_reached") == 1
+
+
+@pytest.mark.parametrize("link", ["/42-x/?page=2", "/42-x?start=20", "/42-x/2"])
+def test_pagination_is_counted_along_the_chain_whatever_the_scheme(link):
+    spider = make_spider(max_pages="3")
+    listing = "https://www.almaghribtoday.net/42-x/"
+    body = f'<html><body><a href="{link}">المزيد</a><a href="/36-y">other</a></body></html>'.encode()
+    response = HtmlResponse(listing, body=body, encoding="utf-8",
+                            request=scrapy.Request(listing, meta={"page": 3}))
+    followed = [unquote(r.url) for r in requests_of(spider.parse_listing(response))]
+    assert followed == ["https://www.almaghribtoday.net/36-y"]  # page 4 of 42-x is past max_pages
 
 
 def test_offsite_and_other_hosts_are_ignored():

@@ -6,9 +6,10 @@ articles), the URL grammar and the extraction are shared.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
@@ -174,7 +175,10 @@ class NetworkSpider(NewscrawlSpider):
                     self.stat("incremental/listing_stop")
                     self.stat("incremental/requests_saved")
                 continue
-            request = self.follow_link(url, page=page)
+            # Pages of one listing are counted along the chain of "more" links, whatever the
+            # site's pagination parameter is (the real scheme is unknown: site_profile E).
+            next_page = page + 1 if _is_pagination(url, response.url) else 1
+            request = self.follow_link(url, page=next_page)
             if request is not None:
                 yield request
 
@@ -211,13 +215,10 @@ class NetworkSpider(NewscrawlSpider):
                                   dont_filter=True, meta={"feed": feed or {}})
         if kind == "feed":
             return self.page_request(url)
-        query = parse_qs(urlsplit(url).query)
-        numbers = [int(v) for values in query.values() for v in values if v.isdigit()]
-        next_page = max(numbers) if numbers else 1
-        if self.max_pages and next_page > self.max_pages:
+        if self.max_pages and page > self.max_pages:
             self.stat("listings/page_limit_reached")
             return None
-        return self.page_request(canonicalize_url(url), page=next_page)
+        return self.page_request(canonicalize_url(url), page=page)
 
     # --- articles ---------------------------------------------------------------------------
     def parse_article(self, response: Response):
@@ -254,7 +255,11 @@ def _header(response: Response, name: str) -> str | None:
 
 
 def _is_pagination(url: str, listing_url: str) -> bool:
-    """A link to another page of the same listing ("?page=2")."""
+    """A link to another page of the same listing: the same path with another query
+    ("?page=2", "?start=20"), or the path plus a page number ("/314-slug/2")."""
     a, b = urlsplit(url), urlsplit(listing_url)
-    return bool(a.query) and network.path_of(url).rstrip("/") == network.path_of(listing_url).rstrip("/") \
-        and a.netloc == b.netloc
+    if a.netloc != b.netloc or a.query == b.query and a.path.rstrip("/") == b.path.rstrip("/"):
+        return False
+    path, listing = network.path_of(url).rstrip("/"), network.path_of(listing_url).rstrip("/")
+    base = listing.rsplit("/", 1)[0] if re.search(r"/\d+$", listing) else listing
+    return path == base or (path.startswith(base + "/") and path[len(base) + 1:].isdigit())
