@@ -32,15 +32,19 @@ def arabic_share(text: str) -> float:
 def better_encoding(body: bytes, current: str | None) -> str | None:
     """The encoding *body* should be decoded with, if not *current*; None when *current* is right."""
     current = _canonical(current)
-    if not body or current in ARABIC_SINGLE_BYTE or max(body, default=0) < 0x80:
+    if not body or max(body, default=0) < 0x80:
         return None
     as_utf8 = body.decode("utf-8", "replace")
     broken = as_utf8.count("\ufffd")
-    non_ascii = sum(1 for c in as_utf8 if c > "\x7f")
+    valid = sum(1 for c in as_utf8 if c > "\x7f") - broken  # well-formed multi-byte characters
     # A UTF-8 page with a few broken bytes is still UTF-8; cp1256 bytes break almost every
     # non-ASCII character.
-    if broken <= max(2, 0.02 * non_ascii):
+    if valid > 0 and broken <= max(2, 0.02 * valid):
+        # Valid UTF-8 with non-ASCII text is UTF-8 whatever the label: cp1256 bytes almost
+        # never form valid UTF-8 sequences.
         return None if current == "utf-8" else "utf-8"
+    if current in ARABIC_SINGLE_BYTE:
+        return None
     if arabic_share(body.decode("cp1256", "replace")) >= 0.3:
         return "cp1256"
     return None

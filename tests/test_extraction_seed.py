@@ -77,3 +77,18 @@ def test_amp_copy_folds_onto_the_canonical_url(seed_page):
     assert result.fields["url"] == "https://www.almaghribtoday.net" + site.seed.path
     assert result.fields["body"].split("\n\n") == list(site.seed.paragraphs)  # the "قد يهمك" trailer is cut
     assert result.fields["section"] == "أخبار عالمية"
+
+
+def test_stamps_and_datelines_above_the_headline_belong_to_other_stories(seed_page):
+    """A "most read" box above the article, with its own stamp and teaser dateline, must not
+    lend the article a date, a city or an author."""
+    site, html = seed_page
+    sidebar = ('<div class="mostread"><h4 class="coring">طرابلس - فاطمة سعداوي</h4>'
+               '<span>GMT 09:10 2016 الأربعاء ,03 آب / أغسطس</span></div>')
+    own_stamp = '<div class="articledate">GMT 13:45 2015 الثلاثاء ,06 تشرين الأول / أكتوبر</div>'
+    page = html.replace(own_stamp, "").replace('<h1 class="articletitle">', sidebar + '<h1 class="articletitle">')
+    page = page.replace('<h4 class="coring">دمشق - نور خوام</h4>', "")
+    result = extract_article(page, "https://www.almaghribtoday.net" + site.seed.path, SITE,
+                             feed={"date_published_raw": "Tue, 06 Oct 2015 13:45:12 GMT"})
+    assert result.fields["date_published_raw"] == "Tue, 06 Oct 2015 13:45:12 GMT"
+    assert result.fields.get("location") is None and result.fields.get("author") is None

@@ -104,3 +104,21 @@ def test_utf8_pages_stay_utf8():
     assert better_encoding(ARABIC.encode("utf-8") + b"\xff", "utf-8") is None  # one broken byte
     assert better_encoding(b"<html>plain ascii</html>", "cp1252") is None
     assert arabic_share("abc") == 0.0 and arabic_share("مرحبا") == 1.0
+
+
+def test_utf8_page_labelled_windows_1256_is_read_as_utf8():
+    assert better_encoding(ARABIC.encode("utf-8"), "windows-1256") == "utf-8"
+
+
+def test_metadata_lines_but_not_prose_with_dates():
+    from newscrawl.dates import parse_date
+    from newscrawl.extraction.boilerplate import is_metadata_line
+
+    def is_date(text):
+        return parse_date(text) is not None
+
+    assert is_metadata_line("المصدر:", is_date)
+    assert is_metadata_line("التاريخ: 03 يونيو 2020", is_date)
+    assert is_metadata_line("03 يونيو 2020", is_date)
+    assert not is_metadata_line("ويستمر المهرجان حتى 20 أغسطس 2025", is_date)
+    assert not is_metadata_line("وأضاف:", is_date)

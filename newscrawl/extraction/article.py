@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -64,6 +65,12 @@ class _Page:
 
     def position(self, el) -> int:
         return self.order.get(el, -1)
+
+    @cached_property
+    def headline_position(self) -> int:
+        """Document position of the first h1 (-1 without one): the article starts there."""
+        h1 = self.root.find(".//h1")
+        return self.position(h1) if h1 is not None else -1
 
     def clean_title(self, text: str | None) -> str:
         text = strip_site_label(text, self.labels)
@@ -175,7 +182,8 @@ def _dateline_element(page: _Page, container):
         return candidates[0].root
     start = page.position(container)
     end = start + sum(1 for _ in container.iter())
-    before = [c.root for c in candidates if page.position(c.root) < start]
+    # Teaser boxes elsewhere on the page carry datelines too: only the headline's own counts.
+    before = [c.root for c in candidates if page.headline_position < page.position(c.root) < start]
     inside = [c.root for c in candidates if start <= page.position(c.root) < end]
     return inside[0] if inside else (before[-1] if before else None)
 
@@ -300,7 +308,7 @@ def _stamp(page: _Page, container) -> str | None:
         if network.CLOCK_PATTERN.search(text):
             continue
         match = network.STAMP_PATTERN.search(text)
-        if match:
+        if match and page.position(element.root) > page.headline_position:  # not a sidebar above it
             candidates.append((page.position(element.root), match))
     if not candidates:
         return None

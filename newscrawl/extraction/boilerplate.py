@@ -51,7 +51,9 @@ _SHARE_WORDS = frozenset(
     "طباعه ارسال email print فيسبوك فيس بوك facebook تويتر twitter لينكدين linkedin واتساب واتس اب whatsapp whats app "
     "pin interest pinterest telegram تليجرام تلغرام مشاركه شارك share انستغرام instagram".split()
 )
-_LABEL_FIELD = re.compile(r"^[^\s:]{2,20}\s*:$")  # "المصدر:" standing alone
+# A field label standing alone ("المصدر:"), not a speech verb introducing a quote ("وأضاف:").
+_LABEL_FIELD = re.compile(r"^(?![وف])[^\s:]{2,20}\s*:$")
+_LABELLED_VALUE = re.compile(r"^[^\s:]{2,20}\s*:\s*(?P<value>.{4,40})$")
 
 
 def is_share_bar(text: str) -> bool:
@@ -60,10 +62,16 @@ def is_share_bar(text: str) -> bool:
 
 
 def is_metadata_line(text: str, is_date) -> bool:
-    """A lone field label ("المصدر:"), or a short line that is only a date ("التاريخ: 03 يونيو 2020")."""
+    """A lone field label ("المصدر:"), a labelled date ("التاريخ: 03 يونيو 2020") or a bare
+    date line; a sentence that mentions a date ("ويستمر المهرجان حتى 20 أغسطس 2025") is prose."""
     if _LABEL_FIELD.match(text):
         return True
-    return len(text.split()) <= 8 and any(c.isdigit() for c in text) and is_date(text)
+    if not any(c.isdigit() for c in text):
+        return False
+    labelled = _LABELLED_VALUE.match(text)
+    if labelled:
+        return is_date(labelled["value"])
+    return len(text.split()) <= 4 and is_date(text)
 
 
 def ends_article(text: str) -> bool:

@@ -50,7 +50,9 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         for url in self.start_urls + self.article_urls:
             if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
                 raise ValueError(f"not an http(s) URL: {url!r}")
-        self.allowed_domains = sorted({urlsplit(u).hostname for u in self.start_urls + self.article_urls})
+        # www. and the bare domain are one site (sites redirect one to the other).
+        self.allowed_domains = sorted({urlsplit(u).hostname.removeprefix("www.")
+                                       for u in self.start_urls + self.article_urls})
         self.politeness_host = self.allowed_domains[0]
         self._sitemap_dates: dict[str, str] = {}
         self.run_started = datetime.now(timezone.utc).isoformat(timespec="seconds")
