@@ -232,18 +232,11 @@ def _build_vocabulary():
         else:
             pairs[(parts[0], parts[1])] = token
 
-    for month, names in _GREGORIAN_MONTHS.items():
-        for name in names:
-            add(name, (MONTH, month))
-    for month, names in _HIJRI_MONTHS.items():
-        for name in names:
-            add(name, (HMONTH, month))
-    for day, names in _WEEKDAYS.items():
-        for name in names:
-            add(name, (WEEKDAY, day))
-    for period, names in _DAY_PERIODS.items():
-        for name in names:
-            add(name, (AMPM, period))
+    for table, kind in ((_GREGORIAN_MONTHS, MONTH), (_HIJRI_MONTHS, HMONTH), (_WEEKDAYS, WEEKDAY),
+                        (_DAY_PERIODS, AMPM)):
+        for value, names in table.items():
+            for name in names:
+                add(name, (kind, value))
     for name, zone in _ZONE_WORDS.items():
         add(name, (ZONE, zone))
     for place, zone_name in _ZONE_PLACES.items():
