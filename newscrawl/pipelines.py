@@ -10,6 +10,7 @@ import json
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import unquote
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
@@ -44,7 +45,7 @@ class RequiredFieldsPipeline(_Pipeline):
         for name in self.REQUIRED:
             if not adapter.get(name):
                 self.stat(f"items/dropped/missing_{name}")
-                raise DropItem(f"missing {name}: {adapter.get('url')}", log_level="WARNING")
+                raise DropItem(f"missing {name}: {unquote(adapter.get('url') or '')}", log_level="WARNING")
         return item
 
 
@@ -153,8 +154,8 @@ class TitleDedupePipeline(_Pipeline):
         self.stat(f"dedupe/{verdict.kind}")
         self._write_audit({"url": adapter["url"], "headline": adapter["headline"], "duplicate_of": verdict.duplicate_of,
                            "kind": verdict.kind, "date_published": published})
-        raise DropItem(f"{verdict.kind} duplicate title of {verdict.duplicate_of}: {adapter['url']}",
-                       log_level="INFO")
+        raise DropItem(f"{verdict.kind} duplicate title of {unquote(verdict.duplicate_of or '')}: "
+                       f"{unquote(adapter['url'])}", log_level="INFO")
 
     def _write_audit(self, row: dict) -> None:
         # Dropped items never reach Scrapy's feed exports, so the audit trail is written here,
