@@ -18,8 +18,8 @@ from parsel import Selector
 
 from newscrawl.dates import parse_date
 from newscrawl.extraction.blocks import Block, is_caption, iter_blocks
-from newscrawl.extraction.boilerplate import (cut_inline_read_also, ends_article, is_furniture, is_metadata_line,
-                                              is_share_bar)
+from newscrawl.extraction.boilerplate import (cut_inline_read_also, ends_article, is_embed_attribution, is_furniture,
+                                              is_metadata_line, is_share_bar)
 from newscrawl.extraction.dateline import parse_byline, parse_dateline
 from newscrawl.extraction.metadata import PageMetadata, jsonld_list, jsonld_text, read_metadata
 from newscrawl.sites import network
@@ -91,9 +91,12 @@ def _headline(page: _Page, out: Extraction) -> None:
     h1s = [clean_text(" ".join(h.xpath(".//text()").getall())) for h in page.sel.xpath("//h1")]
     h1s = [h for h in h1s if h and not _is_site_title(h, page)]
     cleaned = [page.clean_title(h) for h in h1s]
-    # An h1 matches when a title equals it, or is it plus a suffix ("<h1> - <site slogan>").
+    # An h1 matches when a title equals it, spelled with or without tashkeel and hamza, or is it
+    # plus a suffix ("<h1> - <site slogan>"). The h1 is kept as displayed.
+    loose_titles = [_loose(t) for t in (og, title) if t]
     match = next((h for h in cleaned if h and any(t == h or (t.startswith(h) and t[len(h):len(h) + 3].strip(" ")[:1]
-                                                              in ("-", "|", "–", ":", "—")) for t in (og, title))), None)
+                                                              in ("-", "|", "–", ":", "—")) for t in (og, title))
+                  or _loose(h) in loose_titles), None)
     out.fill("headline", match, "selectors")
     out.fill("headline", jsonld_text(page.meta.jsonld, "headline"), "jsonld")
     if og and not _is_site_title(page.meta.first("og:title") or "", page):
@@ -160,7 +163,8 @@ def _paragraphs(blocks: list[Block], labels: tuple[str, ...], skip: set[str]) ->
             break
         caption_here = (block.has_image or after_image) and _looks_like_caption(text)
         after_image = False
-        if caption_here or text in skip or is_furniture(text, labels) or is_share_bar(text):
+        if caption_here or text in skip or is_furniture(text, labels) or is_share_bar(text) \
+                or is_embed_attribution(text):
             continue
         if is_metadata_line(text, lambda t: parse_date(t) is not None):
             continue
@@ -172,6 +176,25 @@ def _paragraphs(blocks: list[Block], labels: tuple[str, ...], skip: set[str]) ->
         if text:
             paragraphs.append(text)
     return paragraphs
+
+
+def _leading_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[str]:
+    """Paragraphs printed just before the body container that are plainly part of it (a lead
+    set apart with the dateline). Only siblings holding nothing but prose, the dateline or
+    furniture count; the first other sibling (a subtitle, a photo, a headline) stops the walk."""
+    lead: list[str] = []
+    for sibling in list(container.itersiblings(preceding=True))[:3]:
+        if not isinstance(sibling.tag, str):
+            continue
+        blocks = iter_blocks(sibling)
+        prose = [b.text for b in blocks if b.text and len(b.text) >= 80 and _SENTENCE_END.search(b.text)
+                 and b.link_share < 0.3 and not b.has_image]
+        rest = [b for b in blocks if b.text and b.text not in prose and b.text not in skip
+                and not is_furniture(b.text, labels) and not parse_dateline(b.text, labels)]
+        if not prose or rest:
+            break
+        lead = prose + lead
+    return lead
 
 
 def _dateline_element(page: _Page, container):
@@ -248,7 +271,7 @@ def _body(page: _Page, out: Extraction) -> tuple[Any, Any]:
     skip = {t for t in (headline, dateline_text) if t}
     paragraphs: list[str] = []
     if container is not None:
-        paragraphs = _paragraphs(iter_blocks(container), page.labels, skip)
+        paragraphs = _leading_prose(container, page.labels, skip) + _paragraphs(iter_blocks(container), page.labels, skip)
     if sum(map(len, paragraphs)) < MIN_BODY_CHARS:
         article_body = jsonld_text(page.meta.jsonld, "articleBody")
         if article_body:
@@ -454,6 +477,16 @@ def _byline_before_body(page: _Page, out: Extraction, container) -> None:
         if name:
             out.fill("author", name, "selectors")
             return
+    if page.site is None:
+        return
+    # The network links a column's writer to the writer's page, /w-<id>-more/ (site_profile A2).
+    for link in container.xpath("preceding::a[@href]")[-15:]:
+        if page.position(link) > page.headline_position and \
+                network.classify_path(network.path_of(urljoin(page.url, link.get("href")))) == "writer":
+            name = clean_text(link.text_content())
+            if name and len(name.split()) <= 5:
+                out.fill("author", name, "selectors")
+                return
 
 
 def _canonical_url(page: _Page) -> tuple[str, str]:

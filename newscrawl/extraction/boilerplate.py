@@ -56,6 +56,14 @@ _LABEL_FIELD = re.compile(r"^(?![وف])[^\s:]{2,20}\s*:$")
 _LABELLED_VALUE = re.compile(r"^[^\s:]{2,20}\s*:\s*(?P<value>.{4,40})$")
 
 
+# An embedded tweet's attribution: "— Météo Maroc (@MeteoMaroc) January 15, 2019".
+_TWEET_ATTRIBUTION = re.compile(r"^[—–-]\s*[^()]{1,60}\(@\w{1,30}\)")
+
+
+def is_embed_attribution(text: str) -> bool:
+    return bool(_TWEET_ATTRIBUTION.match(text))
+
+
 def is_share_bar(text: str) -> bool:
     words = fold_for_matching(text).lower().split()
     return len(words) >= 2 and sum(w in _SHARE_WORDS for w in words) >= 0.6 * len(words)
