@@ -122,3 +122,8 @@ def test_metadata_lines_but_not_prose_with_dates():
     assert is_metadata_line("03 يونيو 2020", is_date)
     assert not is_metadata_line("ويستمر المهرجان حتى 20 أغسطس 2025", is_date)
     assert not is_metadata_line("وأضاف:", is_date)
+
+
+def test_a_body_line_needs_a_short_place_name_to_be_a_dateline():
+    assert parse_dateline("المتحدث باسم الوزارة - إيغور كوناشينكوف", LABELS, max_city_words=2) is None
+    assert parse_dateline("الدار البيضاء - جميلة عمر", LABELS, max_city_words=2) == ("الدار البيضاء", "جميلة عمر")

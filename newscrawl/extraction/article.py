@@ -284,7 +284,8 @@ def _body(page: _Page, out: Extraction) -> tuple[Any, Any]:
     parsed = parse_dateline(dateline_text, page.labels) if dateline_text else None
     dateline_step = "selectors"
     if parsed is None and paragraphs:
-        parsed = parse_dateline(paragraphs[0], page.labels)
+        # A body line is a dateline only with a short place name: "المتحدث باسم الوزارة - X" is prose.
+        parsed = parse_dateline(paragraphs[0], page.labels, max_city_words=2)
         if parsed:
             skip.add(paragraphs.pop(0))
             dateline_step = "body"

@@ -14,7 +14,8 @@ MAX_CITY_WORDS = 4
 MAX_AUTHOR_WORDS = 6
 
 
-def parse_dateline(text: str | None, labels: tuple[str, ...] = ()) -> tuple[str, str | None] | None:
+def parse_dateline(text: str | None, labels: tuple[str, ...] = (), *,
+                   max_city_words: int = MAX_CITY_WORDS) -> tuple[str, str | None] | None:
     """(location, author) of a dateline line, or None if *text* is not one.
 
     An author equal to a site label ("الرباط - المغرب اليوم") means the piece is unsigned:
@@ -29,7 +30,7 @@ def parse_dateline(text: str | None, labels: tuple[str, ...] = ()) -> tuple[str,
     if not match:
         return None
     city, author = clean_text(match["city"]), clean_text(match["author"])
-    if len(city.split()) > MAX_CITY_WORDS or len(author.split()) > MAX_AUTHOR_WORDS:
+    if len(city.split()) > max_city_words or len(author.split()) > MAX_AUTHOR_WORDS:
         return None
     folded_labels = {fold_for_matching(label).lower() for label in labels}
     if fold_for_matching(author).lower() in folded_labels:
