@@ -142,7 +142,7 @@ def main() -> None:
     print(f"strings dateparser gets right and newscrawl does not: {missed or 'none'}")
 
     if args.detail:
-        print(f"\n| string | newscrawl | µs | dateparser | µs |\n|---|---|---|---|---|")
+        print("\n| string | newscrawl | µs | dateparser | µs |\n|---|---|---|---|---|")
         for (text, _, _), (ok1, t1), (ok2, t2) in zip(CASES, rows[ours_name], rows[theirs_name]):
             mark = {True: "ok", False: "WRONG"}
             print(f"| {text} | {mark[ok1]} | {t1:,.1f} | {mark[ok2]} | {t2:,.1f} |")

@@ -237,7 +237,6 @@ def worker(engine: str, data_path: str, workdir: str, args: argparse.Namespace) 
         check = deduper.check_and_add
         counts = {"new": 0, "exact": 0, "near": 0}
         url_bytes = 0
-        right = wrong = 0
         gc.collect()
         if args.tracemalloc and engine == "memory":
             import tracemalloc
