@@ -11,7 +11,7 @@ from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from newscrawl.mirror.content import MirrorSite
+from newscrawl.mirror.content import MirrorSite, format_stamp
 from newscrawl.mirror.pages import rss_feed
 from newscrawl.spiders.almaghrib import AlmaghribSpider
 
@@ -159,3 +159,24 @@ def test_loopback_mirror_turns_politeness_off_real_site_keeps_it():
     AlmaghribSpider.from_crawler(crawler)
     assert crawler.settings.getbool("AUTOTHROTTLE_ENABLED") is True
     assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 1
+
+
+def test_feed_date_reaches_a_page_first_requested_from_a_listing():
+    """The page was asked for by a listing before the feed arrived: the feed's pubDate is
+    still used when the page itself shows no date."""
+    site = MirrorSite(articles=30)
+    spider = make_spider()
+    base = "https://www.almaghribtoday.net"
+    article = site.original(1)
+    listing = HtmlResponse(base + "/", body=f'<a href="{article.path}">x</a>'.encode(), encoding="utf-8",
+                           request=scrapy.Request(base + "/"))
+    (request,) = requests_of(spider.parse_listing(listing))
+    feed = rss_feed(site, base, [article], title="t")
+    assert requests_of(spider.parse_feed(XmlResponse(base + "/rss", body=feed.encode(),
+                                                     request=scrapy.Request(base + "/rss")))) == []
+    from newscrawl.mirror.pages import article_page
+    html = article_page(site, base, article).replace(
+        f'<div class="articledate">{format_stamp(article.published)}</div>', "")
+    response = HtmlResponse(request.url, body=html.encode(), encoding="utf-8", request=request)
+    (item,) = list(spider.parse_article(response))
+    assert item.date_published_raw.endswith("GMT") and item.extraction["date_published_raw"] == "feed"

@@ -64,6 +64,7 @@ class NetworkSpider(NewscrawlSpider):
         self._skipped_links: set[str] = set()
         self._requested: set[str] = set()
         self._validators: dict[str, tuple[str | None, str | None]] = {}
+        self._feed_hints: dict[str, dict] = {}  # url key → what a feed said (title, pubDate)
         # Outcomes recorded by this run don't stop pagination: the feeds alone may have brought
         # a listing's first page (only what earlier runs settled means "nothing new below").
         self.run_started = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -146,8 +147,11 @@ class NetworkSpider(NewscrawlSpider):
         entries = self.read_feed(response)
         found = 0
         for entry in entries:
-            request = self.follow_link(response.urljoin(entry.link),
-                                       feed={"headline": entry.title, "date_published_raw": entry.date_raw})
+            hints = {"headline": entry.title, "date_published_raw": entry.date_raw}
+            url = response.urljoin(entry.link)
+            # A listing may have asked for the page first: keep the feed's word for it anyway.
+            self._feed_hints[self.url_key(url)] = hints
+            request = self.follow_link(url, feed=hints)
             if request is not None:
                 found += 1
                 yield request
@@ -230,7 +234,8 @@ class NetworkSpider(NewscrawlSpider):
             self.logger.warning("Empty page: %s", response.url)
             self.stat("pages/empty")
             return
-        extraction = extract_article(response.text, response.url, self.site, feed=response.meta.get("feed"))
+        hints = response.meta.get("feed") or self._feed_hints.get(self.url_key(response.url), {})
+        extraction = extract_article(response.text, response.url, self.site, feed=hints)
         # The URL the crawl asked for (before redirects): the one later runs will check.
         asked = (response.meta.get("redirect_urls") or [response.url])[0]
         if extraction.not_article:
