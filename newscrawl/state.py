@@ -20,6 +20,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
+from newscrawl.sqlite import open_wal
+
 # Outcomes that settle a URL for good ("alias": a URL whose page names another canonical URL).
 # "failed" (5xx, timeouts) and "missing" (no body: a story published headline first, a truncated
 # page, a bot challenge) are tried again after a while.
@@ -51,11 +53,8 @@ class CrawlState:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.retry_failed_after = retry_failed_after
-        self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        self.db.isolation_level = None  # autocommit; keep() groups its writes in one transaction
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        # Autocommit; keep() groups its writes in one transaction.
+        self.db = open_wal(self.path, timeout=30, setup="PRAGMA synchronous=NORMAL;" + SCHEMA)
 
     def close(self) -> None:
         self.db.close()

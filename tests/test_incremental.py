@@ -118,9 +118,12 @@ def test_two_spiders_share_one_state_directory_at_the_same_time(tmp_path):
         runs = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={server.base_url}",
                                   "-s", f"NEWSCRAWL_STATE_DIR={tmp_path / 'state'}", "-s", "DOWNLOAD_DELAY=0.01",
                                   "-s", f"NEWSCRAWL_STATS_FILE={tmp_path / spider}.json"],
-                                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=(tmp_path / f"{spider}.log").open("w"))
                 for spider, server in (("almaghrib", one), ("arabstoday", two))]
-        assert [run.wait(timeout=300) for run in runs] == [0, 0]
+        codes = [run.wait(timeout=300) for run in runs]
+        logs = {s: (tmp_path / f"{s}.log").read_text("utf-8")[-3000:] for s in ("almaghrib", "arabstoday")}
+        assert codes == [0, 0], logs
     for spider in ("almaghrib", "arabstoday"):
         stats = json.loads((tmp_path / f"{spider}.json").read_text("utf-8"))
         assert stats["finish_reason"] == "finished"

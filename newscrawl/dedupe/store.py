@@ -22,6 +22,8 @@ import time
 from contextlib import contextmanager
 from typing import Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
 
+from newscrawl.sqlite import open_wal
+
 __all__ = ["StoredTitle", "TitleStore", "SQLiteTitleStore", "MemoryTitleStore", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 3
@@ -161,11 +163,8 @@ class SQLiteTitleStore:
             raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
         self._lock = threading.RLock()
         self._sql: dict[object, str] = {}
-        self._conn = sqlite3.connect(
-            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-        )
+        self._conn = open_wal(self.path, timeout=timeout)  # retries the WAL switch another crawl races
         ex = self._conn.execute
-        ex("PRAGMA journal_mode=WAL")
         ex(f"PRAGMA synchronous={synchronous.upper()}")
         ex(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
         ex(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")
