@@ -48,3 +48,15 @@ def better_encoding(body: bytes, current: str | None) -> str | None:
     if arabic_share(body.decode("cp1256", "replace")) >= 0.3:
         return "cp1256"
     return None
+
+
+def looks_like_garbage(body: bytes, text: str) -> bool:
+    """True for a 200 response that is not a web page at all: binary bytes served as text/html
+    (a broken cache or proxy), judged on the first 4 KB. Such a page is retried, never settled."""
+    head = text[:4096]
+    if not head.strip():
+        return True
+    if b"\x00" in body[:4096]:
+        return True
+    bad = sum(1 for c in head if c == "\ufffd" or (ord(c) < 32 and c not in "\t\n\r\f"))
+    return bad > len(head) * 0.05 or "<" not in head

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,11 +19,16 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
+from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
+from newscrawl.feedstorage import describe, take_write_failures
 from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
+
+
+_NAME_ONLY = {"name": "x", "time": "x", "batch_id": 1, "batch_time": "x"}
 
 
 def state_path(settings) -> Path:
@@ -47,11 +53,15 @@ class CrawlStateExtension:
         self.rolling_path = settings.get("NEWSCRAWL_ROLLING_FEED", "feeds/%(name)s.json")
         self.rolling_size = settings.getint("NEWSCRAWL_FEED_SIZE", 100)
         self.feed_files: list[str] = []
+        self.run = None
+        self.keep_feeds_open = False
+        self.write_failed: str | None = None  # why an item could not be made durable; the run is not "finished"
         crawler.newscrawl_state = self.state
         self._set_aside_broken_queue(settings.get("JOBDIR"), crawler.spidercls.name)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -77,7 +87,14 @@ class CrawlStateExtension:
         self.crawler.stats.inc_value("newscrawl/resume/queue_set_aside") if self.crawler.stats else None
 
     def spider_opened(self, spider):
+        self.run, interrupted = self.state.start_run(spider.name)
+        if interrupted is not None:
+            logger.warning("The previous %s run (started %s) did not finish (%s): its unsettled pages are "
+                           "requested first and no listing shortcut it could not earn is trusted",
+                           spider.name, interrupted.started_at, interrupted.reason or "killed or crashed")
+            self.crawler.stats.inc_value("newscrawl/resume/after_interrupted_run")
         exporter = next((e for e in self.crawler.extensions.middlewares if isinstance(e, FeedExporter)), None)
+        self._check_feeds_open(exporter)
         # JSON Lines feeds are the journal a killed run is reconciled from.
         current = [p for p in (_file_path(s.uri) for s in getattr(exporter, "slots", []) if s.format == "jsonlines") if p]
         recovered = self._reconcile(spider, exclude=set(current))
@@ -112,25 +129,73 @@ class CrawlStateExtension:
             deduper.store.close()
         return recovered
 
+    def _check_feeds_open(self, exporter) -> None:
+        """Every file feed the settings name must have opened: a feed Scrapy could not open
+        would take items silently while they are recorded as kept."""
+        wanted = [uri for uri in self.crawler.settings.getdict("FEEDS") if _file_path(uri % _NAME_ONLY) is not None]
+        opened = len(getattr(exporter, "slots", []) or [])
+        if exporter is not None and opened < len(wanted):
+            self._fail_writes(f"{len(wanted) - opened} of the {len(wanted)} feed files could not be opened "
+                              "(see the error above)")
+
     # --- during the run ------------------------------------------------------------------------
     def item_scraped(self, item, spider):
+        # The feed exporter has already written the item (its handler runs first): an item
+        # counts as kept only once it is durably in every feed file.
         adapter = ItemAdapter(item)
-        self.state.keep(self._key(adapter["url"]), adapter.asdict(), replace=getattr(spider, "refresh", False))
+        failures = take_write_failures()
+        if failures or self.write_failed:
+            path, error = next(iter(failures.items())) if failures else ("", None)
+            if error is not None:
+                self._fail_writes(f"cannot write the feed {path}: {describe(error)} ({error})")
+            self.crawler.stats.inc_value("newscrawl/feeds/items_not_written")
+            return  # the page stays pending: the next run fetches and emits it
+        try:
+            self.state.keep(self._key(adapter["url"]), adapter.asdict(), replace=getattr(spider, "refresh", False))
+        except sqlite3.Error as error:
+            # In the feed but not in the store: the feed file stays unclosed, so the next run
+            # reconciles it (records the item) instead of emitting it again.
+            self._fail_writes(f"cannot write the state store {self.state.path}: {error}", keep_feeds_open=True)
+
+    def _fail_writes(self, why: str, keep_feeds_open: bool = False) -> None:
+        """Stop the crawl loudly: fetching on would only produce articles nothing can keep."""
+        self.keep_feeds_open = self.keep_feeds_open or keep_feeds_open
+        if self.write_failed:
+            return
+        self.write_failed = why
+        logger.error("Stopping the crawl: %s. Articles not written stay pending and come out on the next "
+                     "run; nothing already written is lost.", why)
+        self.crawler.stats.set_value("newscrawl/feeds/write_failed", why)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="write_failed"))
 
     def item_dropped(self, item, spider, exception):
         adapter = ItemAdapter(item)
         if not adapter.get("url"):
             return
-        message = str(exception)
-        status = "duplicate" if "duplicate" in message else "missing" if message.startswith("missing") else None
+        status = getattr(exception, "state_status", None)  # newscrawl.pipelines' DropItem subclasses
         if status:
             self.state.record(self._key(adapter["url"]), spider.name, adapter["url"], status)
 
+    def spider_error(self, failure, response, spider):
+        """A callback that raised leaves its page failed (retried with backoff on later runs)
+        instead of pending for ever or lost."""
+        if response is None or getattr(spider, "url_key", None) is None:
+            return
+        self.crawler.stats.inc_value("newscrawl/pages/callback_error")
+        if response.request is not None and response.request.callback == getattr(spider, "parse_article", None):
+            asked = (response.meta.get("redirect_urls") or [response.url])[0]
+            self.state.record(self._key(asked), spider.name, asked, "failed")
+
     # --- run end ------------------------------------------------------------------------------
     def spider_closed(self, spider, reason):
-        for path in self.feed_files:
-            self.state.close_feed_file(path)
+        if not self.keep_feeds_open:
+            for path in self.feed_files:
+                self.state.close_feed_file(path)
         try:
+            if self.run is not None:
+                self.state.end_run(self.run, "write_failed" if self.write_failed else reason)
             if self.rolling_path:
                 self.write_rolling_feed(spider)
         finally:

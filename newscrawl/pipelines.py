@@ -22,6 +22,17 @@ from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
 logger = logging.getLogger(__name__)
 
 
+class MissingField(DropItem):
+    """An item without a required field: the page may be complete later (a story published
+    headline first, a truncated page), so its URL stays open and is tried again."""
+    state_status = "missing"
+
+
+class DuplicateTitle(DropItem):
+    """A story already kept under another URL: settles the URL for good."""
+    state_status = "duplicate"
+
+
 class _Pipeline:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -45,7 +56,7 @@ class RequiredFieldsPipeline(_Pipeline):
         for name in self.REQUIRED:
             if not adapter.get(name):
                 self.stat(f"items/dropped/missing_{name}")
-                raise DropItem(f"missing {name}: {unquote(adapter.get('url') or '')}", log_level="WARNING")
+                raise MissingField(f"missing {name}: {unquote(adapter.get('url') or '')}", log_level="WARNING")
         return item
 
 
@@ -116,6 +127,14 @@ class TitleDedupePipeline(_Pipeline):
         # run re-adds the titles of an interrupted run's feed (newscrawl.incremental).
         self.store = SQLiteTitleStore(state_dir / "titles.sqlite", commit_every=100, commit_interval=1.0)
         self.deduper = TitleDeduper(self.store, window=window)
+        # Without pruning the store grows for ever. Titles added long ago are forgotten: a copy
+        # of a story turns up within days of it, and known URLs are never fetched again.
+        keep_days = settings.getfloat("NEWSCRAWL_TITLES_RETENTION", 90)
+        if keep_days > 0:
+            removed = self.store.prune_added_before(max(keep_days, window.total_seconds() / 86400))
+            if removed:
+                logger.info("Title dedupe state: %d titles added more than %g days ago pruned", removed, keep_days)
+                self.stats.inc_value("newscrawl/dedupe/pruned", removed)
         self.audit_template = settings.get("NEWSCRAWL_DUPLICATES_FEED", "")
         self._audit = None
         logger.info("Title dedupe state: %s (window %s)", state_dir / "titles.sqlite", window)
@@ -154,7 +173,7 @@ class TitleDedupePipeline(_Pipeline):
         self.stat(f"dedupe/{verdict.kind}")
         self._write_audit({"url": adapter["url"], "headline": adapter["headline"], "duplicate_of": verdict.duplicate_of,
                            "kind": verdict.kind, "date_published": published})
-        raise DropItem(f"{verdict.kind} duplicate title of {unquote(verdict.duplicate_of or '')}: "
+        raise DuplicateTitle(f"{verdict.kind} duplicate title of {unquote(verdict.duplicate_of or '')}: "
                        f"{unquote(adapter['url'])}", log_level="INFO")
 
     def _write_audit(self, row: dict) -> None:

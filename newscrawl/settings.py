@@ -20,11 +20,20 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # article pages are ~150 KB; anything near 10 MB is not one
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
-RETRY_TIMES = 2
+# Retries inside a run: exponential backoff with jitter, Retry-After honoured (newscrawl.retry).
+# Five retries, so a page that fails its first three requests still comes out in this run.
+RETRY_TIMES = 5
+NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0  # seconds; the n-th retry waits up to base * 2**(n-1), at random
+NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0  # cap of one backoff delay
+NEWSCRAWL_RETRY_AFTER_MAX = 120.0  # a server's Retry-After is honoured up to this many seconds
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # First, so it sees every request and every redirect, whatever dont_filter says.
+    "newscrawl.offsite.SiteBoundaryMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.retry.BackoffRetryMiddleware": 550,
     # After HttpCompressionMiddleware (590) so the body it sees is decompressed.
     "newscrawl.middlewares.ArabicEncodingMiddleware": 600,
 }
@@ -78,7 +87,8 @@ FEED_STORAGES = {
 # --- newscrawl's own settings
 NEWSCRAWL_STATE_DIR = ".newscrawl"  # SQLite state (kept articles and titles, URL outcomes) lives here
 NEWSCRAWL_INCREMENTAL = True  # skip article pages earlier runs settled; -a refresh=1 fetches them again
-NEWSCRAWL_RETRY_FAILED_AFTER = 6  # hours before a page that failed (5xx, timeout) is tried again
+NEWSCRAWL_RETRY_FAILED_AFTER = 6  # hours: longest wait before a page that keeps failing is tried again by a later run
+NEWSCRAWL_TITLES_RETENTION = 90  # days: titles added to the dedupe store longer ago are pruned (0 = never)
 NEWSCRAWL_ROLLING_FEED = "feeds/%(name)s.json"  # JSON Feed of the newest stored articles ("" = off)
 NEWSCRAWL_FEED_SIZE = 100  # articles in the rolling feed
 NEWSCRAWL_DEDUPE_WINDOW = 3  # days: a title seen again within this window is a duplicate

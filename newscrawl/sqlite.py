@@ -4,15 +4,60 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
+
+# A file this young and empty may be one another crawl has just created and not yet set up.
+_NEW_FILE_GRACE = 60.0
 
 
-def open_wal(path, *, timeout: float = 30.0, setup: str = "") -> sqlite3.Connection:
+class DamagedStateError(RuntimeError):
+    """A state file that is not a sound SQLite database. Never reset silently: the file holds
+    what every earlier run kept, and starting over would emit all of it again."""
+
+    def __init__(self, path: Path, detail: str):
+        path = self.path = Path(path).resolve()
+        self.detail = detail
+        super().__init__(
+            f"State file {path} is damaged ({detail}). Nothing was crawled. Restore it from a backup, "
+            f"or move it aside (mv '{path}' '{path}.damaged') to start afresh: every article will then "
+            f"be fetched and emitted again.")
+
+
+def check_state_file(path: Path) -> None:
+    """Raise DamagedStateError for a file that exists but cannot be a state database: empty
+    (truncated to 0 bytes, unless just created by a concurrent crawl), or failing
+    ``PRAGMA quick_check`` (a foreign or cut file)."""
+    path = Path(path)
+    if not path.exists():
+        return
+    wal = path.with_name(path.name + "-wal")
+    size = path.stat().st_size
+    if size == 0:
+        if wal.exists() or time.time() - path.stat().st_mtime < _NEW_FILE_GRACE:
+            return
+        raise DamagedStateError(path, "the file is empty: 0 bytes")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        raise DamagedStateError(path, str(error)) from None
+    if rows != [("ok",)]:
+        raise DamagedStateError(path, "; ".join(str(r[0]) for r in rows[:3]))
+
+
+def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True) -> sqlite3.Connection:
     """An autocommit connection in WAL mode, with *setup* (a script of idempotent statements) run.
 
+    With *check*, a damaged file raises DamagedStateError first (see ``check_state_file``).
     Switching a new file to WAL, or creating its tables, while another crawl does the same can
     fail at once with "database is locked" (SQLite does not wait for that lock), so these first
     steps are retried until *timeout*.
     """
+    if check:
+        check_state_file(Path(path))
     db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     deadline = time.monotonic() + timeout
     while True:
@@ -26,3 +71,6 @@ def open_wal(path, *, timeout: float = 30.0, setup: str = "") -> sqlite3.Connect
                 db.close()
                 raise
             time.sleep(0.05)
+        except sqlite3.DatabaseError as error:  # "file is not a database" after the check raced a writer
+            db.close()
+            raise DamagedStateError(Path(path), str(error)) from None

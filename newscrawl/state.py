@@ -1,10 +1,16 @@
 """What earlier crawls learned, in SQLite (pure; no Scrapy).
 
-- ``pages``: the outcome of every article URL fetched (kept, duplicate, not an article, gone,
-  failed), so a scheduled run does not fetch it again.
+- ``pages``: every article URL a crawl discovered and its outcome. ``pending`` from the moment
+  a feed, listing or sitemap names it until a run settles it (kept, duplicate, not an article,
+  gone); ``failed`` and ``missing`` are pending with a not-before time (backoff across runs).
+  Every run starts by requesting what is pending, however the previous run ended.
 - ``articles``: every kept article, whole, for the rolling feed and ``scrapy export``.
+- ``runs``: a row written when a run starts and closed when it finishes cleanly, so the next
+  run knows whether its predecessor was interrupted.
+- ``chains``: per listing (a section's chain of "more" pages), how deep a *finished* run walked
+  it, whether it reached the end, and when: the only evidence that lets a later run stop early.
 - ``validators``: ETag / Last-Modified of feeds, for conditional requests.
-- ``feed_files``: the feed files each run wrote and whether the run closed cleanly, so a run
+- ``feed_files``: the feed files each run wrote and whether the run closed them, so a run
   killed mid-way can be reconciled with what reached its feed.
 
 WAL mode and one transaction per write: a killed crawl loses nothing that was acknowledged and
@@ -23,9 +29,14 @@ from typing import Iterator
 from newscrawl.sqlite import open_wal
 
 # Outcomes that settle a URL for good ("alias": a URL whose page names another canonical URL).
-# "failed" (5xx, timeouts) and "missing" (no body: a story published headline first, a truncated
-# page, a bot challenge) are tried again after a while.
 FINAL_STATUSES = ("kept", "duplicate", "not_article", "gone", "alias")
+# Not settled: discovered and not yet fetched, or fetched without a usable result (5xx,
+# timeouts, a page without a body, garbage). Requested again by the next run once due.
+OPEN_STATUSES = ("pending", "failed", "missing")
+# Backoff across runs for a page that keeps failing: the first retry is due at once (the next
+# run), then 5 min, 10 min, 20 min ... up to retry_failed_after.
+FIRST_BACKOFF = timedelta(minutes=5)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     key TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, status TEXT NOT NULL, seen_at TEXT NOT NULL);
@@ -35,11 +46,18 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_by_source_date ON articles (source, date_published);
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
 CREATE TABLE IF NOT EXISTS feed_files (path TEXT PRIMARY KEY, source TEXT NOT NULL, closed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+    reason TEXT);
+CREATE TABLE IF NOT EXISTS chains (
+    key TEXT PRIMARY KEY, depth INTEGER NOT NULL, complete INTEGER NOT NULL, walked_at TEXT NOT NULL);
 """
+# Columns added after the first release: added to older state files in place.
+PAGE_COLUMNS = {"first_seen": "TEXT", "attempts": "INTEGER NOT NULL DEFAULT 0", "not_before": "TEXT"}
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -48,38 +66,107 @@ class Validators:
     last_modified: str | None
 
 
+@dataclass(frozen=True)
+class Chain:
+    """How far a finished run walked a listing chain: ``depth`` pages, to its end if
+    ``complete``, finishing at ``walked_at`` (ISO time)."""
+    depth: int
+    complete: bool
+    walked_at: str
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    source: str
+    started_at: str
+    finished_at: str | None
+    reason: str | None
+
+
 class CrawlState:
     def __init__(self, path: str | Path, *, retry_failed_after: timedelta = timedelta(hours=6)):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.retry_failed_after = retry_failed_after
-        # Autocommit; keep() groups its writes in one transaction.
+        # Autocommit; keep() groups its writes in one transaction. A damaged file raises
+        # DamagedStateError here (newscrawl.sqlite), never a silent fresh start.
         self.db = open_wal(self.path, timeout=30, setup="PRAGMA synchronous=NORMAL;" + SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
+        for column, kind in PAGE_COLUMNS.items():
+            if column not in have:
+                try:
+                    self.db.execute(f"ALTER TABLE pages ADD COLUMN {column} {kind}")
+                except sqlite3.OperationalError as error:  # another crawl added it first
+                    if "duplicate column" not in str(error):
+                        raise
+        self.db.execute("CREATE INDEX IF NOT EXISTS pages_open ON pages (source, status)")
 
     def close(self) -> None:
         self.db.close()
 
     # --- pages ------------------------------------------------------------------------------
     def known(self, key: str, *, before: str | None = None) -> str | None:
-        """The settled outcome of *key*, or None if it should be fetched (again). With *before*
-        (an ISO time, e.g. this run's start), only outcomes recorded earlier count."""
-        row = self.db.execute("SELECT status, seen_at FROM pages WHERE key = ?", (key,)).fetchone()
+        """The outcome of *key* if it needs no request now, else None: settled for good, or
+        failed and not yet due again. Pending pages are not known. With *before* (an ISO time,
+        e.g. this run's start), only outcomes recorded earlier count."""
+        row = self.db.execute("SELECT status, seen_at, not_before FROM pages WHERE key = ?", (key,)).fetchone()
         if row is None or (before is not None and row[1] >= before):
             return None
-        status, seen_at = row
+        status, _, not_before = row
         if status in FINAL_STATUSES:
             return status
-        if datetime.fromisoformat(seen_at) > datetime.now(timezone.utc) - self.retry_failed_after:
+        if status != "pending" and not_before and not_before > _now():
             return status  # failed recently: not yet worth another try
         return None
 
+    def discovered_before(self, key: str, when: str) -> bool:
+        """Was *key* first seen (discovered or settled) at or before *when* (ISO time)?"""
+        row = self.db.execute("SELECT COALESCE(first_seen, seen_at) FROM pages WHERE key = ?", (key,)).fetchone()
+        return row is not None and row[0] <= when
+
+    def discover(self, key: str, source: str, url: str) -> None:
+        """Remember an article URL the moment a crawl decides to fetch it, so that however the
+        run ends, the next one fetches it if this one did not settle it."""
+        now = _now()
+        self.db.execute("INSERT OR IGNORE INTO pages (key, source, url, status, seen_at, first_seen) "
+                        "VALUES (?, ?, ?, 'pending', ?, ?)", (key, source, url, now, now))
+
     def record(self, key: str, source: str, url: str, status: str) -> None:
-        """Remember a URL's outcome; a kept page is never downgraded by a later duplicate copy."""
+        """Remember a URL's outcome; a kept page is never downgraded by a later duplicate copy.
+        An open outcome (failed, missing) counts an attempt and sets when it is due again."""
+        now = datetime.now(timezone.utc)
+        row = self.db.execute("SELECT attempts FROM pages WHERE key = ?", (key,)).fetchone()
+        attempts = (row[0] or 0) + 1 if row else 1
+        not_before = None
+        if status in ("failed", "missing") and attempts > 1:
+            backoff = min(self.retry_failed_after, FIRST_BACKOFF * 2 ** min(attempts - 2, 20))
+            not_before = (now + backoff).isoformat(timespec="microseconds")
+        stamp = now.isoformat(timespec="microseconds")
         self.db.execute(
-            "INSERT INTO pages (key, source, url, status, seen_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET status = excluded.status, seen_at = excluded.seen_at "
-            "WHERE pages.status != 'kept'",
-            (key, source, url, status, _now()))
+            "INSERT INTO pages (key, source, url, status, seen_at, first_seen, attempts, not_before) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET status = excluded.status, seen_at = excluded.seen_at, "
+            "attempts = excluded.attempts, not_before = excluded.not_before WHERE pages.status != 'kept'",
+            (key, source, url, status, stamp, stamp, attempts, not_before))
+
+    def open_pages(self, source: str) -> list[str]:
+        """URLs of *source* that are discovered but not settled and due now: what an earlier
+        run left behind (interrupted, or failed pages whose backoff has passed)."""
+        return [url for (url,) in self.db.execute(
+            "SELECT url FROM pages WHERE source = ? AND status IN ('pending', 'failed', 'missing') "
+            "AND (not_before IS NULL OR not_before <= ?) ORDER BY first_seen", (source, _now()))]
+
+    def count_open(self, source: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM pages WHERE source = ? AND status IN "
+                               "('pending', 'failed', 'missing')", (source,)).fetchone()[0]
+
+    def forget(self, key: str) -> None:
+        """Drop a pending page that turned out to be no article page (generic spider)."""
+        self.db.execute("DELETE FROM pages WHERE key = ? AND status = 'pending'", (key,))
 
     # --- articles ---------------------------------------------------------------------------
     def keep(self, key: str, item: dict, *, replace: bool = False) -> bool:
@@ -94,9 +181,9 @@ class CrawlState:
                 (key, item.get("source") or "", item["url"], item.get("section"), item.get("date_published"), _now(),
                  json.dumps(item, ensure_ascii=False, sort_keys=True)))
             self.db.execute(
-                "INSERT INTO pages (key, source, url, status, seen_at) VALUES (?, ?, ?, 'kept', ?) "
-                "ON CONFLICT(key) DO UPDATE SET status = 'kept', seen_at = excluded.seen_at",
-                (key, item.get("source") or "", item["url"], _now()))
+                "INSERT INTO pages (key, source, url, status, seen_at, first_seen) VALUES (?, ?, ?, 'kept', ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET status = 'kept', seen_at = excluded.seen_at, not_before = NULL",
+                (key, item.get("source") or "", item["url"], _now(), _now()))
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -153,3 +240,32 @@ class CrawlState:
     def unclosed_feed_files(self, source: str) -> list[str]:
         return [p for (p,) in self.db.execute("SELECT path FROM feed_files WHERE source = ? AND closed = 0",
                                               (source,))]
+
+    # --- runs -------------------------------------------------------------------------------
+    def start_run(self, source: str) -> tuple[Run, Run | None]:
+        """Open a run of *source*; returns it and the previous run if that one never finished
+        cleanly (interrupted: Ctrl-C, SIGKILL, a crash, a full disk)."""
+        previous = self.db.execute("SELECT id, source, started_at, finished_at, reason FROM runs WHERE source = ? "
+                                   "ORDER BY id DESC LIMIT 1", (source,)).fetchone()
+        started = _now()
+        cursor = self.db.execute("INSERT INTO runs (source, started_at) VALUES (?, ?)", (source, started))
+        run = Run(cursor.lastrowid, source, started, None, None)
+        interrupted = Run(*previous) if previous and previous[4] != "finished" else None
+        return run, interrupted
+
+    def end_run(self, run: Run, reason: str) -> None:
+        """Close *run*; only reason "finished" makes it count as complete."""
+        self.db.execute("UPDATE runs SET finished_at = ?, reason = ? WHERE id = ?", (_now(), reason, run.id))
+
+    # --- listing chains ---------------------------------------------------------------------
+    def chain(self, key: str) -> Chain | None:
+        row = self.db.execute("SELECT depth, complete, walked_at FROM chains WHERE key = ?", (key,)).fetchone()
+        return Chain(row[0], bool(row[1]), row[2]) if row else None
+
+    def walked_chain(self, key: str, depth: int, complete: bool) -> None:
+        """A finished run walked listing chain *key* to page *depth* (to its end if *complete*).
+        What an earlier finished run proved stays proved: depth and completeness only grow."""
+        self.db.execute(
+            "INSERT INTO chains (key, depth, complete, walked_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+            "depth = MAX(chains.depth, excluded.depth), complete = MAX(chains.complete, excluded.complete), "
+            "walked_at = excluded.walked_at", (key, depth, int(complete), _now()))

@@ -9,9 +9,13 @@ cron or any other scheduler sees it. 0, the default, keeps Scrapy's behaviour.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from newscrawl.monitors import STAT_FAILED
+from newscrawl.sqlite import DamagedStateError, check_state_file
 
 
 class Command(ScrapyCrawlCommand):
@@ -21,6 +25,17 @@ class Command(ScrapyCrawlCommand):
         return crawler
 
     def run(self, args, opts) -> None:
+        # A damaged state file stops the crawl before anything is fetched, in one sentence
+        # with the path and what to do (newscrawl.sqlite), not a traceback or a silent restart.
+        if self.settings.getbool("NEWSCRAWL_INCREMENTAL", True):
+            state_dir = Path(self.settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
+            try:
+                for name in ("state.sqlite", "titles.sqlite"):
+                    check_state_file(state_dir / name)
+            except DamagedStateError as error:
+                print(f"Error: {error}", file=sys.stderr)
+                self.exitcode = 1
+                return
         super().run(args, opts)
         crawler = getattr(self, "_monitored_crawler", None)
         if self.exitcode or crawler is None or crawler.stats is None:

@@ -192,6 +192,7 @@ class Command(ScrapyCommand):
             raise UsageError("--bom applies to CSV only", print_help=False)
 
         from newscrawl.incremental import state_path  # the crawl's own notion of where the store is
+        from newscrawl.sqlite import DamagedStateError
         from newscrawl.state import CrawlState
 
         path = state_path(self.settings)
@@ -199,6 +200,8 @@ class Command(ScrapyCommand):
             return self._fail(self._missing_store_message(path))
         try:
             state = CrawlState(path)
+        except DamagedStateError as exc:
+            return self._fail(f"{exc.path.resolve()} is not a newscrawl state store, or is damaged ({exc.detail})")
         except sqlite3.DatabaseError as exc:
             return self._fail(f"{path.resolve()} is not a newscrawl state store ({exc})")
         try:

@@ -15,6 +15,8 @@ and ``atomic()`` as a lock or a Lua script around lookup-then-add.
 
 from __future__ import annotations
 
+import json
+
 import os
 import sqlite3
 import threading
@@ -306,6 +308,31 @@ class SQLiteTitleStore:
             self._conn.execute("DELETE FROM band WHERE d < ?", (before // SLICE,))
             removed = self._conn.execute("DELETE FROM titles WHERE ts < ?", (before,)).rowcount
         self.flush()
+        return removed
+
+    def prune_added_before(self, days: float, *, now: float | None = None) -> int:
+        """Forget titles added to the store more than *days* ago; returns how many.
+
+        Publication dates cannot decide this: a crawl that backfills 2018 stores 2018 titles
+        today and needs them for its next run. The store has no insertion time per title, so
+        each call leaves a mark (day, highest id) in ``meta``; titles up to the id of the newest
+        mark older than *days* go, with their band rows."""
+        now = time.time() if now is None else now
+        today = int(now // SLICE)
+        marks = json.loads(self.get_meta("added_marks") or "[]")
+        top = self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM titles").fetchone()[0]
+        if not marks or marks[-1][0] != today:
+            marks.append([today, top])
+        horizon = (now - days * 86400) // SLICE
+        old = [m for m in marks if m[0] <= horizon]
+        removed = 0
+        if old:
+            upto = old[-1][1]
+            with self.atomic():
+                self._conn.execute("DELETE FROM band WHERE id <= ?", (upto,))
+                removed = self._conn.execute("DELETE FROM titles WHERE id <= ?", (upto,)).rowcount
+            marks = [m for m in marks if m[0] > horizon] or [old[-1]]
+        self.set_meta("added_marks", json.dumps(marks))
         return removed
 
     def checkpoint(self) -> None:

@@ -1,7 +1,9 @@
 """The mirror's HTTP server: a real server on a loopback port, standard library only.
 
 ``serve(site)`` starts it in a background thread (tests, ``scrapy demo``);
-``scrapy mirror`` runs it in the foreground.
+``scrapy mirror`` runs it in the foreground. Given a ``faults.FaultPlan``, the server turns
+hostile: error statuses, connection resets, truncated and garbage bodies, slow answers, redirect
+loops (see ``newscrawl.mirror.faults``); without one it serves every page faithfully.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ import dataclasses
 import hashlib
 import itertools
 import re
+import socket
+import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newscrawl.mirror import pages
 from newscrawl.mirror.content import SECTION_FEEDS, MirrorSite
+from newscrawl.mirror.faults import HUGE_SIZE, LOOP_PARAM, Fault, FaultPlan, cut
 from newscrawl.sites import NETWORK_SITES
 
 _LISTING = re.compile(r"^/(?P<section>\d{1,4})-[^/]+/?$")
@@ -95,6 +101,7 @@ def _article_response(site: MirrorSite, base: str, article) -> tuple[int, str, b
 
 class _Handler(BaseHTTPRequestHandler):
     site: MirrorSite
+    faults: FaultPlan | None = None
     server_version = "newscrawl-mirror/0.1"
 
     def _site_for(self, host: str) -> MirrorSite:
@@ -112,7 +119,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, with_body: bool) -> None:
         host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        fault = self.faults.on_request(self.path) if self.faults is not None else None
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.kind in _EARLY_FAULTS:
+            self._fault_without_page(fault, host, with_body)
+            return
         status, content_type, body = route(self._site_for(host), f"http://{host}", self.path)
+        if fault is not None and fault.kind != "latency":
+            self._fault_with_page(fault, content_type, body, with_body)
+            return
         etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
         if status == 200 and self.headers.get("If-None-Match") == etag:
             self.send_response(304)  # conditional requests, as feed readers and newscrawl send them
@@ -128,6 +144,91 @@ class _Handler(BaseHTTPRequestHandler):
         if with_body:
             self.wfile.write(body)
 
+    # --- faults (only with a FaultPlan) -----------------------------------------------------
+    def _send_simple(self, status: int, body: bytes, with_body: bool, headers: dict[str, str] | None = None,
+                     content_type: str = HTML, length: int | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def _fault_without_page(self, fault: Fault, host: str, with_body: bool) -> None:
+        """Faults whose answer does not depend on the page: statuses, resets, redirects, junk."""
+        kind = fault.kind
+        if kind == "reset":
+            self._reset()
+        elif kind == "5xx":
+            self._send_simple(fault.status or 500, f"<html><body><h1>{fault.status}</h1></body></html>".encode(), with_body)
+        elif kind in ("503_retry_after", "429"):
+            self._send_simple(fault.status or 503, f"<html><body><h1>{fault.status}</h1><p>Retry later</p></body></html>".encode(),
+                              with_body, {"Retry-After": "1"})
+        elif kind == "redirect_loop":
+            parts = urlsplit(self.path)
+            query = [p for p in parts.query.split("&") if p]
+            marked = any(p.split("=", 1)[0] == LOOP_PARAM for p in query)
+            if fault.spec.variant == 1:  # a two-URL loop: P -> P?nc-loop=1 -> P
+                query = [p for p in query if p.split("=", 1)[0] != LOOP_PARAM] + ([] if marked else [f"{LOOP_PARAM}=1"])
+            target = parts.path + ("?" + "&".join(query) if query else "")
+            self._send_simple(302, b"", with_body, {"Location": f"http://{host}{target}"})
+        elif kind == "offsite_redirect":
+            assert self.faults is not None and self.faults.offsite_base
+            self._send_simple(302, b"", with_body, {"Location": self.faults.offsite_base + self.path})
+        elif kind == "garbage":
+            assert self.faults is not None
+            self._send_simple(200, self.faults.garbage(self.path), with_body)
+        elif kind == "empty":
+            self._send_simple(200, b"", with_body)
+        self.close_connection = True
+
+    def _fault_with_page(self, fault: Fault, content_type: str, body: bytes, with_body: bool) -> None:
+        """Faults made of the real page: truncated, cut (feeds), huge."""
+        self.close_connection = True
+        if fault.kind == "truncate":
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))  # the full length, then less
+            self.end_headers()
+            if with_body:
+                self.wfile.write(cut(body, fault.spec.fraction))
+            self._close_write()
+        elif fault.kind == "cut_rss":
+            self._send_simple(200, cut(body, fault.spec.fraction), with_body, content_type=content_type)
+        elif fault.kind == "huge":
+            padding = HUGE_SIZE - len(body) - 7
+            self._send_simple(200, b"", False, content_type=content_type, length=len(body) + 7 + max(0, padding))
+            if not with_body:
+                return
+            chunk = b"x" * 65536
+            try:
+                self.wfile.write(body + b"<!--")
+                for offset in range(0, max(0, padding), len(chunk)):
+                    self.wfile.write(chunk[: min(len(chunk), padding - offset)])
+                self.wfile.write(b"-->")
+            except OSError:  # the client gave up (DOWNLOAD_MAXSIZE): that is the point
+                pass
+        else:  # a kind the page-independent branch handles; not reached
+            raise AssertionError(fault.kind)
+
+    def _close_write(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def _reset(self) -> None:
+        """Close the connection without a response, with an RST (SO_LINGER on, timeout 0)."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.rfile.close()  # the file object holds a reference: the socket closes with the last one
+        self.connection.close()
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self._respond(True)
 
@@ -138,12 +239,21 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class MirrorServer:
-    """A running mirror: ``base_url``, ``site``, ``stop()``; usable as a context manager."""
+_EARLY_FAULTS = frozenset({"reset", "5xx", "503_retry_after", "429", "redirect_loop", "offsite_redirect", "garbage",
+                           "empty"})
 
-    def __init__(self, site: MirrorSite, host: str = "127.0.0.1", port: int = 0):
-        handler = type("Handler", (_Handler,), {"site": site, "siblings": {}, "lock": threading.Lock()})
+
+class MirrorServer:
+    """A running mirror: ``base_url``, ``site``, ``faults``, ``stop()``; usable as a context manager.
+
+    *faults*: a ``newscrawl.mirror.faults.FaultPlan`` to serve hostile answers; None (the
+    default) serves every page faithfully."""
+
+    def __init__(self, site: MirrorSite, host: str = "127.0.0.1", port: int = 0, faults: FaultPlan | None = None):
+        handler = type("Handler", (_Handler,), {"site": site, "siblings": {}, "lock": threading.Lock(),
+                                                "faults": faults})
         self.site = site
+        self.faults = faults
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.host, self.port = self.httpd.server_address[:2]
@@ -151,7 +261,8 @@ class MirrorServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "MirrorServer":
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="newscrawl-mirror", daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="newscrawl-mirror", daemon=True)
         self._thread.start()
         return self
 
@@ -169,6 +280,7 @@ class MirrorServer:
         self.stop()
 
 
-def serve(site: MirrorSite | None = None, host: str = "127.0.0.1", port: int = 0) -> MirrorServer:
+def serve(site: MirrorSite | None = None, host: str = "127.0.0.1", port: int = 0,
+          faults: FaultPlan | None = None) -> MirrorServer:
     """Start a mirror in a background thread and return it (port 0 = a free port)."""
-    return MirrorServer(site or MirrorSite(), host, port).start()
+    return MirrorServer(site or MirrorSite(), host, port, faults).start()

@@ -8,12 +8,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import scrapy
+from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
+from newscrawl.encoding import looks_like_garbage
 from newscrawl.extraction.article import Extraction
 from newscrawl.feeds import FeedEntry, parse_feed
 from newscrawl.items import Article
+from newscrawl.retry import retry_later  # noqa: F401 (re-exported for the spiders)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -23,6 +26,18 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host or "").is_loopback
     except ValueError:
         return False
+
+
+def unusable_page(response) -> str | None:
+    """Why a 200 response cannot be judged as a page ("not_html", "empty", "garbage"), or None.
+    Such pages are retried, not recorded as "not an article": the cause is usually transient."""
+    if not isinstance(response, TextResponse):
+        return "not_html"
+    if not response.body.strip():
+        return "empty"
+    if looks_like_garbage(response.body, response.text):
+        return "garbage"
+    return None
 
 
 def read_url_list(urls: str | None = None, urls_file: str | None = None) -> list[str]:
@@ -46,9 +61,10 @@ class NewscrawlSpider(scrapy.Spider):
         if is_loopback(host) and not crawler.settings.frozen:
             # A local mirror needs no politeness; command-line -s values still win.
             for name, value in (("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0),
-                                ("CONCURRENT_REQUESTS_PER_DOMAIN", 16)):
+                                ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("NEWSCRAWL_RETRY_BACKOFF_BASE", 0.05)):
                 crawler.settings.set(name, value, priority="spider")
-            spider.logger.info("Crawling a loopback mirror at %s: AutoThrottle and delays off", host)
+            spider.logger.info("Crawling a loopback mirror at %s: AutoThrottle and delays off, short retry backoff",
+                               host)
         return spider
 
     def stat(self, key: str, count: int = 1) -> None:
@@ -64,6 +80,11 @@ class NewscrawlSpider(scrapy.Spider):
         parts = urlsplit(url)
         query = f"?{parts.query}" if parts.query else ""
         return f"{(parts.hostname or '').removeprefix('www.')}{unquote(parts.path).rstrip('/') or '/'}{query}"
+
+    def discover(self, url: str) -> None:
+        """Remember an article URL as pending before requesting it (see ``newscrawl.state``)."""
+        if self.crawl_state is not None:
+            self.crawl_state.discover(self.url_key(url), self.name, url)
 
     def record(self, url: str, status: str) -> None:
         """Settle a URL's outcome in the state store, so later runs skip it."""
@@ -105,4 +126,6 @@ class NewscrawlSpider(scrapy.Spider):
         self.logger.warning("Failed %s: %s", unquote(request.url), shown)
         self.stat(f"fetch/failed/{reason}")
         if request.callback == getattr(self, "parse_article", None) or request.meta.get("article"):
-            self.record(request.url, "gone" if reason in ("http_404", "http_410") else "failed")
+            # Recorded under the URL the crawl asked for, not where a redirect led.
+            asked = (request.meta.get("redirect_urls") or [request.url])[0]
+            self.record(asked, "gone" if reason in ("http_404", "http_410") else "failed")

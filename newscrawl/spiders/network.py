@@ -7,7 +7,6 @@ articles), the URL grammar and the extraction are shared.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -18,7 +17,7 @@ from w3lib.url import canonicalize_url, safe_url_string
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
-from newscrawl.spiders.common import NewscrawlSpider, read_url_list
+from newscrawl.spiders.common import NewscrawlSpider, read_url_list, retry_later, unusable_page
 
 FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
 ARTICLE_KINDS = {"article", "opinion"}
@@ -34,11 +33,14 @@ class NetworkSpider(NewscrawlSpider):
     - ``max_pages``: listing pages followed per section (``0`` = no limit); default 20.
     - ``refresh``: ``1`` fetches article pages already kept by earlier runs again.
 
-    Incremental: article URLs settled by earlier runs (``newscrawl.state``) are not requested
-    again, a section's "more" pages stop once a listing page holds nothing new, and feeds are
-    fetched with conditional requests. Every request bypasses Scrapy's persisted duplicate
-    filter (a per-run set replaces it), so a run resumed with ``-s JOBDIR=`` rediscovers what the
-    killed run had in flight instead of losing it.
+    Incremental and interruption-safe (README "Reliability"): every article URL is recorded as
+    pending in the state store (``newscrawl.state``) the moment it is requested, and every run
+    first requests what earlier runs left pending, however they ended. Article URLs earlier runs
+    settled are not requested again. A section's "more" pages stop only where a *finished*
+    earlier run walked the chain at least as deep and the page lists nothing that run had not
+    already seen. Feeds are fetched with conditional requests. Every request bypasses Scrapy's
+    persisted duplicate filter (a per-run set replaces it); off-site requests and redirects are
+    refused by ``newscrawl.offsite.SiteBoundaryMiddleware`` whatever ``dont_filter`` says.
     """
 
     site: SiteProfile
@@ -60,19 +62,40 @@ class NetworkSpider(NewscrawlSpider):
             self.max_pages = int(max_pages)
         except ValueError:
             raise ValueError(f"max_pages must be an integer, got {max_pages!r}") from None
+        if self.max_pages < 0:
+            raise ValueError(f"max_pages must be 0 (no limit) or more, got {max_pages!r}")
         self.refresh = str(refresh).lower() in ("1", "true", "yes")
         self._skipped_links: set[str] = set()
+        self._emitted: set[str] = set()  # url keys of the items this run yielded: one item per article
+        self._chains: dict[str, dict] = {}  # listing chain key → {"depth", "ended", "urls"} this run
         self._requested: set[str] = set()
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._feed_hints: dict[str, dict] = {}  # url key → what a feed said (title, pubDate)
-        # Outcomes recorded by this run don't stop pagination: the feeds alone may have brought
-        # a listing's first page (only what earlier runs settled means "nothing new below").
-        self.run_started = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     def closed(self, reason: str) -> None:
-        if reason == "finished" and self.crawl_state is not None:
-            for url, (etag, last_modified) in self._validators.items():
-                self.crawl_state.set_validators(url, etag, last_modified)
+        # Only a finished run's evidence counts: a killed or stopped run must see the feeds
+        # again and must not vouch for listing chains it may not have walked.
+        if reason != "finished" or self.crawl_state is None:
+            return
+        for url, (etag, last_modified) in self._validators.items():
+            self.crawl_state.set_validators(url, etag, last_modified)
+        for key, chain in self._chains.items():
+            if chain["ended"] is not None:
+                self.crawl_state.walked_chain(key, chain["depth"], complete=chain["ended"] == "end")
+
+    def is_allowed_url(self, url: str) -> bool:
+        """May the crawl request *url* (a link, a redirect)? Only the site's own hosts on the
+        default ports, and the origin of ``base_url`` (a mirror) exactly, over http(s)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        try:
+            port = parts.port
+        except ValueError:
+            return False
+        if parts.hostname == self.base_host:  # a mirror on 127.0.0.1: its port, no other
+            return port == urlsplit(self.base_url).port
+        return parts.hostname in (self.site.domain, f"www.{self.site.domain}") and port in (None, 80, 443)
 
     # --- URLs -------------------------------------------------------------------------------
     def rebase(self, url: str) -> str | None:
@@ -101,14 +124,39 @@ class NetworkSpider(NewscrawlSpider):
         if self.article_urls:
             self.logger.info("Fetching %d given article URL(s), no discovery", len(self.article_urls))
             for url in self.article_urls:
-                target = self.rebase(url) or url
-                yield scrapy.Request(self.article_request_url(target), callback=self.parse_article,
-                                     errback=self.on_error, meta={"given": True}, dont_filter=True)
+                target = self.article_request_url(self.rebase(url) or url)
+                if not self.is_allowed_url(target):
+                    self.logger.warning("Not a URL of %s, not fetched: %s", self.site.domain, url)
+                    self.stat("links/refused_offsite")
+                    continue
+                if self._first_time(target):  # an article and its AMP copy are one page
+                    yield scrapy.Request(target, callback=self.parse_article, errback=self.on_error,
+                                         meta={"given": True}, dont_filter=True)
             return
+        for request in self.open_page_requests():
+            yield request
         for path in self.site.start_paths:
             request = self.page_request(safe_url_string(self.base_url + path))
             if request is not None:
                 yield request
+
+    def open_page_requests(self) -> list[scrapy.Request]:
+        """Requests for the article pages earlier runs discovered and did not settle: cut off by
+        an interruption, or failed and due again (backoff across runs)."""
+        if self.crawl_state is None:
+            return []
+        requests = []
+        for stored in self.crawl_state.open_pages(self.name):
+            url = self.rebase(stored)
+            if url is None or not self._first_time(url):
+                continue
+            requests.append(scrapy.Request(url, callback=self.parse_article, errback=self.on_error, priority=20,
+                                           dont_filter=True, meta={"feed": {}}))
+        if requests:
+            self.logger.info("Resuming %d article page(s) that earlier runs discovered but did not settle",
+                             len(requests))
+            self.stat("resume/open_pages", len(requests))
+        return requests
 
     def _first_time(self, url: str) -> bool:
         """Per-run duplicate filter (Scrapy's is bypassed, see the class docstring); a trailing
@@ -163,30 +211,59 @@ class NetworkSpider(NewscrawlSpider):
             self.stat("pages/not_html")
             return
         page = response.meta.get("page", 1)
+        chain_key = response.meta.get("chain") or self.url_key(response.url)
+        chain = self._chains.setdefault(chain_key, {"depth": 0, "ended": None, "urls": set()})
+        chain["depth"] = max(chain["depth"], page)
+        chain["urls"].add(_chain_url(response.url))
         links = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
                  if h.strip() and not h.strip().startswith(("#", "javascript:", "mailto:"))]
-        # A listing page whose own stories are all known: its older "more" pages hold nothing new.
-        # Its own stories are those of its section; tickers and menus on every page link others.
+        pages = [u for u in links if _is_pagination(u, response.url)]
+        deeper = [u for u in pages if _chain_url(u) not in chain["urls"]]
+        stop = self._stop_reason(response, chain_key, page, links) if deeper else None
+        if not deeper:
+            chain["ended"] = "end"
+        elif stop:
+            chain["ended"] = stop
+        else:
+            chain["ended"] = None  # known only once the next page is parsed
+        for url in links:
+            if url in pages:
+                if stop or _chain_url(url) in chain["urls"]:
+                    continue
+                request = self.follow_link(url, page=page + 1, chain=chain_key)
+            else:
+                request = self.follow_link(url)
+            if request is not None:
+                yield request
+
+    def _stop_reason(self, response: Response, chain_key: str, page: int, links: list[str]) -> str | None:
+        """Why the chain's deeper pages are not followed from this page, or None to follow them.
+
+        "limit": ``max_pages`` reached. "shortcut": a finished earlier run walked this chain
+        to its end (or at least ``max_pages`` deep) and had already seen every story this page
+        lists, so every older story behind it was seen too. Stories seen only by an interrupted
+        run earn nothing: they may sit above pages that run never reached."""
+        if self.max_pages and page >= self.max_pages:
+            self.stat("listings/page_limit_reached")
+            return "limit"
+        if self.crawl_state is None or self.refresh:
+            return None
+        walked = self.crawl_state.chain(chain_key)
+        if walked is None or not (walked.complete or (self.max_pages and walked.depth >= self.max_pages)):
+            return None
+        # The page's own stories are those of its section; tickers and menus on every page link others.
         section = network.section_id_of(network.path_of(response.url))
         stories = {self.url_key(u) for u in links
                    if network.classify_path(network.path_of(u)) in ARTICLE_KINDS and self.rebase(u)
                    and network.section_id_of(network.path_of(u)) == section}
-        nothing_new = bool(self.crawl_state and stories and not self.refresh
-                           and all(self.crawl_state.known(key, before=self.run_started) for key in stories))
-        for url in links:
-            if nothing_new and _is_pagination(url, response.url):
-                if self._first_time(url):
-                    self.stat("incremental/listing_stop")
-                    self.stat("incremental/requests_saved")
-                continue
-            # Pages of one listing are counted along the chain of "more" links, whatever the
-            # site's pagination parameter is (the real scheme is unknown: site_profile E).
-            next_page = page + 1 if _is_pagination(url, response.url) else 1
-            request = self.follow_link(url, page=next_page)
-            if request is not None:
-                yield request
+        if not stories or not all(self.crawl_state.discovered_before(key, walked.walked_at) for key in stories):
+            return None
+        self.stat("incremental/listing_stop")
+        self.stat("incremental/requests_saved")
+        return "shortcut"
 
-    def follow_link(self, url: str, *, page: int = 1, feed: dict | None = None) -> scrapy.Request | None:
+    def follow_link(self, url: str, *, page: int = 1, feed: dict | None = None,
+                    chain: str | None = None) -> scrapy.Request | None:
         """A request for a link the crawl should follow, or None (off-site, skipped kind, page limit)."""
         url = self.rebase(url)
         if url is None:
@@ -214,49 +291,71 @@ class NetworkSpider(NewscrawlSpider):
                 return None
             if not self._first_time(target):
                 return None
+            self.discover(target)
             self.stat("requests/article")
             return scrapy.Request(target, callback=self.parse_article, errback=self.on_error, priority=10,
                                   dont_filter=True, meta={"feed": feed or {}})
         if kind == "feed":
             return self.page_request(url)
-        if self.max_pages and page > self.max_pages:
-            self.stat("listings/page_limit_reached")
-            return None
-        return self.page_request(canonicalize_url(url), page=page)
+        if chain is None:
+            return self.page_request(canonicalize_url(url))
+        return self.page_request(canonicalize_url(url), page=page, chain=chain)
 
     # --- articles ---------------------------------------------------------------------------
     def parse_article(self, response: Response):
-        if not hasattr(response, "text"):
-            self.logger.warning("Not an HTML page: %s (%s)", response.url, response.headers.get("Content-Type"))
-            self.stat("pages/not_html")
-            return
-        if not response.body.strip():
-            self.logger.warning("Empty page: %s", response.url)
-            self.stat("pages/empty")
+        # The URL the crawl asked for (before redirects): the one later runs will check.
+        asked = (response.meta.get("redirect_urls") or [response.url])[0]
+        problem = unusable_page(response)
+        if problem:
+            # Garbage or an empty page is usually transient (a cache, a proxy, a deploy): retried
+            # with backoff in this run, then left open for the next run, never settled.
+            retry = retry_later(response.request, problem, self)
+            self.logger.warning("Unusable page %s (%s)%s", unquote(response.url), problem,
+                                "; retrying" if retry is not None else "; left for the next run")
+            self.stat(f"pages/{problem}")
+            if retry is not None:
+                yield retry
+            else:
+                self.record(asked, "failed")
             return
         hints = response.meta.get("feed") or self._feed_hints.get(self.url_key(response.url), {})
         extraction = extract_article(response.text, response.url, self.site, feed=hints)
-        # The URL the crawl asked for (before redirects): the one later runs will check.
-        asked = (response.meta.get("redirect_urls") or [response.url])[0]
         if extraction.not_article:
             self.logger.warning("Not an article: %s (%s)", unquote(response.url), extraction.not_article)
             self.stat("pages/not_article")
             self.record(asked, "not_article")
             return
         canonical = extraction.fields["url"]
-        url = canonicalize_url(self.article_request_url(self.rebase(canonical) or canonical))
-        if self.url_key(asked) != self.url_key(url):
+        on_site = self.rebase(canonical) if canonical else None
+        if canonical and on_site is None:
+            # A canonical link to another host or scheme never names the item (README "Reliability").
+            self.logger.warning("Canonical link %s of %s is not on %s; the page's own URL is used",
+                                canonical[:200], unquote(response.url), self.site.domain)
+            self.stat("extract/canonical_offsite")
+        url = canonicalize_url(self.article_request_url(on_site or self.rebase(response.url) or response.url))
+        key = self.url_key(url)
+        if self.url_key(asked) != key:
             self.record(asked, "alias")  # settled by the canonical URL's outcome
-        if self.crawl_state and not self.refresh and self.crawl_state.is_kept(self.url_key(url)):
+        if key in self._emitted:
+            self.stat("items/repeat_in_run")  # an article reached twice (its AMP copy, a redirect)
+            return
+        if self.crawl_state and not self.refresh and self.crawl_state.is_kept(key):
             # A request queued by a killed run (JOBDIR) whose article has since been kept.
             self.stat("incremental/already_kept")
             return
+        self._emitted.add(key)
         yield self.make_item(extraction, url)
 
 
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def _chain_url(url: str) -> str:
+    """A listing page's URL as one spelling (trailing slash, fragment and encoding aside)."""
+    parts = urlsplit(canonicalize_url(url))
+    return urlunsplit(("", parts.netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
 def _is_pagination(url: str, listing_url: str) -> bool:

@@ -20,7 +20,7 @@ from scrapy.spiders import SitemapSpider
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
-from newscrawl.spiders.common import NewscrawlSpider, read_url_list
+from newscrawl.spiders.common import NewscrawlSpider, read_url_list, retry_later, unusable_page
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
 _SKIP = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|css|js|pdf|zip|mp4|mp3|ico|woff2?)$|/(?:login|signin|register|"
@@ -54,17 +54,35 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self.allowed_domains = sorted({urlsplit(u).hostname.removeprefix("www.")
                                        for u in self.start_urls + self.article_urls})
         self.politeness_host = self.allowed_domains[0]
+        # A start URL with an explicit port (a local test server) allows that port only.
+        self._ports = {urlsplit(u).hostname.removeprefix("www."): urlsplit(u).port
+                       for u in self.start_urls + self.article_urls}
+        self._emitted: set[str] = set()
         self._sitemap_dates: dict[str, str] = {}
-        self.run_started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.run_started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
         try:
             self.max_depth = int(max_depth)
         except ValueError:
             raise ValueError(f"max_depth must be an integer, got {max_depth!r}") from None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        given = set()
         for url in self.article_urls:
-            yield scrapy.Request(safe_url_string(url), callback=self.parse_page, errback=self.on_error,
-                                 meta={"given": True}, dont_filter=True)
+            url = safe_url_string(url)
+            if canonicalize_url(url) not in given:
+                given.add(canonicalize_url(url))
+                yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error,
+                                     meta={"given": True, "article": True}, dont_filter=True)
+        if self.article_urls:
+            return
+        if self.crawl_state is not None:
+            left = [u for u in self.crawl_state.open_pages(self.name) if self.is_allowed_url(u)]
+            if left:
+                self.logger.info("Resuming %d page(s) that earlier runs discovered but did not settle", len(left))
+                self.stat("resume/open_pages", len(left))
+            for url in left:
+                yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=20,
+                                     meta={"hops": self.max_depth, "article": True})
         for url in self.start_urls:
             parts = urlsplit(url)
             yield scrapy.Request(f"{parts.scheme}://{parts.netloc}/robots.txt", callback=self._parse_sitemap,
@@ -93,24 +111,49 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             if kind == "sitemaps/urls" and self._already_kept(request.url):
                 continue
             self.stat(kind)
-            yield request.replace(errback=self.on_error, meta={**request.meta, "hops": self.max_depth},
-                                  priority=10 if kind == "sitemaps/urls" else 5)
+            if kind == "sitemaps/urls":
+                self.discover(request.url)
+            yield request.replace(errback=self.on_error, priority=10 if kind == "sitemaps/urls" else 5,
+                                  meta={**request.meta, "hops": self.max_depth, "article": kind == "sitemaps/urls"})
 
     def parse_feed(self, response: Response):
         for entry in self.read_feed(response):
             url = response.urljoin(entry.link)
-            if self._on_site(url) and not self._already_kept(url):
+            if self.is_allowed_url(url) and not self._already_kept(url):
+                self.discover(url)
                 yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=10,
-                                     meta={"hops": self.max_depth,
+                                     meta={"hops": self.max_depth, "article": True,
                                            "feed": {"headline": entry.title, "date_published_raw": entry.date_raw}})
 
     def _on_site(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
+    def is_allowed_url(self, url: str) -> bool:
+        """http(s) on a start URL's domain (or a subdomain), on its port if it named one."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not self._on_site(url):
+            return False
+        try:
+            port = parts.port
+        except ValueError:
+            return False
+        host = (parts.hostname or "").removeprefix("www.")
+        wanted = next((p for d, p in self._ports.items() if host == d or host.endswith("." + d)), None)
+        return port == wanted if wanted is not None else port in (None, 80, 443)
+
     def parse_page(self, response: Response):
-        if not isinstance(response, TextResponse):
-            self.stat("pages/not_html")
+        problem = unusable_page(response)
+        if problem and (problem != "not_html" or response.meta.get("article")):
+            retry = retry_later(response.request, problem, self) if response.meta.get("article") else None
+            self.stat(f"pages/{problem}")
+            if retry is not None:
+                yield retry
+            elif response.meta.get("article"):
+                self.logger.warning("Unusable page %s (%s); left for the next run", response.url, problem)
+                self.record((response.meta.get("redirect_urls") or [response.url])[0], "failed")
+            return
+        if problem:
             return
         hints = response.meta.get("feed") or {}
         lastmod = self._sitemap_dates.pop(canonicalize_url(response.url), None)
@@ -119,9 +162,22 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         extraction = extract_article(response.text, response.url, None, feed=hints)
         if extraction.not_article is None:
             canonical = extraction.fields.get("url") or response.url
-            yield self.make_item(extraction, canonicalize_url(canonical if self._on_site(canonical) else response.url))
+            if not self.is_allowed_url(canonical):
+                self.stat("extract/canonical_offsite")
+                canonical = response.url
+            url = canonicalize_url(canonical)
+            asked = (response.meta.get("redirect_urls") or [response.url])[0]
+            if self.url_key(asked) != self.url_key(url):
+                self.record(asked, "alias")
+            if self.url_key(url) in self._emitted:
+                self.stat("items/repeat_in_run")
+                return
+            self._emitted.add(self.url_key(url))
+            yield self.make_item(extraction, url)
             return
         self.stat("pages/not_article")
+        if response.meta.get("article") and self.crawl_state is not None:
+            self.crawl_state.forget(self.url_key(response.url))  # a front or section page, not pending
         if response.meta.get("given"):  # -a urls=: exactly these pages, no discovery
             self.logger.warning("Not an article: %s (%s)", response.url, extraction.not_article)
             return
@@ -138,7 +194,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             return
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
-            if not url.startswith(("http://", "https://")) or not self._on_site(url) or _SKIP.search(url):
+            if not self.is_allowed_url(url) or _SKIP.search(url):
                 continue
             if self._already_kept(url):
                 continue

@@ -1,0 +1,210 @@
+"""Every article once, whatever happens to the crawl.
+
+Each test tries to break the promise the way users' machines do: a hostile server (faults on
+every kind of request), Ctrl-C once without JOBDIR, SIGKILL at random moments with JOBDIR, a
+full disk under the feeds, a damaged state file. After each, the union of the feeds must hold
+every obtainable article of the mirror exactly once, later runs must add nothing, and every
+SQLite file must pass ``PRAGMA integrity_check``.
+
+Kill points are random; the seed is printed on failure and can be fixed with
+``NEWSCRAWL_TEST_SEED``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newscrawl.mirror.content import MirrorSite
+from newscrawl.mirror.faults import KINDS, FaultPlan, OffsiteRecorder
+from newscrawl.mirror.server import MirrorServer
+from tests.conftest import crawl, story_counts
+
+SEED = int(os.environ.get("NEWSCRAWL_TEST_SEED", time.time_ns() % 100_000))
+ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+
+
+def crawl_args(base_url: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "scrapy", "crawl", "almaghrib", "-a", f"base_url={base_url}",
+            "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "LOG_LEVEL=INFO",
+            *extra]
+
+
+def feed_items(work: Path) -> list[dict]:
+    """Every whole line of every run's JSON Lines feed (a line cut by a kill is no item)."""
+    items = []
+    for path in sorted((work / "feeds").rglob("*[0-9].jsonl")):
+        for line in path.read_text("utf-8").splitlines(keepends=True):
+            if line.endswith("\n") and line.strip():
+                items.append(json.loads(line))
+    return items
+
+
+def written_lines(work: Path) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in (work / "feeds").rglob("*[0-9].jsonl"))
+
+
+def assert_sound_state(work: Path) -> None:
+    files = sorted((work / "state").glob("*.sqlite"))
+    assert files, "no state files"
+    for path in files:
+        db = sqlite3.connect(path)
+        try:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], path
+        finally:
+            db.close()
+
+
+def assert_each_once(items: list[dict], expected: dict, context: str) -> None:
+    counts = story_counts(items, SITE)
+    twice = {s: n for s, n in counts.items() if n > 1}
+    assert not twice, f"written more than once ({context}): {list(twice)[:5]}"
+    unexpected = [s for s in counts if s.startswith("UNEXPECTED")]
+    assert not unexpected, f"not an article of the site ({context}): {unexpected[:5]}"
+    missing = sorted(set(expected) - set(counts))
+    assert not missing, f"{len(missing)} article(s) lost ({context}): {missing[:5]}"
+
+
+def run_to_completion(base_url: str, work: Path, *extra: str) -> tuple[dict, str]:
+    result = subprocess.run(crawl_args(base_url, *extra), cwd=work, env=ENV, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stats = json.loads((work / "stats.json").read_text("utf-8"))
+    assert stats["finish_reason"] == "finished", result.stderr[-3000:]
+    return stats, result.stderr
+
+
+# Small listing pages make long "more" chains: the part of the site an interrupted crawl loses.
+SITE = MirrorSite(articles=300, per_page=4)
+
+
+@pytest.fixture(scope="module")
+def mirror_site():
+    with MirrorServer(SITE) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def clean_crawl(mirror_site, tmp_path_factory):
+    """What one uninterrupted crawl keeps: the reference every interrupted history must equal."""
+    work = tmp_path_factory.mktemp("clean")
+    items, stats, _ = crawl(mirror_site.base_url, work, "-a", "max_pages=0")
+    assert stats["finish_reason"] == "finished"
+    counts = story_counts(items, SITE)
+    assert counts == {story: 1 for story in SITE.expected_stories()}
+    # The mirror has pages that always fail (a story whose server answers 500): no fault of ours.
+    CLEAN_FAILURES.append(fetch_failures(stats))
+    return counts
+
+
+CLEAN_FAILURES: list[int] = []
+
+
+def fetch_failures(stats: dict) -> int:
+    return sum(v for k, v in stats.items() if k.startswith("newscrawl/fetch/failed/"))
+
+
+def test_hostile_server_every_obtainable_article_once_in_one_run(tmp_path):
+    site = MirrorSite(articles=300)
+    with OffsiteRecorder(host="127.0.0.1") as offsite:  # "another site": the same host, another port
+        plan = FaultPlan(3, rate=0.3, offsite_base=offsite.base_url)
+        paths = [p for story_paths in site.expected_stories().values() for p in story_paths]
+        assert set(plan.assignments(paths)) >= set(KINDS) - {"cut_rss"}, "the seed must hit every fault kind"
+        with MirrorServer(site, faults=plan) as server:
+            work = tmp_path / "work"
+            items, stats, log = crawl(server.base_url, work)
+            served = plan.counts()
+            assert {"cut_rss", "reset", "truncate", "garbage", "empty", "503_retry_after"} <= set(served), served
+            expected = plan.obtainable_stories(site)
+            assert 0 < len(site.expected_stories()) - len(expected) < 20
+            counts = story_counts(items, site)
+            assert counts == {story: 1 for story in expected}, (plan.describe(), log[-3000:])
+            assert stats["retry/count"] > 0 and stats["newscrawl/pages/garbage"] + stats["newscrawl/pages/empty"] > 0
+            assert stats["newscrawl/offsite/refused_redirect"] > 0
+            # A second and third run over the same state: nothing again, nothing twice.
+            for _ in range(2):
+                again, stats_again, log_again = crawl(server.base_url, work)
+                assert story_counts(again, site) == {story: 1 for story in expected}, log_again[-3000:]
+        assert offsite.requests == [], "a request reached another server"
+    assert_sound_state(work)
+
+
+def test_pages_failing_for_a_whole_run_come_out_in_a_later_one(mirror_site, clean_crawl, tmp_path):
+    """No retries inside the run, and 5xx or resets on feeds, listings deep in the chains and
+    articles: each later run picks up what the earlier ones could not fetch, until the site is
+    complete, with nothing written twice."""
+    plan = FaultPlan(5, rate=0.25, kinds=["5xx", "reset"], max_failures=1)
+    work = tmp_path / "work"
+    work.mkdir()
+    runs = []
+    with MirrorServer(SITE, faults=plan) as server:
+        for _ in range(10):
+            stats, _ = run_to_completion(server.base_url, work, "-a", "max_pages=0", "-s", "RETRY_TIMES=0",
+                                         "-s", "NEWSCRAWL_RETRY_FAILED_AFTER=0")
+            runs.append((stats.get("item_scraped_count", 0), fetch_failures(stats)))
+            if runs[-1][1] <= CLEAN_FAILURES[0]:
+                break
+    assert runs[0][0] < len(clean_crawl), "the faults must cost the first run articles"
+    assert runs[-1][1] <= CLEAN_FAILURES[0], f"still failing after {len(runs)} runs: {runs}"
+    assert_each_once(feed_items(work), clean_crawl, f"runs (items, failures): {runs}")
+    assert_sound_state(work)
+
+
+def test_ctrl_c_once_without_jobdir_then_the_next_run_completes_the_site(mirror_site, clean_crawl, tmp_path):
+    rng = random.Random(SEED)
+    work = tmp_path / "work"
+    work.mkdir()
+    stop_after = rng.randint(5, 120)
+    process = subprocess.Popen(crawl_args(mirror_site.base_url, "-s", "CONCURRENT_REQUESTS=4"), cwd=work, env=ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None and written_lines(work) < stop_after:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, log = process.communicate(timeout=120)
+    stopped = feed_items(work)
+    assert len(stopped) < len(clean_crawl), f"the stop must land mid-crawl (seed {SEED})"
+    assert "shutdown" in log or "Received SIGINT" in log
+    stats, log2 = run_to_completion(mirror_site.base_url, work)
+    assert "did not finish" in log2  # the interrupted run is noticed
+    stats3, _ = run_to_completion(mirror_site.base_url, work)
+    assert stats3.get("item_scraped_count", 0) == 0
+    assert_each_once(feed_items(work), clean_crawl, f"Ctrl-C after {len(stopped)} items, seed {SEED}")
+    assert_sound_state(work)
+
+
+def test_sigkill_three_times_at_random_points_with_jobdir(mirror_site, clean_crawl, tmp_path):
+    rng = random.Random(SEED + 1)
+    work = tmp_path / "work"
+    work.mkdir()
+    args = crawl_args(mirror_site.base_url, "-s", "JOBDIR=job", "-s", "CONCURRENT_REQUESTS=4")
+    kills = []
+    for _ in range(3):
+        before = written_lines(work)
+        # A kill point: after a random number of new items, or at a random moment of start-up.
+        wait_items = rng.choice([0, rng.randint(1, 80)])
+        wait_seconds = rng.uniform(0.3, 4.0)
+        process = subprocess.Popen(args, cwd=work, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started = time.time()
+        while process.poll() is None and time.time() - started < 120:
+            if (wait_items and written_lines(work) - before >= wait_items) or \
+                    (not wait_items and time.time() - started >= wait_seconds):
+                break
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        kills.append(written_lines(work) - before)
+    stats, log = run_to_completion(mirror_site.base_url, work, "-s", "JOBDIR=job")
+    stats_again, _ = run_to_completion(mirror_site.base_url, work, "-s", "JOBDIR=job")
+    assert stats_again.get("item_scraped_count", 0) == 0
+    assert_each_once(feed_items(work), clean_crawl, f"SIGKILL after {kills} new items, seed {SEED}")
+    assert_sound_state(work)
