@@ -42,7 +42,7 @@ class CheckedFile:
 
     def write(self, data) -> int:
         view = memoryview(data)
-        start = self._file.tell()
+        start = self._file.seek(0, 2)  # the real end: after a cut-off write, tell() is past it
         try:
             while view:
                 written = self._file.write(view)

@@ -13,6 +13,7 @@ Kill points are random; the seed is printed on failure and can be fixed with
 from __future__ import annotations
 
 import json
+import re
 import os
 import random
 import signal
@@ -208,3 +209,120 @@ def test_sigkill_three_times_at_random_points_with_jobdir(mirror_site, clean_cra
     assert stats_again.get("item_scraped_count", 0) == 0
     assert_each_once(feed_items(work), clean_crawl, f"SIGKILL after {kills} new items, seed {SEED}")
     assert_sound_state(work)
+
+
+# --- a full disk under the feeds -------------------------------------------------------------
+def _small_disk(path: Path, size: str) -> bool:
+    """A real filesystem that fills up: a tmpfs of *size* mounted at *path* (needs root)."""
+    path.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True).returncode == 0
+
+
+def test_a_full_disk_stops_the_crawl_loudly_and_the_next_run_writes_the_rest(mirror_site, clean_crawl, tmp_path):
+    work = tmp_path / "work"
+    full = work / "feeds" / "full"
+    mounted = _small_disk(full, "160k")
+    # Without mount rights, /dev/full: every write fails with "No space left on device".
+    target = str(full / "run-1.jsonl") if mounted else "/dev/full"
+    try:
+        result = subprocess.run(
+            crawl_args(mirror_site.base_url, "-s", f'FEEDS={{"{target}": {{"format": "jsonlines"}}}}'),
+            cwd=work, env=ENV, capture_output=True, text=True, timeout=600)
+        stats = json.loads((work / "stats.json").read_text("utf-8"))
+        assert stats["finish_reason"] == "write_failed", result.stderr[-2000:]
+        assert "disk is full" in result.stderr and "Stopping the crawl" in result.stderr
+        assert stats["newscrawl/monitors/failed"] >= 1  # no monitor may call this run a success
+        on_full_disk = feed_items(work) if mounted else []
+        if mounted:
+            assert 0 < len(on_full_disk) < len(clean_crawl)
+            raw = (full / "run-1.jsonl").read_bytes()
+            assert raw.endswith(b"\n"), "a half-written line was left in the feed"
+            (work / "kept_on_full_disk.jsonl").write_bytes(raw)
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(full)], check=True)
+    run_to_completion(mirror_site.base_url, work)
+    run_to_completion(mirror_site.base_url, work)
+    assert_each_once(on_full_disk + feed_items(work), clean_crawl, "after a full disk")
+    assert_sound_state(work)
+
+
+# --- damaged state ---------------------------------------------------------------------------
+@pytest.mark.parametrize("damage", ["empty", "foreign", "cut"])
+def test_damaged_state_is_refused_with_its_path_and_never_reset(mirror_site, tmp_path, damage):
+    work = tmp_path / "work"
+    state = work / "state" / "state.sqlite"
+    if damage == "cut":
+        crawl(mirror_site.base_url, work, "-a", "max_pages=1")
+        db = sqlite3.connect(state)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        with state.open("r+b") as handle:  # a copy cut short, as by a full disk or a bad backup
+            handle.truncate(state.stat().st_size // 2)
+    else:
+        state.parent.mkdir(parents=True)
+        state.write_bytes(b"" if damage == "empty" else b"<html>not a database</html>\n" * 200)
+        os.utime(state, (time.time() - 3600, time.time() - 3600))
+    before = state.read_bytes()
+    result = subprocess.run(crawl_args(mirror_site.base_url), cwd=work, env=ENV, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert str(state.resolve()) in result.stderr and "damaged" in result.stderr and "mv " in result.stderr
+    assert "Traceback" not in result.stderr
+    assert state.read_bytes() == before, "the damaged file was changed"
+
+
+# --- off-site links, canonical links and given URLs ------------------------------------------
+def test_canonical_links_to_other_hosts_or_schemes_never_name_an_item(tmp_path):
+    """A server that serves the mirror's pages with hostile canonical links."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    from newscrawl.mirror.server import route
+
+    site = MirrorSite(articles=10)
+    stories = [a for a in site.latest(10) if not a.flaw][:4]
+    # The story's own article path, on another host, scheme or port: plausible enough to be used.
+    hostile = [f"{prefix}{story.path}" for prefix, story in
+               zip(["http://evil.test", "file://", "ftp://www.almaghribtoday.net", "http://127.0.0.1:9"], stories)]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            base = f"http://{self.headers['Host']}"
+            status, kind, body = route(site, base, self.path)
+            for story, canonical in zip(stories, hostile):
+                if story.path in unquote_path(self.path):
+                    body = re.sub(rb'<link rel="canonical" href="[^"]*"',
+                                  f'<link rel="canonical" href="{canonical}"'.encode(), body)
+                    body = re.sub(rb'<meta property="og:url" content="[^"]*"',
+                                  f'<meta property="og:url" content="{canonical}"'.encode(), body)
+                    body = re.sub(rb'<link rel="amphtml" href="[^"]*"', b"", body)
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        # Each article given twice: as itself and as its AMP copy. One item each.
+        given = [base + s.path for s in stories] + [base + "/amp" + s.path for s in stories]
+        items, stats, _ = crawl(base, tmp_path / "w", "-a", "urls=" + ",".join(given))
+    finally:
+        server.shutdown()
+        server.server_close()
+    urls = [i["url"] for i in items]
+    assert len(urls) == len(set(urls)) == len(stories)
+    assert all(u.startswith(base + "/") for u in urls), urls
+    assert stats["newscrawl/extract/canonical_offsite"] >= 3
+
+
+def unquote_path(raw: str) -> str:
+    from urllib.parse import unquote, urlsplit
+    return unquote(urlsplit(raw).path)
