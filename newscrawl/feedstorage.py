@@ -28,6 +28,8 @@ def describe(error: OSError) -> str:
         return "the file is too large for this system or limit"
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return "the location is not writable"
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        return "a file stands where its folder should be"
     return error.strerror or str(error)
 
 
@@ -70,5 +72,9 @@ class UnbufferedFileFeedStorage(FileFeedStorage):
 
     def open(self, spider):
         path = Path(self.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return CheckedFile(path, self.write_mode)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return CheckedFile(path, self.write_mode)
+        except OSError as error:  # Scrapy opens the file at the first item: that item must not count as kept
+            WRITE_FAILURES[str(path.resolve())] = error
+            raise

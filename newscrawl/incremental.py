@@ -197,7 +197,11 @@ class CrawlStateExtension:
             if self.run is not None:
                 self.state.end_run(self.run, "write_failed" if self.write_failed else reason)
             if self.rolling_path:
-                self.write_rolling_feed(spider)
+                try:
+                    self.write_rolling_feed(spider)
+                except OSError as error:  # the articles are safe in the store; the next run rewrites it
+                    logger.error("Cannot rewrite the rolling feed %s: %s (%s); the previous one stays in place",
+                                 self.rolling_path % {"name": spider.name}, describe(error), error)
         finally:
             self.state.close()
 

@@ -248,6 +248,23 @@ def test_a_full_disk_stops_the_crawl_loudly_and_the_next_run_writes_the_rest(mir
     assert_sound_state(work)
 
 
+def test_a_feed_that_cannot_be_opened_keeps_nothing_and_loses_nothing(tmp_path):
+    """Scrapy opens a feed file at the first item; if that fails, no item may count as kept."""
+    site = MirrorSite(articles=20)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "blocker").write_text("a file where the feed folder should be")
+    with MirrorServer(site) as server:
+        result = subprocess.run(crawl_args(server.base_url, "-s", 'FEEDS={"blocker/x-1.jsonl": {"format": "jsonlines"}}'),
+                                cwd=work, env=ENV, capture_output=True, text=True, timeout=300)
+        stats = json.loads((work / "stats.json").read_text("utf-8"))
+        assert stats["finish_reason"] == "write_failed"
+        assert "cannot write the feed" in result.stderr and "blocker" in result.stderr
+        (work / "blocker").unlink()
+        items, _, _ = crawl(server.base_url, work)
+    assert story_counts(items, site) == {story: 1 for story in site.expected_stories()}
+
+
 # --- damaged state ---------------------------------------------------------------------------
 @pytest.mark.parametrize("damage", ["empty", "foreign", "cut"])
 def test_damaged_state_is_refused_with_its_path_and_never_reset(mirror_site, tmp_path, damage):
