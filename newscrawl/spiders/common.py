@@ -91,14 +91,15 @@ class NewscrawlSpider(scrapy.Spider):
         if self.crawl_state is not None:
             self.crawl_state.record(self.url_key(url), self.name, url, status)
 
-    def read_feed(self, response) -> list[FeedEntry]:
-        """The entries of an RSS/Atom response; unreadable and malformed feeds are logged and
-        counted (truncated feeds happen on the network, site_profile A8: keep what parsed)."""
+    def read_feed(self, response) -> list[FeedEntry] | None:
+        """The entries of an RSS/Atom response, or None for an empty or unreadable one (worth a
+        retry: usually a transient fault). Malformed feeds are logged and counted (truncated
+        feeds happen on the network, site_profile A8: keep what parsed)."""
         feed = parse_feed(response.body)
         if not feed.readable:
             self.logger.warning("Feed %s is empty or unreadable (%s)", response.url, feed.problem)
             self.stat("feeds/unreadable")
-            return []
+            return None
         if feed.problem:
             self.logger.warning("Feed %s is malformed (%s); recovered what parsed", response.url, feed.problem)
             self.stat("feeds/malformed")

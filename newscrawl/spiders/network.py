@@ -190,9 +190,12 @@ class NetworkSpider(NewscrawlSpider):
             self.stat("incremental/feed_not_modified")
             self.stat("incremental/requests_saved")  # the feed body and the article checks it implies
             return
+        entries = self.read_feed(response)
+        if entries is None:  # never remember the validators of an unreadable copy
+            yield from self._retry_unusable(response, "unreadable", "feeds")
+            return
         # Remembered only once the run has finished: a killed run must see the feed again.
         self._validators[response.url] = (_header(response, "ETag"), _header(response, "Last-Modified"))
-        entries = self.read_feed(response)
         found = 0
         for entry in entries:
             hints = {"headline": entry.title, "date_published_raw": entry.date_raw}
@@ -207,8 +210,10 @@ class NetworkSpider(NewscrawlSpider):
 
     # --- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response):
-        if not hasattr(response, "text"):
-            self.stat("pages/not_html")
+        problem = unusable_page(response)
+        if problem:
+            # A garbage or empty listing page would end its chain silently: retried like an article.
+            yield from self._retry_unusable(response, problem, "listings")
             return
         page = response.meta.get("page", 1)
         chain_key = response.meta.get("chain") or self.url_key(response.url)
@@ -301,6 +306,21 @@ class NetworkSpider(NewscrawlSpider):
             return self.page_request(canonicalize_url(url))
         return self.page_request(canonicalize_url(url), page=page, chain=chain)
 
+    def _retry_unusable(self, response: Response, problem: str, kind: str):
+        """A retry (with backoff) of a page that came back empty, garbled or not as HTML; once
+        retries are spent, an article page stays open for the next run and a listing or feed
+        is counted as failed (its chain is then not vouched for, see ``closed``)."""
+        retry = retry_later(response.request, problem, self)
+        self.logger.warning("Unusable %s %s (%s)%s", kind.rstrip("s"), unquote(response.url), problem,
+                            "; retrying" if retry is not None else "; giving up for this run")
+        self.stat(f"{kind}/{problem}")
+        if retry is not None:
+            yield retry
+        elif kind == "pages":
+            self.record((response.meta.get("redirect_urls") or [response.url])[0], "failed")
+        else:
+            self.stat(f"fetch/failed/{kind}_{problem}")
+
     # --- articles ---------------------------------------------------------------------------
     def parse_article(self, response: Response):
         # The URL the crawl asked for (before redirects): the one later runs will check.
@@ -309,14 +329,7 @@ class NetworkSpider(NewscrawlSpider):
         if problem:
             # Garbage or an empty page is usually transient (a cache, a proxy, a deploy): retried
             # with backoff in this run, then left open for the next run, never settled.
-            retry = retry_later(response.request, problem, self)
-            self.logger.warning("Unusable page %s (%s)%s", unquote(response.url), problem,
-                                "; retrying" if retry is not None else "; left for the next run")
-            self.stat(f"pages/{problem}")
-            if retry is not None:
-                yield retry
-            else:
-                self.record(asked, "failed")
+            yield from self._retry_unusable(response, problem, "pages")
             return
         hints = response.meta.get("feed") or self._feed_hints.get(self.url_key(response.url), {})
         extraction = extract_article(response.text, response.url, self.site, feed=hints)

@@ -117,7 +117,13 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                                   meta={**request.meta, "hops": self.max_depth, "article": kind == "sitemaps/urls"})
 
     def parse_feed(self, response: Response):
-        for entry in self.read_feed(response):
+        entries = self.read_feed(response)
+        if entries is None:
+            retry = retry_later(response.request, "unreadable_feed", self)
+            if retry is not None:
+                yield retry
+            return
+        for entry in entries:
             url = response.urljoin(entry.link)
             if self.is_allowed_url(url) and not self._already_kept(url):
                 self.discover(url)
