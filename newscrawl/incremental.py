@@ -147,7 +147,9 @@ class CrawlStateExtension:
         if failures or self.write_failed:
             path, error = next(iter(failures.items())) if failures else ("", None)
             if error is not None:
-                self._fail_writes(f"cannot write the feed {path}: {describe(error)} ({error})")
+                # Another feed file may hold the item already: left unclosed, the JSON Lines
+                # journal is reconciled by the next run, so what it holds is not emitted again.
+                self._fail_writes(f"cannot write the feed {path}: {describe(error)} ({error})", keep_feeds_open=True)
             self.crawler.stats.inc_value("newscrawl/feeds/items_not_written")
             return  # the page stays pending: the next run fetches and emits it
         try:
@@ -199,7 +201,7 @@ class CrawlStateExtension:
             if self.rolling_path:
                 try:
                     self.write_rolling_feed(spider)
-                except OSError as error:  # the articles are safe in the store; the next run rewrites it
+                except (OSError, sqlite3.Error) as error:  # the articles are safe in the store; the next run rewrites it
                     logger.error("Cannot rewrite the rolling feed %s: %s (%s); the previous one stays in place",
                                  self.rolling_path % {"name": spider.name}, describe(error), error)
         finally:

@@ -23,10 +23,12 @@ class DamagedStateError(RuntimeError):
             f"be fetched and emitted again.")
 
 
-def check_state_file(path: Path) -> None:
+def check_state_file(path: Path, *, thorough: bool = True) -> None:
     """Raise DamagedStateError for a file that exists but cannot be a state database: empty
     (truncated to 0 bytes, unless just created by a concurrent crawl), or failing
-    ``PRAGMA quick_check`` (a foreign or cut file)."""
+    ``PRAGMA integrity_check`` (a foreign or cut file, an index that no longer matches its
+    table; quick_check misses the last). Not *thorough*: ``quick_check``, for files too big to
+    check whole at every start (the title store)."""
     path = Path(path)
     if not path.exists():
         return
@@ -39,7 +41,7 @@ def check_state_file(path: Path) -> None:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         try:
-            rows = db.execute("PRAGMA quick_check").fetchall()
+            rows = db.execute(f"PRAGMA {'integrity_check' if thorough else 'quick_check'}").fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as error:
@@ -48,7 +50,8 @@ def check_state_file(path: Path) -> None:
         raise DamagedStateError(path, "; ".join(str(r[0]) for r in rows[:3]))
 
 
-def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True) -> sqlite3.Connection:
+def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True,
+             thorough: bool = True) -> sqlite3.Connection:
     """An autocommit connection in WAL mode, with *setup* (a script of idempotent statements) run.
 
     With *check*, a damaged file raises DamagedStateError first (see ``check_state_file``).
@@ -57,7 +60,7 @@ def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True
     steps are retried until *timeout*.
     """
     if check:
-        check_state_file(Path(path))
+        check_state_file(Path(path), thorough=thorough)
     db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     deadline = time.monotonic() + timeout
     while True:

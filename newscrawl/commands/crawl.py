@@ -9,6 +9,7 @@ cron or any other scheduler sees it. 0, the default, keeps Scrapy's behaviour.
 
 from __future__ import annotations
 
+import fcntl
 import sys
 from pathlib import Path
 
@@ -24,18 +25,38 @@ class Command(ScrapyCrawlCommand):
         self._monitored_crawler = crawler
         return crawler
 
+    def _lock_jobdir(self) -> bool:
+        """One crawl per JOBDIR: two runs sharing Scrapy's disk queue corrupt it and one of them
+        can hang for good. The lock (``JOBDIR/newscrawl.lock``) goes with the process, even
+        after SIGKILL."""
+        jobdir = self.settings.get("JOBDIR")
+        if not jobdir:
+            return True
+        Path(jobdir).mkdir(parents=True, exist_ok=True)
+        self._jobdir_lock = open(Path(jobdir) / "newscrawl.lock", "a")  # held until the process ends
+        try:
+            fcntl.flock(self._jobdir_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"Error: another crawl is running with JOBDIR={jobdir}; nothing was crawled. Wait for it to "
+                  "end, or give this run another JOBDIR.", file=sys.stderr)
+            self.exitcode = 1
+            return False
+        return True
+
     def run(self, args, opts) -> None:
         # A damaged state file stops the crawl before anything is fetched, in one sentence
         # with the path and what to do (newscrawl.sqlite), not a traceback or a silent restart.
         if self.settings.getbool("NEWSCRAWL_INCREMENTAL", True):
             state_dir = Path(self.settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
             try:
-                for name in ("state.sqlite", "titles.sqlite"):
-                    check_state_file(state_dir / name)
+                check_state_file(state_dir / "state.sqlite")
+                check_state_file(state_dir / "titles.sqlite", thorough=False)
             except DamagedStateError as error:
                 print(f"Error: {error}", file=sys.stderr)
                 self.exitcode = 1
                 return
+        if not self._lock_jobdir():
+            return
         super().run(args, opts)
         crawler = getattr(self, "_monitored_crawler", None)
         if self.exitcode or crawler is None or crawler.stats is None:

@@ -165,7 +165,7 @@ class SQLiteTitleStore:
             raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
         self._lock = threading.RLock()
         self._sql: dict[object, str] = {}
-        self._conn = open_wal(self.path, timeout=timeout)  # retries the WAL switch another crawl races
+        self._conn = open_wal(self.path, timeout=timeout, thorough=False)  # up to millions of titles: quick_check  # retries the WAL switch another crawl races
         ex = self._conn.execute
         ex(f"PRAGMA synchronous={synchronous.upper()}")
         ex(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
