@@ -233,7 +233,11 @@ def _warn_if_no_middleware(crawler: Crawler) -> None:
     if getattr(crawler, "_newscrawl_retry_checked", False):
         return
     crawler._newscrawl_retry_checked = True  # type: ignore[attr-defined]
-    downloader = getattr(getattr(crawler, "engine", None), "downloader", None)
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # no crawl running (a callback called from a unit test)
+        return
+    downloader = getattr(engine, "downloader", None)
     middlewares = getattr(getattr(downloader, "middleware", None), "middlewares", None)
     if middlewares is not None and not any(isinstance(mw, BackoffRetryMiddleware) for mw in middlewares):
         logger.warning("retry_later(): BackoffRetryMiddleware is not enabled, retries go out without waiting",

@@ -70,3 +70,43 @@ def story_counts(items: list[dict], site) -> dict[str, int]:
 
     path_to_story = {path: story for story, paths in site.expected_stories().items() for path in paths}
     return dict(Counter(path_to_story.get(unquote(urlsplit(i["url"]).path), f"UNEXPECTED {i['url']}") for i in items))
+
+
+# --- helpers for tests that run the crawl command themselves (kills, faults, full disks) --------
+CRAWL_ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
+
+
+def crawl_args(base_url: str, *extra: str) -> list[str]:
+    """The ``scrapy crawl almaghrib`` command line the reliability tests run, kill and rerun."""
+    return [sys.executable, "-m", "scrapy", "crawl", "almaghrib", "-a", f"base_url={base_url}",
+            "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "LOG_LEVEL=INFO",
+            *extra]
+
+
+def feed_items(work: Path) -> list[dict]:
+    """Every whole line of every run's JSON Lines feed (a line cut by a kill is no item)."""
+    items = []
+    for path in sorted((work / "feeds").rglob("*[0-9].jsonl")):
+        for line in path.read_text("utf-8").splitlines(keepends=True):
+            if line.endswith("\n") and line.strip():
+                items.append(json.loads(line))
+    return items
+
+
+def written_lines(work: Path) -> int:
+    feeds = work / "feeds"
+    return sum(p.read_bytes().count(b"\n") for p in feeds.rglob("*[0-9].jsonl")) if feeds.exists() else 0
+
+
+def assert_sound_state(work: Path) -> None:
+    """Every SQLite file of the state directory passes PRAGMA integrity_check."""
+    import sqlite3
+
+    files = sorted((work / "state").glob("*.sqlite"))
+    assert files, "no state files"
+    for path in files:
+        db = sqlite3.connect(path)
+        try:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], path
+        finally:
+            db.close()

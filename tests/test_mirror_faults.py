@@ -311,7 +311,6 @@ def test_no_faults_serves_exactly_route(site, article_paths):
     assert MirrorServer(site).faults is None
     server = serve(site)
     try:
-        base = server.base_url
         for path in ["/", "/rss", "/robots.txt", site.listing_path("314") + "?page=2", article_paths[0], "/nope"]:
             status, headers, body = get(server, path)
             expected = route(site, f"http://{server.host}:{server.port}", quote(path, safe="/?=&-"))

@@ -19,7 +19,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -28,41 +27,10 @@ import pytest
 from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.faults import KINDS, FaultPlan, OffsiteRecorder
 from newscrawl.mirror.server import MirrorServer
-from tests.conftest import crawl, story_counts
+from tests.conftest import CRAWL_ENV as ENV
+from tests.conftest import assert_sound_state, crawl, crawl_args, feed_items, story_counts, written_lines
 
 SEED = int(os.environ.get("NEWSCRAWL_TEST_SEED", time.time_ns() % 100_000))
-ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"}
-
-
-def crawl_args(base_url: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "scrapy", "crawl", "almaghrib", "-a", f"base_url={base_url}",
-            "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "LOG_LEVEL=INFO",
-            *extra]
-
-
-def feed_items(work: Path) -> list[dict]:
-    """Every whole line of every run's JSON Lines feed (a line cut by a kill is no item)."""
-    items = []
-    for path in sorted((work / "feeds").rglob("*[0-9].jsonl")):
-        for line in path.read_text("utf-8").splitlines(keepends=True):
-            if line.endswith("\n") and line.strip():
-                items.append(json.loads(line))
-    return items
-
-
-def written_lines(work: Path) -> int:
-    return sum(p.read_bytes().count(b"\n") for p in (work / "feeds").rglob("*[0-9].jsonl"))
-
-
-def assert_sound_state(work: Path) -> None:
-    files = sorted((work / "state").glob("*.sqlite"))
-    assert files, "no state files"
-    for path in files:
-        db = sqlite3.connect(path)
-        try:
-            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], path
-        finally:
-            db.close()
 
 
 def assert_each_once(items: list[dict], expected: dict, context: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,11 +25,22 @@ from newscrawl.extraction.dateline import parse_byline, parse_dateline
 from newscrawl.extraction.metadata import PageMetadata, jsonld_list, jsonld_text, read_metadata
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
-from newscrawl.text import clean_text, fold_for_matching, split_list, strip_site_label
+from newscrawl.text import (MAX_BLOCK_CHARS, MAX_TITLE_CHARS, clean_text, collapse_text, fold_for_matching,
+                            split_list, strip_site_label)
 
 MIN_BODY_CHARS = 80  # below this a "body" is a teaser or furniture, not an article
 _SENTENCE_END = re.compile(r"[.!؟?:…»\"”)]$")
 HOME_SECTION_NAMES = {"الرئيسية", "الرئيسيه", "home"}
+# A site's name is a few words; a longer og:site_name is no label, and every block would be
+# compared with it.
+MAX_LABEL_CHARS = 100
+# Pages carry one headline h1, a few with teaser h1s too; thousands of h1s are junk.
+MAX_H1S = 100
+# trafilatura costs ~0.1 ms per element; article pages have 1,000-5,000. A page past this is
+# junk or hostile, and the generic last resort is not worth seconds on it.
+MAX_TRAFILATURA_ELEMENTS = 10_000
+# A page prints its own stamp and a few dozen related items' stamps below the headline.
+MAX_STAMPS = 200
 
 
 @dataclass
@@ -51,16 +63,21 @@ class _Page:
     """One parsed page and the lookups several fields share."""
 
     def __init__(self, html: str, url: str, site: SiteProfile | None):
-        self.sel = Selector(text=html)
+        try:
+            self.sel = Selector(text=html)
+        except UnicodeEncodeError:  # lone surrogates ("\ud800", from a JSON escape): lxml takes UTF-8
+            self.sel = Selector(text=html.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
         self.root = self.sel.root
         self.url = url
         self.site = site
         self.labels = site.labels if site else network.NETWORK_LABELS
         self.meta: PageMetadata = read_metadata(self.sel)
         site_name = self.meta.first("og:site_name")
-        if site_name and site_name not in self.labels:  # "<headline> - اليوم السابع"
+        if site_name and len(site_name) <= MAX_LABEL_CHARS and site_name not in self.labels:
+            # "<headline> - اليوم السابع"
             self.labels = (*self.labels, site_name)
         self.order = {el: i for i, el in enumerate(self.root.iter())}
+        _cut_long_text(self.order)  # after read_metadata: a long JSON-LD script stays whole
         self.path = network.path_of(url)
 
     def position(self, el) -> int:
@@ -73,11 +90,50 @@ class _Page:
         return self.position(h1) if h1 is not None else -1
 
     def clean_title(self, text: str | None) -> str:
-        text = strip_site_label(text, self.labels)
+        text = strip_site_label(_cut(text, MAX_TITLE_CHARS), self.labels)
         # "<headline> | <site slogan>" titles: keep the part before the last bar.
         if "|" in text:
             text = clean_text(text.split("|")[0])
         return text
+
+
+def _cut_long_text(elements) -> None:
+    """Cut every text node of *elements* to MAX_BLOCK_CHARS, in place: no paragraph is that
+    long, and a megabyte text node (a wall of tashkeel, a line without spaces) would otherwise
+    be read whole by every step below and by trafilatura."""
+    for el in elements:
+        text, tail = el.text, el.tail
+        if text and len(text) > MAX_BLOCK_CHARS:
+            el.text = _xml_text(text[:MAX_BLOCK_CHARS])
+        if tail and len(tail) > MAX_BLOCK_CHARS:
+            el.tail = _xml_text(tail[:MAX_BLOCK_CHARS])
+
+
+# Characters XML 1.0 forbids. The HTML parser keeps them in text (binary garbage pasted into a
+# story), but lxml refuses to set a text holding one: "All strings must be XML compatible".
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def _text_start(el, limit: int) -> str:
+    """The first *limit* characters of ``el.text_content()``, reading no further: several
+    lookups read the text of elements that may be nested thousands deep around the whole page."""
+    parts: list[str] = []
+    size = 0
+    for piece in el.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size >= limit:
+            break
+    return "".join(parts)[:limit]
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    """*text* cut to *limit* characters: page text past a sane length is junk (see text.py)."""
+    return text[:limit] if text and len(text) > limit else text
 
 
 def _is_site_title(text: str, page: _Page) -> bool:
@@ -88,7 +144,8 @@ def _is_site_title(text: str, page: _Page) -> bool:
 def _headline(page: _Page, out: Extraction) -> None:
     og = page.clean_title(page.meta.first("og:title", "twitter:title"))
     title = page.clean_title(page.meta.title)
-    h1s = [clean_text(" ".join(h.xpath(".//text()").getall())) for h in page.sel.xpath("//h1")]
+    h1s = [clean_text(_cut(" ".join(h.xpath(".//text()").getall()), MAX_TITLE_CHARS))
+           for h in page.sel.xpath("//h1")[:MAX_H1S]]
     h1s = [h for h in h1s if h and not _is_site_title(h, page)]
     cleaned = [page.clean_title(h) for h in h1s]
     # An h1 matches when a title equals it, spelled with or without tashkeel and hamza, or is it
@@ -119,6 +176,7 @@ def _body_container(page: _Page):
 
 def _densest_container(root):
     """The element whose paragraph children hold the most non-link prose."""
+    lengths = _text_lengths(root)
     scores: dict[Any, int] = {}
     for el in root.iter("p", "div"):
         if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in ("div", "p", "table", "ul") for c in el):
@@ -129,10 +187,9 @@ def _densest_container(root):
             continue
         if is_caption(el):
             continue
-        text = clean_text(el.text_content())
-        link = sum(len(clean_text(a.text_content())) for a in el.iter("a"))
-        prose = len(text) - link
-        if prose >= 40 and _SENTENCE_END.search(text):
+        text, link = lengths[el]  # clean_text(el.text_content()), read once for all candidates
+        prose = _stripped_length(text) - link
+        if prose >= 40 and _SENTENCE_END.search(text[3]):
             parent = el.getparent()
             if parent is not None:
                 scores[parent] = scores.get(parent, 0) + prose
@@ -145,6 +202,53 @@ def _densest_container(root):
         return None
     best, score = max(scores.items(), key=lambda kv: kv[1])
     return best if score >= 200 else None
+
+
+# What _densest_container needs of an element's text_content(): the length clean_text gives it
+# and its last character. Read per candidate, nested candidates (<div><span><div>…, thousands
+# deep on a hostile page) would read the same text once per level: quadratic. So each text node
+# is cleaned once and the results are joined up the tree. A summary is (length of the collapsed
+# text, starts with a space, ends with a space, last non-space character).
+_NO_TEXT = (0, False, False, "")
+
+
+def _summary(raw: str | None) -> tuple[int, bool, bool, str]:
+    collapsed = collapse_text(raw)
+    if not collapsed:
+        return _NO_TEXT
+    return len(collapsed), collapsed[0] == " ", collapsed[-1] == " ", collapsed.rstrip(" ")[-1:]
+
+
+def _joined(a: tuple, b: tuple) -> tuple:
+    """The summary of two texts written one after the other (two spaces meeting become one)."""
+    if not a[0]:
+        return b
+    if not b[0]:
+        return a
+    return a[0] + b[0] - (a[2] and b[1]), a[1], b[2], b[3] or a[3]
+
+
+def _stripped_length(summary: tuple) -> int:
+    """len(clean_text(text)) for the text *summary* describes."""
+    return summary[0] - summary[1] - summary[2] if summary[3] else 0
+
+
+def _text_lengths(root) -> dict[Any, tuple[tuple, int]]:
+    """For each element under *root*: (summary of its text_content(), characters of link text
+    in its descendants, as ``sum(len(clean_text(a.text_content())) for a in el.iter("a"))`` for
+    an element that is no link itself). One pass, descendants first; each text node is cleaned
+    once."""
+    result: dict[Any, tuple[tuple, int]] = {}
+    for el in reversed(list(root.iter())):
+        # text_content() leaves out comments and processing instructions, but not their tails.
+        summary = _summary(el.text) if isinstance(el.tag, str) else _NO_TEXT
+        link = 0
+        for child in el:
+            child_summary, child_link = result[child]
+            summary = _joined(_joined(summary, child_summary), _summary(child.tail))
+            link += child_link + (_stripped_length(child_summary) if child.tag == "a" else 0)
+        result[el] = (summary, link)
+    return result
 
 
 def _looks_like_caption(text: str) -> bool:
@@ -220,7 +324,7 @@ def _subtitle(page: _Page, anchor, headline: str | None, skip: set[str]) -> str 
     headline_key = _loose(headline)
     for node in reversed(anchor.xpath("preceding::text()[normalize-space()]")[-40:]):
         parent = node.getparent()
-        text = clean_text(str(node))
+        text = clean_text(_cut(str(node), MAX_TITLE_CHARS))  # a headline is cut as long
         if _loose(strip_site_label(text, page.labels)) == headline_key:
             if parent is not None and parent.tag == "h1":
                 passed_headline = True
@@ -246,6 +350,8 @@ def _loose(text: str) -> str:
 
 def _plain_text_node(page: _Page, parent, text: str, skip: set[str]) -> bool:
     """False for text that is a link, caption, label, stamp or a stamp's neighbour (views, bylines)."""
+    if len(text) > 300:
+        return False  # prose, not a line; checked first so long text costs nothing below
     chain = (parent, *parent.iterancestors())
     if {el.tag for el in chain} & {"a", "script", "style", "figcaption", "button", "label", "option", "h1", "title"}:
         return False
@@ -257,17 +363,19 @@ def _plain_text_node(page: _Page, parent, text: str, skip: set[str]) -> bool:
         return False
     holder = parent.getparent()
     # Only a small holder is a "meta line"; big ancestors are skipped before reading their text.
-    holder_text = clean_text(holder.text_content()) if holder is not None and len(holder) <= 6 else ""
+    holder_text = ""
+    if holder is not None and len(holder) <= 6:
+        holder_text = clean_text(_text_start(holder, MAX_TITLE_CHARS))
     if len(holder_text) < len(text) + 80 and network.STAMP_PATTERN.search(holder_text):
         return False  # a meta line: "GMT ... | شوهد 1342 مرة"
-    return len(text) <= 300
+    return True
 
 
 def _body(page: _Page, out: Extraction) -> tuple[Any, Any]:
     container, step = _body_container(page)
     headline = out.fields.get("headline")
     dateline_el = _dateline_element(page, container)
-    dateline_text = clean_text(dateline_el.text_content()) if dateline_el is not None else ""
+    dateline_text = clean_text(_text_start(dateline_el, MAX_BLOCK_CHARS)) if dateline_el is not None else ""
     skip = {t for t in (headline, dateline_text) if t}
     paragraphs: list[str] = []
     if container is not None:
@@ -310,6 +418,8 @@ def _body(page: _Page, out: Extraction) -> tuple[Any, Any]:
 
 
 def _trafilatura_paragraphs(page: _Page) -> list[str]:
+    if len(page.order) > MAX_TRAFILATURA_ELEMENTS:
+        return []
     try:
         import trafilatura  # the generic last resort: a maintained main-text extractor
     except ImportError:  # pragma: no cover - declared dependency
@@ -318,7 +428,8 @@ def _trafilatura_paragraphs(page: _Page) -> list[str]:
 
     text = trafilatura.extract(lxml_html.tostring(page.root, encoding="unicode"), include_comments=False,
                                include_tables=False, favor_precision=True, deduplicate=True)
-    return [clean_text(line) for line in (text or "").split("\n") if clean_text(line)]
+    lines = (clean_text(_cut(line, MAX_BLOCK_CHARS)) for line in (text or "").split("\n"))
+    return [line for line in lines if line]
 
 
 def _stamp(page: _Page, container) -> str | None:
@@ -327,13 +438,15 @@ def _stamp(page: _Page, container) -> str | None:
     url_time = network.url_publish_time(network.fold_amp(page.path))
     body_start = page.position(container) if container is not None else None
     candidates = []
-    for element in page.sel.xpath("//body//*[text()[contains(., 'GMT')]]"):
-        text = clean_text(element.root.text_content())
+    below_headline = (el for el in page.root.xpath("//body//*[text()[contains(., 'GMT')]]")
+                      if page.position(el) > page.headline_position)  # not a sidebar above it
+    for element in islice(below_headline, MAX_STAMPS):
+        text = clean_text(_text_start(element, MAX_TITLE_CHARS))  # a stamp is one short line
         if network.CLOCK_PATTERN.search(text):
             continue
         match = network.STAMP_PATTERN.search(text)
-        if match and page.position(element.root) > page.headline_position:  # not a sidebar above it
-            candidates.append((page.position(element.root), match))
+        if match:
+            candidates.append((page.position(element), match))
     if not candidates:
         return None
     if url_time:
@@ -361,7 +474,7 @@ def _date_near_headline(page: _Page) -> str | None:
     """A short visible line just below the headline that reads as a full date (what htmldate
     and trafilatura call the text heuristic); clocks and related items' stamps are not there."""
     for node in page.sel.xpath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]"):
-        text = clean_text(node.get())
+        text = clean_text(_cut(node.get(), MAX_TITLE_CHARS))
         if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not network.CLOCK_PATTERN.search(text):
             if parse_date(text) is not None:
                 return text
@@ -418,7 +531,7 @@ def _section(page: _Page, out: Extraction) -> None:
 
 def _breadcrumb_section(page: _Page) -> str | None:
     for element in page.sel.xpath("//body//*[text()[contains(., '»')]]")[:5]:
-        parts = [clean_text(p) for p in clean_text(element.root.text_content()).split("»")]
+        parts = [clean_text(p) for p in clean_text(_text_start(element.root, MAX_BLOCK_CHARS)).split("»")]
         if len(parts) >= 2 and parts[0] in HOME_SECTION_NAMES and parts[-1]:
             return parts[-1]
     return None
@@ -429,17 +542,29 @@ def _is_generic_image(url: str, page: _Page) -> bool:
     return any(g in url for g in generic)
 
 
+def _absolute_url(base: str, href: str) -> str | None:
+    """*href* resolved against *base*; None when the page wrote a URL that cannot be parsed
+    ("http://[::1": urllib raises ValueError on a broken bracketed host)."""
+    try:
+        absolute = urljoin(base, href)
+        urlsplit(absolute)
+    except ValueError:
+        return None
+    return absolute
+
+
 def _image(page: _Page, out: Extraction, container) -> None:
     for value, step in (
         (page.meta.first("og:image", "og:image:url", "twitter:image"), "opengraph"),
         (jsonld_text(page.meta.jsonld, "image"), "jsonld"),
     ):
         if value and not _is_generic_image(value, page):
-            out.fill("image", urljoin(page.url, value), step)
+            out.fill("image", _absolute_url(page.url, value), step)
     if container is not None and not out.fields.get("image"):
         for src in container.xpath(".//img/@src|.//amp-img/@src"):
-            if not _is_generic_image(src, page):
-                out.fill("image", urljoin(page.url, src), "selectors")
+            absolute = _absolute_url(page.url, src)
+            if absolute and not _is_generic_image(src, page):
+                out.fill("image", absolute, "selectors")
                 break
 
 
@@ -474,7 +599,7 @@ def _byline_before_body(page: _Page, out: Extraction, container) -> None:
     if out.fields.get("author") or container is None:
         return
     for element in container.xpath("preceding::*[contains(text(), 'بقلم') or contains(text(), 'كتب')]")[-5:]:
-        name = parse_byline(element.text_content())
+        name = parse_byline(_text_start(element, MAX_TITLE_CHARS))
         if name:
             out.fill("author", name, "selectors")
             return
@@ -482,9 +607,10 @@ def _byline_before_body(page: _Page, out: Extraction, container) -> None:
         return
     # The network links a column's writer to the writer's page, /w-<id>-more/ (site_profile A2).
     for link in container.xpath("preceding::a[@href]")[-15:]:
-        if page.position(link) > page.headline_position and \
-                network.classify_path(network.path_of(urljoin(page.url, link.get("href")))) == "writer":
-            name = clean_text(link.text_content())
+        href = _absolute_url(page.url, link.get("href"))
+        if href and page.position(link) > page.headline_position and \
+                network.classify_path(network.path_of(href)) == "writer":
+            name = clean_text(_text_start(link, MAX_TITLE_CHARS))
             if name and len(name.split()) <= 5:
                 out.fill("author", name, "selectors")
                 return
@@ -495,7 +621,9 @@ def _canonical_url(page: _Page) -> tuple[str, str]:
     for value, step in ((page.meta.canonical, "canonical"), (page.meta.first("og:url"), "opengraph")):
         if not value:
             continue
-        absolute = urljoin(page.url, value.strip())
+        absolute = _absolute_url(page.url, value.strip())
+        if absolute is None:
+            continue
         path = network.fold_amp(network.path_of(absolute))
         if page.site is not None:
             if network.classify_path(path) in ("article", "opinion"):

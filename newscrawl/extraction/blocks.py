@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newscrawl.text import clean_text
+from newscrawl.text import MAX_BLOCK_CHARS, clean_text
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote center dd div dl dt fieldset figure footer h1 h2 h3 h4 h5 h6 "
@@ -20,6 +20,9 @@ SKIP_TAGS = frozenset(
     "object embed video audio figcaption map canvas head title meta link".split()
 )
 CAPTION_HINTS = ("caption",)  # the network's real markup uses h3.caption / h6.caption (site_profile A4)
+# An article has tens of paragraphs, a whole page a few thousand blocks; a subtree with more is
+# generated junk (50,000 <p>), and reading past this many blocks would only cost time.
+MAX_BLOCKS = 5_000
 
 
 @dataclass
@@ -47,13 +50,14 @@ def is_caption(el) -> bool:
 
 
 def iter_blocks(root) -> list[Block]:
-    """Blocks of *root* in document order; captions, scripts and forms are left out."""
+    """Blocks of *root* in document order (the first MAX_BLOCKS); captions, scripts and forms
+    are left out. A block's text is cut at MAX_BLOCK_CHARS."""
     blocks: list[Block] = []
     pieces: list[str] = []
     state = {"link": 0, "image": False, "tag": ""}
 
     def flush() -> None:
-        text = clean_text("".join(pieces))
+        text = clean_text("".join(pieces)[:MAX_BLOCK_CHARS])
         if text or state["image"]:  # an image-only block marks where a caption may follow
             blocks.append(Block(text, min(state["link"], len(text)), state["image"], state["tag"]))
         pieces.clear()
@@ -65,30 +69,38 @@ def iter_blocks(root) -> list[Block]:
             if in_link:
                 state["link"] += len(clean_text(text))
 
-    def walk(el, in_link: bool) -> None:
+    # An explicit stack, not recursion: hostile or broken pages nest thousands of elements,
+    # past Python's recursion limit. An entry is (element, in_link, None) before the element's
+    # subtree and (element, in_link, is_block) after it, when only its tail is left.
+    root_in_link = _tag(root) == "a"
+    add(root.text, root_in_link)
+    stack: list[tuple] = [(child, root_in_link, None) for child in reversed(root)]
+    while stack and len(blocks) < MAX_BLOCKS:  # the root's own tail lies outside the subtree
+        el, in_link, closing = stack.pop()
+        if closing is not None:
+            if closing:
+                flush()
+            if el.tail:
+                add(el.tail, in_link)
+            continue
         tag = _tag(el)
-        if tag and tag not in SKIP_TAGS and not is_caption(el):
-            block = tag in BLOCK_TAGS
-            if block or tag == "br":
-                flush()
-            if block:
-                state["tag"] = tag
-            if tag in ("img", "amp-img", "picture"):
-                state["image"] = True
-            inner_link = in_link or tag == "a"
-            add(el.text, inner_link)
-            for child in el:
-                walk(child, inner_link)
-            if block:
-                flush()
-        if el.tail:
-            add(el.tail, in_link)
-
-    add(root.text, _tag(root) == "a")
-    for child in root:  # the root's own tail lies outside the subtree
-        walk(child, _tag(root) == "a")
+        if not tag or tag in SKIP_TAGS or is_caption(el):
+            if el.tail:
+                add(el.tail, in_link)
+            continue
+        block = tag in BLOCK_TAGS
+        if block or tag == "br":
+            flush()
+        if block:
+            state["tag"] = tag
+        if tag in ("img", "amp-img", "picture"):
+            state["image"] = True
+        inner_link = in_link or tag == "a"
+        add(el.text, inner_link)
+        stack.append((el, in_link, block))
+        stack.extend((child, inner_link, None) for child in reversed(el))
     flush()
-    return blocks
+    return blocks[:MAX_BLOCKS]
 
 
 def element_text(el) -> str:

@@ -41,8 +41,10 @@ def _tolerant(*words: str) -> str:
     return r"\s+".join(_MARKS.join(_ALEF if c == "ا" else re.escape(c) for c in w) + _MARKS for w in words)
 
 
+# No leading \s*: searched, it would rescan a run of spaces from each of its positions
+# (quadratic); cut_inline_read_also strips the spaces before the phrase instead.
 _INLINE_READ_ALSO = re.compile(
-    rf"\s*(?:{_tolerant('اقرا')}|{_tolerant('شاهد')})\s+(?:{_tolerant('ايضا')}|{_tolerant('كذلك')})\s*[:：]?.*$"
+    rf"(?:{_tolerant('اقرا')}|{_tolerant('شاهد')})\s+(?:{_tolerant('ايضا')}|{_tolerant('كذلك')})\s*[:：]?.*$"
 )
 
 
@@ -94,6 +96,7 @@ def is_furniture(text: str, labels: tuple[str, ...] = ()) -> bool:
 def cut_inline_read_also(text: str) -> str:
     """Drop a trailing "اقرأ أيضاً: <other headline>" that the CMS glued onto a paragraph."""
     match = _INLINE_READ_ALSO.search(text)
-    if not match or match.start() == 0:
+    before = text[: match.start()].rstrip() if match else ""
+    if not before:  # no phrase, or the paragraph is nothing else
         return text
-    return text[: match.start()].rstrip(" :-–")
+    return before.rstrip(" :-–")

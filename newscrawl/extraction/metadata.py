@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from parsel import Selector
 
-from newscrawl.text import clean_text
+from newscrawl.text import MAX_BLOCK_CHARS, MAX_TITLE_CHARS, clean_text
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle",
                  "opinionnewsarticle", "blogposting", "backgroundnewsarticle", "reviewnewsarticle"}
@@ -36,13 +36,18 @@ class PageMetadata:
 
 
 def _walk_jsonld(node):
-    if isinstance(node, list):
-        for child in node:
-            yield from _walk_jsonld(child)
-    elif isinstance(node, dict):
-        yield node
-        if "@graph" in node:
-            yield from _walk_jsonld(node["@graph"])
+    """Every object in *node* (lists and ``@graph`` searched), in document order.
+
+    An explicit stack, not recursion: a page's JSON-LD may nest lists thousands deep."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            yield node
+            if "@graph" in node:
+                stack.append(node["@graph"])
 
 
 def _is_article(node: dict) -> bool:
@@ -56,12 +61,14 @@ def _load_json(text: str):
     text = re.sub(r"^\s*(?:<!\[CDATA\[|<!--|//\s*<!\[CDATA\[)|(?://\s*)?(?:\]\]>|-->)\s*$", "", text.strip())
     try:
         return json.loads(text)
+    except RecursionError:  # nested deeper than the decoder goes: no page's real metadata
+        return None
     except ValueError:
         # CMS templates often leave raw newlines or a trailing comma inside strings.
         repaired = re.sub(r",\s*([}\]])", r"\1", text.replace("\n", " ").replace("\r", " "))
         try:
             return json.loads(repaired)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 
@@ -70,10 +77,10 @@ def read_metadata(sel: Selector) -> PageMetadata:
     for node in sel.xpath("//meta"):
         key = node.attrib.get("property") or node.attrib.get("name") or node.attrib.get("itemprop")
         value = node.attrib.get("content")
-        if key and value is not None:
-            result.meta.setdefault(key.strip().lower(), []).append(value)
+        if key and value is not None:  # cut: a value is read (cleaned) once per lookup
+            result.meta.setdefault(key.strip().lower(), []).append(value[:MAX_BLOCK_CHARS])
     result.canonical = sel.xpath("//link[@rel='canonical']/@href").get()
-    result.title = clean_text(sel.xpath("string(//title)").get())
+    result.title = clean_text(sel.xpath("string(//title)").get()[:MAX_TITLE_CHARS])
     for script in sel.xpath("//script[@type='application/ld+json']/text()").getall():
         data = _load_json(script)
         for node in _walk_jsonld(data):

@@ -156,6 +156,7 @@ class NetworkSpider(NewscrawlSpider):
             self.logger.info("Resuming %d article page(s) that earlier runs discovered but did not settle",
                              len(requests))
             self.stat("resume/open_pages", len(requests))
+            self.stat("requests/article", len(requests))
         return requests
 
     def _first_time(self, url: str) -> bool:
@@ -313,7 +314,8 @@ class NetworkSpider(NewscrawlSpider):
         retry = retry_later(response.request, problem, self)
         self.logger.warning("Unusable %s %s (%s)%s", kind.rstrip("s"), unquote(response.url), problem,
                             "; retrying" if retry is not None else "; giving up for this run")
-        self.stat(f"{kind}/{problem}")
+        if kind != "feeds":  # read_feed counted it
+            self.stat(f"{kind}/{problem}")
         if retry is not None:
             yield retry
         elif kind == "pages":
