@@ -144,14 +144,14 @@ class CrawlStateExtension:
         # counts as kept only once it is durably in every feed file.
         adapter = ItemAdapter(item)
         failures = take_write_failures()
-        if failures or self.write_failed:
-            path, error = next(iter(failures.items())) if failures else ("", None)
-            if error is not None:
-                # Another feed file may hold the item already: left unclosed, the JSON Lines
-                # journal is reconciled by the next run, so what it holds is not emitted again.
-                self._fail_writes(f"cannot write the feed {path}: {describe(error)} ({error})", keep_feeds_open=True)
+        if failures:
+            path, error = next(iter(failures.items()))
+            # Another feed file may hold the item already: left unclosed, the JSON Lines
+            # journal is reconciled by the next run, so what it holds is not emitted again.
+            self._fail_writes(f"cannot write the feed {path}: {describe(error)} ({error})", keep_feeds_open=True)
             self.crawler.stats.inc_value("newscrawl/feeds/items_not_written")
             return  # the page stays pending: the next run fetches and emits it
+        # Written whole to every feed (even after an earlier failure, when it fit): kept.
         try:
             self.state.keep(self._key(adapter["url"]), adapter.asdict(), replace=getattr(spider, "refresh", False))
         except sqlite3.Error as error:
