@@ -313,3 +313,26 @@ def test_canonical_links_to_other_hosts_or_schemes_never_name_an_item(tmp_path):
 def unquote_path(raw: str) -> str:
     from urllib.parse import unquote, urlsplit
     return unquote(urlsplit(raw).path)
+
+
+def test_generic_spider_through_the_faults_keeps_what_a_clean_crawl_keeps(tmp_path):
+    """The ``news`` spider (sitemaps, feeds, links) against the same hostile server: every story
+    a clean crawl keeps that the faults leave obtainable, once, and nothing else."""
+    site = MirrorSite(articles=120)
+    with MirrorServer(site) as server:
+        clean, _, _ = crawl(server.base_url, tmp_path / "clean", spider="news", start_arg=True)
+    reference = story_counts(clean, site)
+    assert len(reference) >= len(site.expected_stories()) - 3
+    with OffsiteRecorder(host="127.0.0.1") as offsite:
+        plan = FaultPlan(1, rate=0.3, offsite_base=offsite.base_url)
+        with MirrorServer(site, faults=plan) as server:
+            items, stats, log = crawl(server.base_url, tmp_path / "faults", spider="news", start_arg=True)
+            again, _, _ = crawl(server.base_url, tmp_path / "faults", spider="news", start_arg=True)
+        assert offsite.requests == []
+    obtainable = set(plan.obtainable_stories(site)) | {s for s in reference if s.startswith("UNEXPECTED")}
+    expected = {story: 1 for story in reference if story in obtainable}
+    assert stats["retry/count"] > 0
+    expected = {s: n for s, n in expected.items() if not s.startswith("UNEXPECTED")}
+    for found in (items, again):  # the first run alone, then both runs' feeds (crawl() reads them all)
+        counts = story_counts(found, site)
+        assert {s: n for s, n in counts.items() if not s.startswith("UNEXPECTED")} == expected, log[-3000:]

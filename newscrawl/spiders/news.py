@@ -150,16 +150,19 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
 
     def parse_page(self, response: Response):
         problem = unusable_page(response)
-        if problem and (problem != "not_html" or response.meta.get("article")):
-            retry = retry_later(response.request, problem, self) if response.meta.get("article") else None
+        if problem:
+            # Empty or garbage copies are retried (fronts too: they lead to articles); a link
+            # that is not HTML (an image, a PDF) is retried only if it was meant as an article.
+            article = response.meta.get("article")
             self.stat(f"pages/{problem}")
+            if problem == "not_html" and not article:
+                return
+            retry = retry_later(response.request, problem, self)
             if retry is not None:
                 yield retry
-            elif response.meta.get("article"):
+            elif article:
                 self.logger.warning("Unusable page %s (%s); left for the next run", response.url, problem)
                 self.record((response.meta.get("redirect_urls") or [response.url])[0], "failed")
-            return
-        if problem:
             return
         hints = response.meta.get("feed") or {}
         lastmod = self._sitemap_dates.pop(canonicalize_url(response.url), None)
