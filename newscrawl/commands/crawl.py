@@ -43,6 +43,23 @@ class Command(ScrapyCrawlCommand):
             return False
         return True
 
+    def _arguments_ok(self, args, opts) -> bool:
+        """Spider options checked before the crawl starts: a bad ``-a`` value is one line and
+        exit status 2, not an asyncio traceback after start-up."""
+        if len(args) != 1:
+            return True  # Scrapy's own usage error follows
+        try:
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        except KeyError:
+            return True  # Scrapy says "Spider not found"
+        try:
+            spidercls(**opts.spargs)  # the spiders validate their options in __init__
+        except (ValueError, OSError) as error:
+            print(f"Error: {error}", file=sys.stderr)
+            self.exitcode = 2
+            return False
+        return True
+
     def run(self, args, opts) -> None:
         # A damaged state file stops the crawl before anything is fetched, in one sentence
         # with the path and what to do (newscrawl.sqlite), not a traceback or a silent restart.
@@ -55,7 +72,7 @@ class Command(ScrapyCrawlCommand):
                 print(f"Error: {error}", file=sys.stderr)
                 self.exitcode = 1
                 return
-        if not self._lock_jobdir():
+        if not self._lock_jobdir() or not self._arguments_ok(args, opts):
             return
         super().run(args, opts)
         crawler = getattr(self, "_monitored_crawler", None)

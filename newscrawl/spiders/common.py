@@ -44,7 +44,11 @@ def read_url_list(urls: str | None = None, urls_file: str | None = None) -> list
     """URLs from ``-a urls=A,B`` and/or ``-a urls_file=PATH`` (one per line, ``#`` comments)."""
     found = [u.strip() for u in (urls or "").split(",") if u.strip()]
     if urls_file:
-        for line in Path(urls_file).read_text(encoding="utf-8").splitlines():
+        try:
+            text = Path(urls_file).read_text(encoding="utf-8")
+        except OSError as error:
+            raise ValueError(f"cannot read urls_file {urls_file}: {error.strerror or error}") from None
+        for line in text.splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
                 found.append(line)

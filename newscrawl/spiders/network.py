@@ -58,6 +58,9 @@ class NetworkSpider(NewscrawlSpider):
         on_site = self.base_host == self.site.domain or self.base_host.endswith("." + self.site.domain)
         self.allowed_domains = [self.site.domain if on_site else self.base_host]
         self.article_urls = read_url_list(urls, urls_file)
+        for url in self.article_urls:
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise ValueError(f"not an http(s) URL: {url!r}")
         try:
             self.max_pages = int(max_pages)
         except ValueError:
