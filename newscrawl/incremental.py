@@ -73,18 +73,31 @@ class CrawlStateExtension:
 
     # --- run start: reconcile a killed run ----------------------------------------------------
     def _set_aside_broken_queue(self, jobdir: str | None, spider_name: str) -> None:
-        """Scrapy's disk request queue is not crash-safe: after SIGKILL its files can be cut
-        mid-record, and pushing to them then fails. A killed run (its feed files never closed)
-        is resumed from the state store instead: the spiders rediscover the work, so the
-        queue is moved aside, not trusted. A cleanly stopped run (Ctrl-C) keeps its queue."""
-        queue = Path(jobdir or "") / "requests.queue"
-        if not jobdir or not queue.exists() or not self.state.unclosed_feed_files(spider_name):
+        """Scrapy's JOBDIR holds a request queue and a set of requests already seen. Only a
+        run paused cleanly (one Ctrl-C) leaves them consistent, and then both are kept.
+
+        After a kill the queue may be cut mid-record (pushing to it then fails) and the seen set
+        names requests that are lost with it, so both are moved aside and the run resumes from
+        the state store: the spiders rediscover the work (already kept articles are not fetched
+        again). After a finished run the seen set is stale: kept, it would filter out the next
+        scheduled run's start pages, sitemaps and resumed pages, so it is moved aside too."""
+        if not jobdir:
             return
-        aside = queue.with_name(f"requests.queue.killed-{datetime.now():%Y%m%dT%H%M%S}")
-        queue.rename(aside)
-        logger.warning("The last %s run was killed: its request queue moved to %s; resuming from the "
-                       "state store (already kept articles are not fetched again)", spider_name, aside)
-        self.crawler.stats.inc_value("newscrawl/resume/queue_set_aside") if self.crawler.stats else None
+        last = self.state.last_run(spider_name)
+        killed = bool(self.state.unclosed_feed_files(spider_name)) or (last is not None and last.finished_at is None)
+        finished = last is not None and last.reason == "finished"
+        stamp = f"{datetime.now():%Y%m%dT%H%M%S}"
+        for name in ("requests.queue", "requests.seen") if killed else ("requests.seen",) if finished else ():
+            path = Path(jobdir) / name
+            if not path.exists():
+                continue
+            aside = path.with_name(f"{name}.{'killed' if killed else 'finished'}-{stamp}")
+            path.rename(aside)
+            if killed:
+                logger.warning("The last %s run was killed: %s moved to %s; resuming from the state store "
+                               "(already kept articles are not fetched again)", spider_name, name, aside)
+                if self.crawler.stats:
+                    self.crawler.stats.inc_value("newscrawl/resume/queue_set_aside")
 
     def spider_opened(self, spider):
         self.run, interrupted = self.state.start_run(spider.name)

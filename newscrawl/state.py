@@ -253,6 +253,11 @@ class CrawlState:
         interrupted = Run(*previous) if previous and previous[4] != "finished" else None
         return run, interrupted
 
+    def last_run(self, source: str) -> Run | None:
+        row = self.db.execute("SELECT id, source, started_at, finished_at, reason FROM runs WHERE source = ? "
+                              "ORDER BY id DESC LIMIT 1", (source,)).fetchone()
+        return Run(*row) if row else None
+
     def end_run(self, run: Run, reason: str) -> None:
         """Close *run*; only reason "finished" makes it count as complete."""
         self.db.execute("UPDATE runs SET finished_at = ?, reason = ? WHERE id = ?", (_now(), reason, run.id))

@@ -336,3 +336,18 @@ def test_generic_spider_through_the_faults_keeps_what_a_clean_crawl_keeps(tmp_pa
     for found in (items, again):  # the first run alone, then both runs' feeds (crawl() reads them all)
         counts = story_counts(found, site)
         assert {s: n for s, n in counts.items() if not s.startswith("UNEXPECTED")} == expected, log[-3000:]
+
+
+def test_a_jobdir_reused_by_the_next_scheduled_run_does_not_filter_it_out(tmp_path):
+    """Scrapy keeps the requests a JOBDIR has seen; after a finished run that set is stale and,
+    kept, would filter the next run's start page, sitemaps and new articles."""
+    work = tmp_path / "work"
+    with MirrorServer(MirrorSite(articles=40)) as server:
+        first, _, _ = crawl(server.base_url, work, "-s", "JOBDIR=job", spider="news", start_arg=True)
+        port = server.port
+    grown = MirrorSite(articles=40, new_articles=3)
+    with MirrorServer(grown, port=port) as server:  # the same URLs as the first run's
+        both, stats, log = crawl(server.base_url, work, "-s", "JOBDIR=job", spider="news", start_arg=True)
+    new = set(grown.expected_stories()) - set(MirrorSite(articles=40).expected_stories())
+    assert stats.get("item_scraped_count", 0) == len(new) == 3, log[-2000:]
+    assert story_counts(both, grown) == {story: 1 for story in grown.expected_stories()}

@@ -10,13 +10,17 @@ cron or any other scheduler sees it. 0, the default, keeps Scrapy's behaviour.
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 import sys
 from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from newscrawl.dedupe import SQLiteTitleStore
+from newscrawl.feedstorage import describe
 from newscrawl.monitors import STAT_FAILED
 from newscrawl.sqlite import DamagedStateError, check_state_file
+from newscrawl.state import CrawlState
 
 
 class Command(ScrapyCrawlCommand):
@@ -68,8 +72,17 @@ class Command(ScrapyCrawlCommand):
             try:
                 check_state_file(state_dir / "state.sqlite")
                 check_state_file(state_dir / "titles.sqlite", thorough=False)
+                # Opened once here, so a full or read-only disk is one line, not a traceback later.
+                CrawlState(state_dir / "state.sqlite").close()
+                SQLiteTitleStore(state_dir / "titles.sqlite").close()
             except DamagedStateError as error:
                 print(f"Error: {error}", file=sys.stderr)
+                self.exitcode = 1
+                return
+            except (sqlite3.Error, OSError) as error:
+                reason = describe(error) if isinstance(error, OSError) else error
+                print(f"Error: cannot open the state store in {state_dir.resolve()}: {reason}. Nothing was "
+                      "crawled; free space or choose another NEWSCRAWL_STATE_DIR.", file=sys.stderr)
                 self.exitcode = 1
                 return
         if not self._lock_jobdir() or not self._arguments_ok(args, opts):

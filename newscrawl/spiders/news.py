@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.spiders import SitemapSpider
+from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
@@ -38,6 +39,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
     are not fetched again; fronts and section pages are, since they change."""
 
     name = "news"
+    # Bylines are site-specific: a generic crawl finds few, and a clean run must not fail for it.
+    custom_settings = {"NEWSCRAWL_MONITOR_COVERAGE": {"headline": 0.95, "body": 0.95, "date_published": 0.9}}
     sitemap_rules = [("", "parse_page")]
 
     def __init__(self, *args: Any, start: str | None = None, urls: str | None = None, urls_file: str | None = None,
@@ -105,7 +108,28 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self.stat("incremental/requests_saved")
         return True
 
+    def _unreadable_sitemap(self, response: Response) -> bool:
+        """An empty, garbled or cut copy of a sitemap (not robots.txt): Scrapy would ignore it
+        with a warning, or fail on it, and every article it lists would be missed this run."""
+        if response.url.endswith("/robots.txt"):
+            return False
+        try:
+            body = self._get_sitemap_body(response)
+            return not body or Sitemap(body).type not in ("sitemapindex", "urlset")
+        except Exception:  # lxml refuses some garbage outright
+            return True
+
     def _parse_sitemap(self, response: Response):
+        if self._unreadable_sitemap(response):
+            self.stat("sitemaps/unreadable")
+            retry = retry_later(response.request, "unreadable_sitemap", self)
+            self.logger.warning("Unreadable sitemap %s%s", response.url,
+                                "; retrying" if retry is not None else "; giving up for this run")
+            if retry is not None:
+                yield retry
+            else:
+                self.stat("fetch/failed/sitemap_unreadable")
+            return
         for request in super()._parse_sitemap(response):
             kind = "sitemaps/followed" if request.callback == self._parse_sitemap else "sitemaps/urls"
             if kind == "sitemaps/urls" and self._already_kept(request.url):
