@@ -19,7 +19,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from newscrawl.dedupe import SQLiteTitleStore
 from newscrawl.feedstorage import describe
 from newscrawl.monitors import STAT_FAILED
-from newscrawl.sqlite import DamagedStateError, check_state_file
+from newscrawl.sqlite import DamagedStateError
 from newscrawl.state import CrawlState
 
 
@@ -65,14 +65,15 @@ class Command(ScrapyCrawlCommand):
         return True
 
     def run(self, args, opts) -> None:
+        if not self._arguments_ok(args, opts):  # before anything is created on disk
+            return
         # A damaged state file stops the crawl before anything is fetched, in one sentence
         # with the path and what to do (newscrawl.sqlite), not a traceback or a silent restart.
         if self.settings.getbool("NEWSCRAWL_INCREMENTAL", True):
             state_dir = Path(self.settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
             try:
-                check_state_file(state_dir / "state.sqlite")
-                check_state_file(state_dir / "titles.sqlite", thorough=False)
-                # Opened once here, so a full or read-only disk is one line, not a traceback later.
+                # Opened (and checked: newscrawl.sqlite) once here, so damage or a full or
+                # read-only disk is one line, not a traceback later.
                 CrawlState(state_dir / "state.sqlite").close()
                 SQLiteTitleStore(state_dir / "titles.sqlite").close()
             except DamagedStateError as error:
@@ -85,7 +86,7 @@ class Command(ScrapyCrawlCommand):
                       "crawled; free space or choose another NEWSCRAWL_STATE_DIR.", file=sys.stderr)
                 self.exitcode = 1
                 return
-        if not self._lock_jobdir() or not self._arguments_ok(args, opts):
+        if not self._lock_jobdir():
             return
         super().run(args, opts)
         crawler = getattr(self, "_monitored_crawler", None)
