@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.mirror.content import MirrorSite
-from newscrawl.mirror.faults import FaultPlan, FaultSpec, path_key
+from newscrawl.mirror.faults import OnePathFault
 from newscrawl.mirror.server import MirrorServer
 from tests.conftest import CRAWL_ENV as ENV
 from tests.conftest import assert_sound_state, crawl_args, feed_items, story_counts, written_lines
@@ -53,18 +53,6 @@ def missing_and_twice(items: list[dict], site: MirrorSite, expected=None):
     twice = {s: n for s, n in counts.items() if n > 1}
     unexpected = [s for s in counts if s.startswith("UNEXPECTED")]
     return missing, twice, unexpected
-
-
-class OnePathFault(FaultPlan):
-    """A server that misbehaves on exactly one path, on its first attempt only."""
-
-    def __init__(self, kind: str, target: str):
-        super().__init__(0, rate=0.0, kinds=[kind])
-        self.target = path_key(target)
-        self.the_kind = kind
-
-    def spec(self, path: str) -> FaultSpec | None:
-        return FaultSpec(self.the_kind, 1) if path_key(path) == self.target else None
 
 
 # --- Finding 1 ---------------------------------------------------------------------------------

@@ -383,6 +383,19 @@ def cut(body: bytes, fraction: float) -> bytes:
     return body[:point]
 
 
+class OnePathFault(FaultPlan):
+    """A server that misbehaves on exactly one path (*kind* on its first attempt only), for
+    tests that aim one fault at one page: a listing's "more" page, a sitemap."""
+
+    def __init__(self, kind: str, target: str):
+        super().__init__(0, rate=0.0, kinds=[kind])
+        self.target = path_key(target)
+        self.the_kind = kind
+
+    def spec(self, path: str) -> FaultSpec | None:
+        return FaultSpec(self.the_kind, 1) if path_key(path) == self.target else None
+
+
 class OffsiteRecorder:
     """A tiny server standing for "another site": records every request it receives
     (``requests``: list of (method, raw path, Host header)) and answers 200 with a short page.
