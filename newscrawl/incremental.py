@@ -28,9 +28,6 @@ from newscrawl.state import CrawlState
 logger = logging.getLogger(__name__)
 
 
-_NAME_ONLY = {"name": "x", "time": "x", "batch_id": 1, "batch_time": "x"}
-
-
 def state_path(settings) -> Path:
     return Path(settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl")) / "state.sqlite"
 
@@ -107,7 +104,6 @@ class CrawlStateExtension:
                            spider.name, interrupted.started_at, interrupted.reason or "killed or crashed")
             self.crawler.stats.inc_value("newscrawl/resume/after_interrupted_run")
         exporter = next((e for e in self.crawler.extensions.middlewares if isinstance(e, FeedExporter)), None)
-        self._check_feeds_open(exporter)
         # JSON Lines feeds are the journal a killed run is reconciled from.
         current = [p for p in (_file_path(s.uri) for s in getattr(exporter, "slots", []) if s.format == "jsonlines") if p]
         recovered = self._reconcile(spider, exclude=set(current))
@@ -141,15 +137,6 @@ class CrawlStateExtension:
         if deduper is not None:
             deduper.store.close()
         return recovered
-
-    def _check_feeds_open(self, exporter) -> None:
-        """Every file feed the settings name must have opened: a feed Scrapy could not open
-        would take items silently while they are recorded as kept."""
-        wanted = [uri for uri in self.crawler.settings.getdict("FEEDS") if _file_path(uri % _NAME_ONLY) is not None]
-        opened = len(getattr(exporter, "slots", []) or [])
-        if exporter is not None and opened < len(wanted):
-            self._fail_writes(f"{len(wanted) - opened} of the {len(wanted)} feed files could not be opened "
-                              "(see the error above)")
 
     # --- during the run ------------------------------------------------------------------------
     def item_scraped(self, item, spider):
@@ -196,10 +183,11 @@ class CrawlStateExtension:
     def spider_error(self, failure, response, spider):
         """A callback that raised leaves its page failed (retried with backoff on later runs)
         instead of pending for ever or lost."""
-        if response is None or getattr(spider, "url_key", None) is None:
+        if response is None or response.request is None:
             return
         self.crawler.stats.inc_value("newscrawl/pages/callback_error")
-        if response.request is not None and response.request.callback == getattr(spider, "parse_article", None):
+        request = response.request
+        if request.callback == getattr(spider, "parse_article", None) or request.meta.get("article"):
             asked = (response.meta.get("redirect_urls") or [response.url])[0]
             self.state.record(self._key(asked), spider.name, asked, "failed")
 

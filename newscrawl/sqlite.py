@@ -8,6 +8,7 @@ from pathlib import Path
 
 # A file this young and empty may be one another crawl has just created and not yet set up.
 _NEW_FILE_GRACE = 60.0
+_CHECKED: set[tuple] = set()  # files found sound in this process, by size and mtime
 
 
 class DamagedStateError(RuntimeError):
@@ -38,16 +39,24 @@ def check_state_file(path: Path, *, thorough: bool = True) -> None:
         if wal.exists() or time.time() - path.stat().st_mtime < _NEW_FILE_GRACE:
             return
         raise DamagedStateError(path, "the file is empty: 0 bytes")
+    stamp = (str(path.resolve()), size, path.stat().st_mtime_ns, thorough)
+    if stamp in _CHECKED:  # the crawl command checked it a moment ago, in this process
+        return
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
         try:
             rows = db.execute(f"PRAGMA {'integrity_check' if thorough else 'quick_check'}").fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as error:
-        raise DamagedStateError(path, str(error)) from None
+        # Only "not a database" and "malformed" are damage; locked, I/O or permission errors
+        # are reported as such by the caller, never as a reason to move the file aside.
+        if getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            raise DamagedStateError(path, str(error)) from None
+        raise
     if rows != [("ok",)]:
         raise DamagedStateError(path, "; ".join(str(r[0]) for r in rows[:3]))
+    _CHECKED.add(stamp)
 
 
 def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True,
@@ -74,6 +83,8 @@ def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True
                 db.close()
                 raise
             time.sleep(0.05)
-        except sqlite3.DatabaseError as error:  # "file is not a database" after the check raced a writer
+        except sqlite3.DatabaseError as error:
             db.close()
-            raise DamagedStateError(Path(path), str(error)) from None
+            if getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+                raise DamagedStateError(Path(path), str(error)) from None
+            raise

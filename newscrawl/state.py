@@ -30,9 +30,9 @@ from newscrawl.sqlite import open_wal
 
 # Outcomes that settle a URL for good ("alias": a URL whose page names another canonical URL).
 FINAL_STATUSES = ("kept", "duplicate", "not_article", "gone", "alias")
-# Not settled: discovered and not yet fetched, or fetched without a usable result (5xx,
-# timeouts, a page without a body, garbage). Requested again by the next run once due.
-OPEN_STATUSES = ("pending", "failed", "missing")
+# Not settled ("pending", "failed", "missing"): discovered and not yet fetched, or fetched
+# without a usable result (5xx, timeouts, a page without a body, garbage). Requested again by
+# the next run once due.
 # Backoff across runs for a page that keeps failing: the first retry is due at once (the next
 # run), then 5 min, 10 min, 20 min ... up to retry_failed_after.
 FIRST_BACKOFF = timedelta(minutes=5)
@@ -267,10 +267,16 @@ class CrawlState:
         row = self.db.execute("SELECT depth, complete, walked_at FROM chains WHERE key = ?", (key,)).fetchone()
         return Chain(row[0], bool(row[1]), row[2]) if row else None
 
-    def walked_chain(self, key: str, depth: int, complete: bool) -> None:
-        """A finished run walked listing chain *key* to page *depth* (to its end if *complete*).
-        What an earlier finished run proved stays proved: depth and completeness only grow."""
+    def walked_chain(self, key: str, depth: int, complete: bool, walked_at: str | None = None) -> None:
+        """A finished run walked listing chain *key* to page *depth* (to its end if *complete*),
+        having begun at *walked_at* (ISO time; now if None): every story first seen before then
+        and listed on the chain was behind that walk. Depth and completeness only grow."""
         self.db.execute(
             "INSERT INTO chains (key, depth, complete, walked_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
             "depth = MAX(chains.depth, excluded.depth), complete = MAX(chains.complete, excluded.complete), "
-            "walked_at = excluded.walked_at", (key, depth, int(complete), _now()))
+            "walked_at = excluded.walked_at", (key, depth, int(complete), walked_at or _now()))
+
+    @staticmethod
+    def now() -> str:
+        """The store's clock, as it stamps rows (ISO 8601, UTC, microseconds)."""
+        return _now()

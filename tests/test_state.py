@@ -139,3 +139,21 @@ def test_title_store_forgets_titles_added_long_ago_whatever_their_publication_da
     assert store.prune_added_before(90, now=now + 200 * day) == 1
     assert len(store) == 0
     store.close()
+
+
+def test_a_sound_file_in_a_folder_with_a_percent_sign_is_not_called_damaged(tmp_path):
+    folder = tmp_path / "state 100% p%20q"
+    state = CrawlState(folder / "state.sqlite")
+    state.discover("k", "almaghrib", "http://x/k")
+    state.close()
+    check_state_file(folder / "state.sqlite")
+    assert CrawlState(folder / "state.sqlite").open_pages("almaghrib") == ["http://x/k"]
+
+
+def test_an_alias_never_leaves_its_article_unaccounted_for(state):
+    """The spiders make the canonical URL pending before they settle the asked URL as an alias:
+    killed in between or before the item is kept, the canonical page is still due."""
+    state.discover("asked", "almaghrib", "http://x/amp/1")
+    state.discover("canonical", "almaghrib", "http://x/1")
+    state.record("asked", "almaghrib", "http://x/amp/1", "alias")
+    assert state.open_pages("almaghrib") == ["http://x/1"]

@@ -83,8 +83,9 @@ class NetworkSpider(NewscrawlSpider):
         for url, (etag, last_modified) in self._validators.items():
             self.crawl_state.set_validators(url, etag, last_modified)
         for key, chain in self._chains.items():
-            if chain["ended"] is not None:
-                self.crawl_state.walked_chain(key, chain["depth"], complete=chain["ended"] == "end")
+            if chain["ended"] is not None and not chain["failed"]:
+                self.crawl_state.walked_chain(key, chain["depth"], complete=chain["ended"] == "end",
+                                              walked_at=chain["since"])
 
     def is_allowed_url(self, url: str) -> bool:
         """May the crawl request *url* (a link, a redirect)? Only the site's own hosts on the
@@ -221,7 +222,9 @@ class NetworkSpider(NewscrawlSpider):
             return
         page = response.meta.get("page", 1)
         chain_key = response.meta.get("chain") or self.url_key(response.url)
-        chain = self._chains.setdefault(chain_key, {"depth": 0, "ended": None, "urls": set()})
+        # "since": when this run began walking the chain; only stories seen before it are behind it.
+        chain = self._chains.setdefault(chain_key, {"depth": 0, "ended": None, "urls": set(), "failed": False,
+                                                    "since": self.crawl_state.now() if self.crawl_state else ""})
         chain["depth"] = max(chain["depth"], page)
         chain["urls"].add(_chain_url(response.url))
         links = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
@@ -292,13 +295,11 @@ class NetworkSpider(NewscrawlSpider):
                     self.stat("links/skipped/no_text_section")
                 return None
             target = self.article_request_url(url)
-            known = self.crawl_state.known(self.url_key(target)) if self.crawl_state and not self.refresh else None
-            if known:
-                if self._first_time(target):
-                    self.stat("incremental/skipped_known")
-                    self.stat("incremental/requests_saved")
+            if not self._first_time(target):  # menus and tickers repeat links: no query for them
                 return None
-            if not self._first_time(target):
+            if self.crawl_state and not self.refresh and self.crawl_state.known(self.url_key(target)):
+                self.stat("incremental/skipped_known")
+                self.stat("incremental/requests_saved")
                 return None
             self.discover(target)
             self.stat("requests/article")
@@ -325,6 +326,18 @@ class NetworkSpider(NewscrawlSpider):
             self.record((response.meta.get("redirect_urls") or [response.url])[0], "failed")
         else:
             self.stat(f"fetch/failed/{kind}_{problem}")
+            self.chain_failed(response.request)
+
+    def chain_failed(self, request) -> None:
+        """A listing page of a chain was not read: this run vouches for nothing about the chain."""
+        chain = self._chains.get(request.meta.get("chain") or self.url_key(request.url))
+        if chain is not None:
+            chain["failed"] = True
+
+    def on_error(self, failure):
+        if failure.request.callback == self.parse_listing:
+            self.chain_failed(failure.request)
+        return super().on_error(failure)
 
     # --- articles ---------------------------------------------------------------------------
     def parse_article(self, response: Response):
@@ -353,7 +366,10 @@ class NetworkSpider(NewscrawlSpider):
         url = canonicalize_url(self.article_request_url(on_site or self.rebase(response.url) or response.url))
         key = self.url_key(url)
         if self.url_key(asked) != key:
-            self.record(asked, "alias")  # settled by the canonical URL's outcome
+            # Settled by the canonical URL's outcome: that URL is pending first, so a kill
+            # before the item is kept leaves it to the next run instead of to no one.
+            self.discover(url)
+            self.record(asked, "alias")
         if key in self._emitted:
             self.stat("items/repeat_in_run")  # an article reached twice (its AMP copy, a redirect)
             return

@@ -201,6 +201,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             url = canonicalize_url(canonical)
             asked = (response.meta.get("redirect_urls") or [response.url])[0]
             if self.url_key(asked) != self.url_key(url):
+                self.discover(url)  # pending first: a kill before the item is kept loses nothing
                 self.record(asked, "alias")
             if self.url_key(url) in self._emitted:
                 self.stat("items/repeat_in_run")
@@ -210,7 +211,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             return
         self.stat("pages/not_article")
         if response.meta.get("article") and self.crawl_state is not None:
-            self.crawl_state.forget(self.url_key(response.url))  # a front or section page, not pending
+            asked = (response.meta.get("redirect_urls") or [response.url])[0]
+            self.crawl_state.forget(self.url_key(asked))  # a front or section page, not pending
         if response.meta.get("given"):  # -a urls=: exactly these pages, no discovery
             self.logger.warning("Not an article: %s (%s)", response.url, extraction.not_article)
             return
