@@ -49,9 +49,10 @@ import re
 import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from scrapy import Spider
+from scrapy.exceptions import IgnoreRequest
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
@@ -153,16 +154,24 @@ class Backoff:
         return wait
 
 
-async def wait_until_due(request: Request) -> None:
-    """Sleep, without blocking the reactor, until *request* may go out (see :data:`META_NOT_BEFORE`)."""
+async def wait_until_due(request: Request, stopping: Callable[[], bool] | None = None) -> None:
+    """Sleep, without blocking the reactor, until *request* may go out (see :data:`META_NOT_BEFORE`).
+
+    With *stopping*, the wait is cut when it returns True (Ctrl-C): a retry waiting out a long
+    Retry-After must not hold up a graceful stop; it is dropped (IgnoreRequest), and the page
+    stays open for the next run."""
     not_before = request.meta.pop(META_NOT_BEFORE, None)
     if not_before is None:
         return
     remaining = float(not_before) - time.monotonic()
     # Never longer than the wait chosen: a deadline from another boot (a JOBDIR queue) is no deadline.
     remaining = min(remaining, float(request.meta.get(META_DELAY, remaining)))
-    if remaining > 0:
-        await sleep(remaining)
+    deadline = time.monotonic() + remaining
+    while remaining > 0:
+        if stopping is not None and stopping():
+            raise IgnoreRequest(f"crawl stopping; retry of {request.url} not sent")
+        await sleep(min(remaining, 0.5))
+        remaining = deadline - time.monotonic()
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -180,7 +189,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.exceptions_to_retry = tuple(dict.fromkeys((*self.exceptions_to_retry, *extra)))
 
     async def process_request(self, request: Request) -> None:
-        await wait_until_due(request)
+        await wait_until_due(request, self._stopping)
+
+    def _stopping(self) -> bool:
+        try:
+            return not self.crawler.engine.running
+        except (AttributeError, RuntimeError):
+            return False
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False):

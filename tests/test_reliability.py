@@ -351,3 +351,50 @@ def test_a_jobdir_reused_by_the_next_scheduled_run_does_not_filter_it_out(tmp_pa
     new = set(grown.expected_stories()) - set(MirrorSite(articles=40).expected_stories())
     assert stats.get("item_scraped_count", 0) == len(new) == 3, log[-2000:]
     assert story_counts(both, grown) == {story: 1 for story in grown.expected_stories()}
+
+
+def test_ctrl_c_does_not_wait_out_a_long_retry_after(tmp_path):
+    """A page answering 503 with ``Retry-After: 100``: one Ctrl-C stops the crawl in seconds,
+    not after the wait, and the page stays open for the next run."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = threading.Event()
+
+    class Busy(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.set()
+            self.send_response(503)
+            self.send_header("Retry-After", "100")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    work = tmp_path / "work"
+    work.mkdir()
+    try:
+        process = subprocess.Popen(
+            crawl_args(base, "-a", f"urls={base}/314/120000-x", "-s", "NEWSCRAWL_RETRY_AFTER_MAX=100",
+                       "-s", "ROBOTSTXT_OBEY=False"),
+            cwd=work, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert seen.wait(60), "the page was never requested"
+        time.sleep(1.0)  # the retry is now waiting out its Retry-After
+        stopped = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, log = process.communicate(timeout=60)
+        assert time.monotonic() - stopped < 15, log[-2000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    from newscrawl.state import CrawlState
+
+    state = CrawlState(work / "state" / "state.sqlite")
+    try:
+        assert state.open_pages("almaghrib") == [f"{base}/314/120000-x"]
+    finally:
+        state.close()
