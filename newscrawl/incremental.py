@@ -23,6 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
 from newscrawl.feedstorage import describe, take_write_failures
+from newscrawl.spiders.common import asked_url
 from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ class CrawlStateExtension:
         self.crawler.stats.inc_value("newscrawl/pages/callback_error")
         request = response.request
         if request.callback == getattr(spider, "parse_article", None) or request.meta.get("article"):
-            asked = (response.meta.get("redirect_urls") or [response.url])[0]
+            asked = asked_url(response)
             self.state.record(self._key(asked), spider.name, asked, "failed")
 
     # --- run end ------------------------------------------------------------------------------

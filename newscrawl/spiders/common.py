@@ -28,6 +28,11 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def asked_url(request_or_response) -> str:
+    """The URL the crawl asked for, before any redirect: the one its state is recorded under."""
+    return (request_or_response.meta.get("redirect_urls") or [request_or_response.url])[0]
+
+
 def unusable_page(response) -> str | None:
     """Why a 200 response cannot be judged as a page ("not_html", "empty", "garbage"), or None.
     Such pages are retried, not recorded as "not an article": the cause is usually transient."""
@@ -132,5 +137,5 @@ class NewscrawlSpider(scrapy.Spider):
         self.stat(f"fetch/failed/{reason}")
         if request.callback == getattr(self, "parse_article", None) or request.meta.get("article"):
             # Recorded under the URL the crawl asked for, not where a redirect led.
-            asked = (request.meta.get("redirect_urls") or [request.url])[0]
+            asked = asked_url(request)
             self.record(asked, "gone" if reason in ("http_404", "http_410") else "failed")

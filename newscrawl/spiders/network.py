@@ -17,7 +17,7 @@ from w3lib.url import canonicalize_url, safe_url_string
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
-from newscrawl.spiders.common import NewscrawlSpider, read_url_list, retry_later, unusable_page
+from newscrawl.spiders.common import NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page
 
 FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
 ARTICLE_KINDS = {"article", "opinion"}
@@ -166,8 +166,7 @@ class NetworkSpider(NewscrawlSpider):
     def _first_time(self, url: str) -> bool:
         """Per-run duplicate filter (Scrapy's is bypassed, see the class docstring); a trailing
         slash makes no other page."""
-        parts = urlsplit(canonicalize_url(url))
-        key = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") or "/", parts.query, ""))
+        key = _page_key(url)
         if key in self._requested:
             return False
         self._requested.add(key)
@@ -226,11 +225,11 @@ class NetworkSpider(NewscrawlSpider):
         chain = self._chains.setdefault(chain_key, {"depth": 0, "ended": None, "urls": set(), "failed": False,
                                                     "since": self.crawl_state.now() if self.crawl_state else ""})
         chain["depth"] = max(chain["depth"], page)
-        chain["urls"].add(_chain_url(response.url))
+        chain["urls"].add(_page_key(response.url))
         links = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
                  if h.strip() and not h.strip().startswith(("#", "javascript:", "mailto:"))]
         pages = [u for u in links if _is_pagination(u, response.url)]
-        deeper = [u for u in pages if _chain_url(u) not in chain["urls"]]
+        deeper = [u for u in pages if _page_key(u) not in chain["urls"]]
         stop = self._stop_reason(response, chain_key, page, links) if deeper else None
         if not deeper:
             chain["ended"] = "end"
@@ -240,7 +239,7 @@ class NetworkSpider(NewscrawlSpider):
             chain["ended"] = None  # known only once the next page is parsed
         for url in links:
             if url in pages:
-                if stop or _chain_url(url) in chain["urls"]:
+                if stop or _page_key(url) in chain["urls"]:
                     continue
                 request = self.follow_link(url, page=page + 1, chain=chain_key)
             else:
@@ -323,7 +322,7 @@ class NetworkSpider(NewscrawlSpider):
         if retry is not None:
             yield retry
         elif kind == "pages":
-            self.record((response.meta.get("redirect_urls") or [response.url])[0], "failed")
+            self.record(asked_url(response), "failed")
         else:
             self.stat(f"fetch/failed/{kind}_{problem}")
             self.chain_failed(response.request)
@@ -342,7 +341,7 @@ class NetworkSpider(NewscrawlSpider):
     # --- articles ---------------------------------------------------------------------------
     def parse_article(self, response: Response):
         # The URL the crawl asked for (before redirects): the one later runs will check.
-        asked = (response.meta.get("redirect_urls") or [response.url])[0]
+        asked = asked_url(response)
         problem = unusable_page(response)
         if problem:
             # Garbage or an empty page is usually transient (a cache, a proxy, a deploy): retried
@@ -386,10 +385,10 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def _chain_url(url: str) -> str:
-    """A listing page's URL as one spelling (trailing slash, fragment and encoding aside)."""
+def _page_key(url: str) -> str:
+    """A page's URL as one spelling: trailing slash, fragment, encoding and query order aside."""
     parts = urlsplit(canonicalize_url(url))
-    return urlunsplit(("", parts.netloc, parts.path.rstrip("/"), parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") or "/", parts.query, ""))
 
 
 def _is_pagination(url: str, listing_url: str) -> bool:

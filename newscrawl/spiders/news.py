@@ -21,7 +21,7 @@ from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
-from newscrawl.spiders.common import NewscrawlSpider, read_url_list, retry_later, unusable_page
+from newscrawl.spiders.common import NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
 _SKIP = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|css|js|pdf|zip|mp4|mp3|ico|woff2?)$|/(?:login|signin|register|"
@@ -186,7 +186,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 yield retry
             elif article:
                 self.logger.warning("Unusable page %s (%s); left for the next run", response.url, problem)
-                self.record((response.meta.get("redirect_urls") or [response.url])[0], "failed")
+                self.record(asked_url(response), "failed")
             return
         hints = response.meta.get("feed") or {}
         lastmod = self._sitemap_dates.pop(canonicalize_url(response.url), None)
@@ -199,7 +199,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 self.stat("extract/canonical_offsite")
                 canonical = response.url
             url = canonicalize_url(canonical)
-            asked = (response.meta.get("redirect_urls") or [response.url])[0]
+            asked = asked_url(response)
             if self.url_key(asked) != self.url_key(url):
                 self.discover(url)  # pending first: a kill before the item is kept loses nothing
                 self.record(asked, "alias")
@@ -211,7 +211,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             return
         self.stat("pages/not_article")
         if response.meta.get("article") and self.crawl_state is not None:
-            asked = (response.meta.get("redirect_urls") or [response.url])[0]
+            asked = asked_url(response)
             self.crawl_state.forget(self.url_key(asked))  # a front or section page, not pending
         if response.meta.get("given"):  # -a urls=: exactly these pages, no discovery
             self.logger.warning("Not an article: %s (%s)", response.url, extraction.not_article)
