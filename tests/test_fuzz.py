@@ -17,15 +17,35 @@ from parsel import Selector
 
 from newscrawl.dates import DateResult, analyse_date, is_plausible, parse_date
 from newscrawl.dedupe import keys
-from newscrawl.extraction.article import Extraction, _stripped_length, _text_lengths, extract_article
-from newscrawl.extraction.blocks import BLOCK_TAGS, SKIP_TAGS, Block, _tag, is_caption, iter_blocks
-from newscrawl.extraction.boilerplate import (cut_inline_read_also, ends_article, is_embed_attribution, is_furniture,
-                                              is_metadata_line, is_share_bar)
+from newscrawl.extraction.article import Extraction, extract_article
+from newscrawl.extraction.blocks import (
+    BLOCK_TAGS,
+    SKIP_TAGS,
+    Block,
+    _tag,
+    is_caption,
+    iter_blocks,
+)
+from newscrawl.extraction.boilerplate import (
+    cut_inline_read_also,
+    ends_article,
+    is_embed_attribution,
+    is_furniture,
+    is_metadata_line,
+    is_share_bar,
+)
 from newscrawl.extraction.dateline import parse_byline, parse_dateline
+from newscrawl.extraction.density import _stripped_length, _text_lengths
 from newscrawl.extraction.metadata import _walk_jsonld
 from newscrawl.sites import NETWORK_SITES
-from newscrawl.text import (clean_text, collapse_text, fold_for_matching, is_label_only, split_list,
-                            strip_site_label)
+from newscrawl.text import (
+    clean_text,
+    collapse_text,
+    fold_for_matching,
+    is_label_only,
+    split_list,
+    strip_site_label,
+)
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

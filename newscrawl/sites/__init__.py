@@ -1,7 +1,14 @@
 """Site knowledge, one module per site; ``NETWORK_SITES`` maps each network spider name to its profile."""
 
-from newscrawl.sites import (almaghrib, alsaudiatoday, arabstoday, egypt_today, emiratesvoice, omantoday,
-                             palestinetoday)
+from newscrawl.sites import (
+                             almaghrib,
+                             alsaudiatoday,
+                             arabstoday,
+                             egypt_today,
+                             emiratesvoice,
+                             omantoday,
+                             palestinetoday,
+)
 from newscrawl.sites.base import SiteProfile
 
 NETWORK_SITES: dict[str, SiteProfile] = {

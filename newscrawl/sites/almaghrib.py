@@ -6,6 +6,7 @@ Kagi Kite and news apps give the RSS URLs).
 
 from newscrawl.sites.base import SiteProfile
 from newscrawl.sites.network import SHARED_SECTIONS
+from newscrawl.sites.network_page import NETWORK_PARSER
 
 SECTIONS = {
     **SHARED_SECTIONS,
@@ -21,6 +22,7 @@ SECTIONS = {
 }
 
 SITE = SiteProfile(
+    parser=NETWORK_PARSER,
     key="almaghrib",
     label="المغرب اليوم",
     domain="almaghribtoday.net",

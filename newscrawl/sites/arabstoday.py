@@ -2,8 +2,10 @@
 
 from newscrawl.sites.base import SiteProfile
 from newscrawl.sites.network import SHARED_SECTIONS
+from newscrawl.sites.network_page import NETWORK_PARSER
 
 SITE = SiteProfile(
+    parser=NETWORK_PARSER,
     key="arabstoday",
     label="العرب اليوم",
     domain="arabstoday.net",

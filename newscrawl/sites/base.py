@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class SiteProfile:
     """Substrings of image URLs that are site logos, never an article's image."""
     generic_keywords_prefix: str = ""
     """Start of the site-wide ``keywords`` meta, which says nothing about one article."""
+    parser: Any = None
+    """The site's article parser (a ``newscrawl.extraction.versions.SiteParser``); None reads
+    its pages with the generic page object."""
 
     @property
     def labels(self) -> tuple[str, ...]:

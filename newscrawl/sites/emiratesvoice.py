@@ -3,8 +3,10 @@ Its own section ids (breaking news, cartoons) are unknown; the network's shared 
 
 from newscrawl.sites.base import SiteProfile
 from newscrawl.sites.network import SHARED_SECTIONS
+from newscrawl.sites.network_page import NETWORK_PARSER
 
 SITE = SiteProfile(
+    parser=NETWORK_PARSER,
     key="emiratesvoice",
     label="صوت الإمارات",
     domain="emiratesvoice.com",

@@ -1,0 +1,93 @@
+"""One parsed page and the lookups every field shares (pure: parsel + lxml, no Scrapy)."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from urllib.parse import unquote, urljoin, urlsplit
+
+from parsel import Selector
+
+from newscrawl.extraction.metadata import PageMetadata, read_metadata
+from newscrawl.text import MAX_BLOCK_CHARS
+
+
+class Document:
+    """A page parsed once: its selector, tree, metadata and element order. Page objects of
+    several parser versions can share one Document, so choosing a version costs no re-parse."""
+
+    def __init__(self, html: str, url: str):
+        try:
+            self.sel = Selector(text=html)
+        except UnicodeEncodeError:  # lone surrogates ("\ud800", from a JSON escape): lxml takes UTF-8
+            self.sel = Selector(text=html.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+        self.root = self.sel.root
+        self.url = url
+        self.meta: PageMetadata = read_metadata(self.sel)
+        self.order = {el: i for i, el in enumerate(self.root.iter())}
+        cut_long_text(self.order)  # after read_metadata: a long JSON-LD script stays whole
+        self.path = unquote(urlsplit(url).path) or "/"
+
+    def position(self, el) -> int:
+        return self.order.get(el, -1)
+
+    @cached_property
+    def headline_position(self) -> int:
+        """Document position of the first h1 (-1 without one): the article starts there."""
+        h1 = self.root.find(".//h1")
+        return self.position(h1) if h1 is not None else -1
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return len(self.order)
+
+
+def cut_long_text(elements) -> None:
+    """Cut every text node of *elements* to MAX_BLOCK_CHARS, in place: no paragraph is that
+    long, and a megabyte text node (a wall of tashkeel, a line without spaces) would otherwise
+    be read whole by every field and by trafilatura."""
+    for el in elements:
+        text, tail = el.text, el.tail
+        if text and len(text) > MAX_BLOCK_CHARS:
+            el.text = _xml_text(text[:MAX_BLOCK_CHARS])
+        if tail and len(tail) > MAX_BLOCK_CHARS:
+            el.tail = _xml_text(tail[:MAX_BLOCK_CHARS])
+
+
+# Characters XML 1.0 forbids. The HTML parser keeps them in text (binary garbage pasted into a
+# story), but lxml refuses to set a text holding one: "All strings must be XML compatible".
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def text_start(el, limit: int) -> str:
+    """The first *limit* characters of ``el.text_content()``, reading no further: several
+    lookups read the text of elements that may be nested thousands deep around the whole page."""
+    parts: list[str] = []
+    size = 0
+    for piece in el.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size >= limit:
+            break
+    return "".join(parts)[:limit]
+
+
+def cut(text: str | None, limit: int) -> str | None:
+    """*text* cut to *limit* characters: page text past a sane length is junk (see text.py)."""
+    return text[:limit] if text and len(text) > limit else text
+
+
+def absolute_url(base: str, href: str) -> str | None:
+    """*href* resolved against *base*; None when the page wrote a URL that cannot be parsed
+    ("http://[::1": urllib raises ValueError on a broken bracketed host)."""
+    try:
+        absolute = urljoin(base, href)
+        urlsplit(absolute)
+    except ValueError:
+        return None
+    return absolute

@@ -1,0 +1,603 @@
+"""The generic article page: one cached field per article field, each with the step that found it.
+
+Pure (parsel + lxml + web-poet, no Scrapy). A field is a web-poet ``@field(cached=True)``
+method returning a :class:`Found` (value and step); fields are free to read each other, and
+web-poet caches each one per page, so the order they run in is nobody's concern. Each field
+tries its sources most reliable first: JSON-LD → OpenGraph / ``<meta>`` → ``<time>`` /
+microdata → the paragraph-density guess and trafilatura → the URL.
+
+Nothing here knows a site. A site's page (``newscrawl/sites/network_page.py`` for the Arabs
+Today network) subclasses :class:`ArticlePage` and overrides the hooks its landmarks improve:
+``body_container``, ``dateline_element``, ``published_candidates``, ``canonical_ok`` and so on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from functools import cached_property
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from web_poet import ItemPage, field
+from web_poet.fields import item_from_fields_sync
+
+from newscrawl.dates import parse_date
+from newscrawl.extraction.blocks import Block, is_caption, iter_blocks
+from newscrawl.extraction.boilerplate import (
+    cut_inline_read_also,
+    ends_article,
+    is_embed_attribution,
+    is_furniture,
+    is_metadata_line,
+    is_share_bar,
+)
+from newscrawl.extraction.dateline import parse_byline, parse_dateline
+from newscrawl.extraction.density import SENTENCE_END, densest_container
+from newscrawl.extraction.document import Document, absolute_url, cut, text_start
+from newscrawl.extraction.metadata import jsonld_list, jsonld_text
+from newscrawl.text import (
+    MAX_BLOCK_CHARS,
+    MAX_TITLE_CHARS,
+    clean_text,
+    fold_for_matching,
+    split_list,
+    strip_site_label,
+)
+
+MIN_BODY_CHARS = 80  # below this a "body" is a teaser or furniture, not an article
+HOME_SECTION_NAMES = {"الرئيسية", "الرئيسيه", "home"}
+# A site's name is a few words; a longer og:site_name is no label, and every block would be
+# compared with it.
+MAX_LABEL_CHARS = 100
+# Pages carry one headline h1, a few with teaser h1s too; thousands of h1s are junk.
+MAX_H1S = 100
+# trafilatura costs ~0.1 ms per element; article pages have 1,000-5,000. A page past this is
+# junk or hostile, and the generic last resort is not worth seconds on it.
+MAX_TRAFILATURA_ELEMENTS = 10_000
+# Lines that print the time of the page view or of an update, not of publication.
+CLOCK_WORDS = re.compile(r"آخر\s+تحديث|توقيت\s+\S+(?:\s+\S+)?\s+المحلي|last\s+updated", re.IGNORECASE)
+ARTICLE_OG_TYPES = {"article", "news", "newsarticle", "article:news", "blog", "blogposting"}
+MIN_GENERIC_BODY_CHARS = 300
+
+# trafilatura logs "discarding data: None" at WARNING for every page it finds nothing in; an
+# empty candidate is an ordinary outcome here, counted by the caller, not a warning.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+
+class Found(NamedTuple):
+    """A field's value and the step that found it (None, None: nothing found)."""
+
+    value: Any = None
+    step: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.value not in (None, "", [], ())
+
+
+NOTHING = Found()
+
+
+def first(*candidates: Found) -> Found:
+    """The first candidate holding a value."""
+    return next((c for c in candidates if c), NOTHING)
+
+
+@dataclass
+class Extraction:
+    fields: dict[str, Any] = dataclass_field(default_factory=dict)
+    provenance: dict[str, str] = dataclass_field(default_factory=dict)
+    not_article: str | None = None
+    """Why the page is not an article (None when it is one)."""
+
+
+@dataclass
+class BodyParts:
+    """What reading the body container yields: the paragraphs and the lines set apart from them."""
+
+    paragraphs: list[str]
+    step: str | None
+    location: Found = NOTHING
+    author: Found = NOTHING
+    signed: bool | None = None
+    """False when a dateline names the place and the site instead of a writer: unsigned."""
+    subtitle: str | None = None
+
+
+class ArticlePage(ItemPage):
+    """Any article page, read with no knowledge of its site."""
+
+    parser_name = "generic"
+    generic_image_parts: tuple[str, ...] = ("logo", "favicon")
+
+    def __init__(self, doc: Document, feed: dict | None = None, site: Any = None):
+        self.doc = doc
+        self.feed = feed or {}
+        self.site = site
+        """The site's profile (``newscrawl.sites.base.SiteProfile``) for a site's page; unused here."""
+
+    # ---- hooks a site page overrides -------------------------------------------------------
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """Names of the outlet as the page prints them: never a headline's part, never an author."""
+        names = [self.doc.meta.first("og:site_name"), self.doc.meta.first("application-name"), self.publisher]
+        return tuple(dict.fromkeys(n for n in names if n and len(n) <= MAX_LABEL_CHARS))
+
+    @cached_property
+    def publisher(self) -> str | None:
+        """The JSON-LD publisher's name (a blog's may be its writer's own name)."""
+        node = self.doc.meta.jsonld.get("publisher")
+        return jsonld_text({"publisher": node}, "publisher") if isinstance(node, (dict, list)) else None
+
+    def body_container(self) -> Found:
+        """The element holding the article text, and how it was found."""
+        found = self.doc.sel.xpath("//*[@itemprop='articleBody']")
+        if found:
+            return Found(found[0].root, "microdata")
+        guess = densest_container(self.doc.root)
+        return Found(guess, "density") if guess is not None else NOTHING
+
+    def dateline_element(self, container) -> Any:
+        """The element printing "City - Reporter" for this article (None: look in the body)."""
+        return None
+
+    def published_candidates(self) -> list[Found]:
+        ld = self.doc.meta.jsonld
+        return [
+            Found(jsonld_text(ld, "datePublished"), "jsonld"),
+            Found(self.doc.meta.first("article:published_time", "og:article:published_time"), "opengraph"),
+            Found(self.doc.meta.first("datepublished", "pubdate", "publishdate", "date", "dc.date.issued", "dc.date",
+                                      "parsely-pub-date", "sailthru.date"), "meta"),
+            Found(self._markup_date("datePublished"), "microdata"),
+            Found(self._date_near_headline(), "text"),
+        ]
+
+    def canonical_ok(self, absolute: str) -> bool:
+        """Whether a declared canonical URL names an article page (else the fetched URL stands)."""
+        parts = urlsplit(absolute)
+        return parts.scheme in ("http", "https") and (parts.path or "/") != "/"
+
+    def section_from_url(self) -> Found:
+        return NOTHING
+
+    def byline_link(self, container) -> Found:
+        """An author found from links above the body (a site's writer pages)."""
+        return NOTHING
+
+    def generic_keywords(self, keywords: str) -> bool:
+        """Whether a ``keywords`` meta is the site-wide list rather than the article's."""
+        return False
+
+    def generic_description(self, description: str) -> bool:
+        return False
+
+    def is_generic_image(self, url: str) -> bool:
+        return any(part in url for part in self.generic_image_parts)
+
+    # ---- fields ----------------------------------------------------------------------------
+
+    @field(cached=True)
+    def url(self) -> Found:
+        """The page's declared canonical URL when it names an article page, else the fetched URL."""
+        for value, step in ((self.doc.meta.canonical, "canonical"), (self.doc.meta.first("og:url"), "opengraph")):
+            if not value:
+                continue
+            absolute = absolute_url(self.doc.url, value.strip())
+            if absolute is not None and self.canonical_ok(absolute):
+                return Found(absolute, step)
+        return Found(self.doc.url, "url")
+
+    @field(cached=True)
+    def headline(self) -> Found:
+        og = self.clean_title(self.doc.meta.first("og:title", "twitter:title"))
+        title = self.clean_title(self.doc.meta.title)
+        h1s = [clean_text(cut(" ".join(h.xpath(".//text()").getall()), MAX_TITLE_CHARS))
+               for h in self.doc.sel.xpath("//h1")[:MAX_H1S]]
+        h1s = [h for h in h1s if h and not self.is_site_title(h)]
+        cleaned = [self.clean_title(h) for h in h1s]
+        # An h1 matches when a title equals it, spelled with or without tashkeel and hamza, or is
+        # it plus a suffix ("<h1> - <site slogan>"). The h1 is kept as displayed.
+        loose_titles = [loose(t) for t in (og, title) if t]
+        match = next((h for h in cleaned if h and any(t == h or (t.startswith(h) and t[len(h):len(h) + 3].strip(" ")[:1]
+                                                                  in ("-", "|", "–", ":", "—")) for t in (og, title))
+                      or loose(h) in loose_titles), None)
+        og_usable = og and not self.is_site_title(self.doc.meta.first("og:title") or "")
+        return first(
+            Found(match, "selectors"),
+            Found(jsonld_text(self.doc.meta.jsonld, "headline"), "jsonld"),
+            Found(og if og_usable else None, "opengraph"),
+            # An h1 that matches neither title may be a section name or slogan: only now.
+            Found(cleaned[0] if cleaned else None, "selectors"),
+            Found(title, "title"),
+            Found(self.clean_title(self.feed.get("headline")), "feed"),
+        )
+
+    @field(cached=True)
+    def body(self) -> Found:
+        parts = self.body_parts
+        if sum(map(len, parts.paragraphs)) >= MIN_BODY_CHARS or (parts.paragraphs and parts.step == "selectors"):
+            return Found("\n\n".join(parts.paragraphs), parts.step)
+        return NOTHING
+
+    @field(cached=True)
+    def subtitle(self) -> Found:
+        return Found(self.body_parts.subtitle, "selectors")
+
+    @field(cached=True)
+    def location(self) -> Found:
+        return self.body_parts.location
+
+    @field(cached=True)
+    def author(self) -> Found:
+        parts = self.body_parts
+        if parts.author:
+            return parts.author
+        container = self.container.value
+        found = NOTHING
+        if container is not None:
+            found = first(self._byline_before_body(container), self.byline_link(container))
+        if found or parts.signed is False:
+            return found  # an explicit "City - <site label>" dateline: unsigned, whatever the meta says
+        return self._author_from_metadata()
+
+    @field(cached=True)
+    def date_published_raw(self) -> Found:
+        return _first_date([*self.published_candidates(), Found(self.feed.get("date_published_raw"), "feed")])
+
+    @field(cached=True)
+    def date_modified_raw(self) -> Found:
+        ld = self.doc.meta.jsonld
+        return _first_date([
+            Found(jsonld_text(ld, "dateModified"), "jsonld"),
+            Found(self.doc.meta.first("article:modified_time", "og:updated_time"), "opengraph"),
+            Found(self.doc.meta.first("datemodified", "dc.date.modified"), "meta"),
+            Found(self._markup_date("dateModified"), "microdata"),
+        ])
+
+    @field(cached=True)
+    def section(self) -> Found:
+        meta = self.doc.meta
+        for found in (
+            Found(meta.first("article:section", "og:article:section"), "opengraph"),
+            Found(jsonld_text(meta.jsonld, "articleSection"), "jsonld"),
+            Found(self._breadcrumb_section(), "breadcrumb"),
+        ):
+            if found and found.value.strip() not in HOME_SECTION_NAMES:
+                return found
+        return self.section_from_url()
+
+    @field(cached=True)
+    def image(self) -> Found:
+        meta = self.doc.meta
+        for value, step in (
+            (meta.first("og:image", "og:image:url", "twitter:image"), "opengraph"),
+            (jsonld_text(meta.jsonld, "image"), "jsonld"),
+        ):
+            if value and not self.is_generic_image(value):
+                absolute = absolute_url(self.doc.url, value)
+                if absolute:
+                    return Found(absolute, step)
+        container = self.container.value
+        if container is not None:
+            for src in container.xpath(".//img/@src|.//amp-img/@src"):
+                absolute = absolute_url(self.doc.url, src)
+                if absolute and not self.is_generic_image(src):
+                    return Found(absolute, "selectors")
+        return NOTHING
+
+    @field(cached=True)
+    def tags(self) -> Found:
+        meta = self.doc.meta
+        keywords = meta.first("news_keywords", "keywords")
+        found = first(
+            Found(meta.all("article:tag", "og:article:tag"), "opengraph"),
+            Found([clean_text(t) for t in jsonld_list(meta.jsonld, "keywords")], "jsonld"),
+            Found(split_list(keywords) if keywords and not self.generic_keywords(keywords) else None, "meta"),
+        )
+        if found and len(found.value) == 1 and ("," in found.value[0] or "،" in found.value[0]):
+            return Found(split_list(found.value[0]), found.step)
+        return found
+
+    @field(cached=True)
+    def description(self) -> Found:
+        description = self.doc.meta.first("og:description", "description", "twitter:description")
+        return first(
+            Found(description if description and not self.generic_description(description) else None, "opengraph"),
+            Found(jsonld_text(self.doc.meta.jsonld, "description"), "jsonld"),
+        )
+
+    # ---- the page as a whole ---------------------------------------------------------------
+
+    def not_article_reason(self) -> str | None:
+        """Why the page is no article (None when it is one). A page with a headline, a body
+        and a date is an article whatever one tag says: a lost article costs a corpus more
+        than a kept front page."""
+        if not self.headline:
+            return "no headline"
+        meta = self.doc.meta
+        og_type = (meta.first("og:type") or "").lower()
+        body = self.body.value or ""
+        if og_type == "website" and self.container.value is None and not meta.jsonld:
+            return "og:type website without an article body"
+        if self.is_site_title(meta.title) and not body:
+            return "site page (title is the site's own)"
+        return self.generic_not_article(og_type, body)
+
+    def generic_not_article(self, og_type: str, body: str) -> str | None:
+        """The checks for pages of unknown sites: fronts, sections, tags and video pages declare
+        themselves or carry little text."""
+        if og_type and og_type not in ARTICLE_OG_TYPES and not self.doc.meta.jsonld:
+            return f"og:type {og_type}"
+        if len(body) < MIN_GENERIC_BODY_CHARS:
+            return "too little article text"
+        return None
+
+    def extraction(self) -> Extraction:
+        """Every field, its provenance, and whether the page is an article."""
+        out = Extraction()
+        for name, found in item_from_fields_sync(self, item_cls=dict).items():
+            if found:
+                out.fields[name] = found.value
+                out.provenance[name] = found.step
+        for name in ("date_published", "date_modified"):
+            raw = out.fields.get(f"{name}_raw")
+            if raw is not None and parse_date(raw) is not None:
+                out.provenance[name] = out.provenance[f"{name}_raw"]
+        out.provenance["parser"] = self.parser_name
+        out.not_article = self.not_article_reason()
+        return out
+
+    # ---- shared lookups --------------------------------------------------------------------
+
+    def clean_title(self, text: str | None) -> str:
+        text = strip_site_label(cut(text, MAX_TITLE_CHARS), self.labels)
+        # "<headline> | <site slogan>" titles: keep the part before the last bar.
+        if "|" in text:
+            text = clean_text(text.split("|")[0])
+        return text
+
+    def is_site_title(self, text: str) -> bool:
+        raw = clean_text(text)
+        return any(raw.startswith(label) and "|" in raw for label in self.labels)
+
+    @cached_property
+    def container(self) -> Found:
+        return self.body_container()
+
+    @cached_property
+    def dateline(self) -> Any:
+        return self.dateline_element(self.container.value)
+
+    @cached_property
+    def body_parts(self) -> BodyParts:
+        container, step = self.container
+        headline = self.headline.value
+        dateline_el = self.dateline
+        dateline_text = clean_text(text_start(dateline_el, MAX_BLOCK_CHARS)) if dateline_el is not None else ""
+        skip = {t for t in (headline, dateline_text) if t}
+        labels = self.labels
+        paragraphs: list[str] = []
+        if container is not None:
+            paragraphs = _leading_prose(container, labels, skip) + _paragraphs(iter_blocks(container), labels, skip)
+        if sum(map(len, paragraphs)) < MIN_BODY_CHARS:
+            article_body = jsonld_text(self.doc.meta.jsonld, "articleBody")
+            if article_body:
+                paragraphs, step = [p for p in map(clean_text, article_body.split("\n")) if p], "jsonld"
+        if sum(map(len, paragraphs)) < MIN_BODY_CHARS and step != "jsonld":
+            paragraphs, step = self._trafilatura_paragraphs(), "trafilatura"
+            paragraphs = [p for p in paragraphs if p not in skip and not is_furniture(p, labels)]
+        parts = BodyParts(paragraphs, step)
+
+        # The dateline: the site's own element, else the first short line of the body.
+        parsed = parse_dateline(dateline_text, labels) if dateline_text else None
+        dateline_step = "selectors"
+        if parsed is None and paragraphs:
+            # A body line is a dateline only with a short place name: "المتحدث باسم الوزارة - X" is prose.
+            parsed = parse_dateline(paragraphs[0], labels, max_city_words=2)
+            if parsed:
+                skip.add(paragraphs.pop(0))
+                dateline_step = "body"
+        if parsed:
+            location, author = parsed
+            parts.location = Found(location, dateline_step)
+            parts.author = Found(author, dateline_step)
+            parts.signed = author is not None
+        elif paragraphs:
+            byline = parse_byline(paragraphs[0])
+            if byline:
+                parts.author = Found(byline, "body")
+                paragraphs.pop(0)
+
+        subtitle = self._subtitle(dateline_el if dateline_el is not None else container, headline, skip)
+        if subtitle:
+            parts.subtitle = subtitle
+            parts.paragraphs = [p for p in paragraphs if p != subtitle]
+        return parts
+
+    def _trafilatura_paragraphs(self) -> list[str]:
+        if self.doc.size > MAX_TRAFILATURA_ELEMENTS:
+            return []
+        try:
+            import trafilatura  # the generic last resort: a maintained main-text extractor
+        except ImportError:  # pragma: no cover - declared dependency
+            return []
+        from lxml import html as lxml_html
+
+        text = trafilatura.extract(lxml_html.tostring(self.doc.root, encoding="unicode"), include_comments=False,
+                                   include_tables=False, favor_precision=True, deduplicate=True)
+        lines = (clean_text(cut(line, MAX_BLOCK_CHARS)) for line in (text or "").split("\n"))
+        return [line for line in lines if line]
+
+    def _subtitle(self, anchor, headline: str | None, skip: set[str]) -> str | None:
+        """The sub-headline: the nearest plain text between the headline and the dateline (or
+        body); failing that, a kicker printed just above the headline."""
+        if anchor is None or not headline:
+            return None
+        passed_headline = False
+        headline_key = loose(headline)
+        for node in reversed(anchor.xpath("preceding::text()[normalize-space()]")[-40:]):
+            parent = node.getparent()
+            text = clean_text(cut(str(node), MAX_TITLE_CHARS))  # a headline is cut as long
+            if loose(strip_site_label(text, self.labels)) == headline_key:
+                if parent is not None and parent.tag == "h1":
+                    passed_headline = True
+                continue
+            if parent is None or not self.is_plain_text_node(parent, text, skip):
+                if passed_headline and parent is not None and parent.tag != "a":
+                    return None  # only the text right above the headline can be its kicker
+                continue
+            if passed_headline:
+                return text if len(text) >= 15 else None
+            if 10 <= len(text) <= 300:
+                return text
+        return None
+
+    def is_plain_text_node(self, parent, text: str, skip: set[str]) -> bool:
+        """False for text that is a link, caption, label or the like (a site adds its stamps)."""
+        if len(text) > 300:
+            return False  # prose, not a line; checked first so long text costs nothing below
+        chain = (parent, *parent.iterancestors())
+        if {el.tag for el in chain} & {"a", "script", "style", "figcaption", "button", "label", "option", "h1", "title"}:
+            return False
+        if any(is_caption(el) for el in chain):
+            return False
+        if parent.xpath("./img|./amp-img|../img|../amp-img"):
+            return False  # text beside a photo is its caption
+        return not (text in skip or is_furniture(text, self.labels))
+
+    def _markup_date(self, prop: str) -> str | None:
+        """A date in microdata or RDFa attributes (``itemprop``/``property`` on any element), or ``<time>``."""
+        values = self.doc.sel.xpath(
+            f"//*[not(self::meta)][@itemprop='{prop}' or @property='{prop}' or @property='dc:date']"
+            "/@*[name()='datetime' or name()='content']").getall()
+        if prop == "datePublished":
+            values += self.doc.sel.xpath("//time/@datetime").getall()
+        return next((v for v in map(clean_text, values) if v), None)
+
+    def is_clock(self, text: str) -> bool:
+        """Whether a line is the page's clock ("last updated …", "local time"), not the article's date."""
+        return bool(CLOCK_WORDS.search(text))
+
+    def _date_near_headline(self) -> str | None:
+        """A short visible line just below the headline that reads as a full date (what htmldate
+        and trafilatura call the text heuristic); clocks and related items' stamps are not there."""
+        for node in self.doc.sel.xpath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]"):
+            text = clean_text(cut(node.get(), MAX_TITLE_CHARS))
+            if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not self.is_clock(text):
+                if parse_date(text) is not None:
+                    return text
+        return None
+
+    def _breadcrumb_section(self) -> str | None:
+        for element in self.doc.sel.xpath("//body//*[text()[contains(., '»')]]")[:5]:
+            parts = [clean_text(p) for p in clean_text(text_start(element.root, MAX_BLOCK_CHARS)).split("»")]
+            if len(parts) >= 2 and parts[0] in HOME_SECTION_NAMES and parts[-1]:
+                return parts[-1]
+        return None
+
+    def _byline_before_body(self, container) -> Found:
+        """Opinion pages print "بقلم : <writer>" above the body (the name often a link)."""
+        for element in container.xpath("preceding::*[contains(text(), 'بقلم') or contains(text(), 'كتب')]")[-5:]:
+            name = parse_byline(text_start(element, MAX_TITLE_CHARS))
+            if name:
+                return Found(name, "selectors")
+        return NOTHING
+
+    def _author_from_metadata(self) -> Found:
+        """The author the page's metadata names, unless it is the outlet itself: an organisation
+        in JSON-LD, or the outlet's labels, og:site_name or domain name. Only a JSON-LD ``Person``
+        named like the publisher stands: a blog is often published under its writer's name."""
+        host = (urlsplit(self.doc.url).hostname or "").removeprefix("www.")
+        ld_author, ld_type = _jsonld_typed(self.doc.meta.jsonld, "author")
+        if "Organization" in ld_type:
+            ld_author = None
+        names = [*self.labels, self.doc.meta.first("og:site_name") or "", host, host.split(".")[0]]
+        if ld_type == "Person" and self.publisher and self.publisher not in (
+                self.doc.meta.first("og:site_name"), self.doc.meta.first("application-name")):
+            names = [n for n in names if n != self.publisher]
+        outlet = {fold_for_matching(x).lower() for x in names if x}
+        for value, step in (
+            (ld_author, "jsonld"),
+            (self.doc.meta.first("article:author", "og:article:author", "author"), "meta"),
+        ):
+            if value and not value.startswith("http") and fold_for_matching(value).lower() not in outlet:
+                return Found(value, step)
+        return NOTHING
+
+
+def _jsonld_typed(node: dict, key: str) -> tuple[str | None, str]:
+    """A JSON-LD property as text, and its ``@type`` (joined when several; "" when none)."""
+    value = node.get(key)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    kind = value.get("@type") if isinstance(value, dict) else None
+    kinds = [kind] if isinstance(kind, str) else [k for k in kind or () if isinstance(k, str)]
+    return jsonld_text(node, key), " ".join(kinds)
+
+
+def _first_date(candidates: list[Found]) -> Found:
+    """The first candidate that reads as a date; if none does, the first one found (kept as
+    evidence: the date pipeline counts and logs it as unparsed)."""
+    found = [Found(clean_text(raw), step) for raw, step in candidates if raw and clean_text(raw)]
+    return next((f for f in found if parse_date(f.value) is not None), found[0] if found else NOTHING)
+
+
+def _looks_like_caption(text: str) -> bool:
+    return len(text) < 160 and not SENTENCE_END.search(text)
+
+
+def _paragraphs(blocks: list[Block], labels: tuple[str, ...], skip: set[str]) -> list[str]:
+    paragraphs: list[str] = []
+    after_image = False
+    for block in blocks:
+        text = block.text
+        if not text:
+            after_image = block.has_image
+            continue
+        if ends_article(text):
+            break
+        caption_here = (block.has_image or after_image) and _looks_like_caption(text)
+        after_image = False
+        if caption_here or text in skip or is_furniture(text, labels) or is_share_bar(text) \
+                or is_embed_attribution(text):
+            continue
+        if is_metadata_line(text, lambda t: parse_date(t) is not None):
+            continue
+        if block.link_share > 0.6:  # a related headline or a tag list, not prose
+            continue
+        if len(text.split()) < 3 and not SENTENCE_END.search(text):
+            continue  # a stray label ("إعلان", "شارك"), not a paragraph
+        text = cut_inline_read_also(text)
+        if text:
+            paragraphs.append(text)
+    return paragraphs
+
+
+def _leading_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[str]:
+    """Paragraphs printed just before the body container that are plainly part of it (a lead
+    set apart with the dateline). Only siblings holding nothing but prose, the dateline or
+    furniture count; the first other sibling (a subtitle, a photo, a headline) stops the walk."""
+    lead: list[str] = []
+    for sibling in list(container.itersiblings(preceding=True))[:3]:
+        if not isinstance(sibling.tag, str):
+            continue
+        blocks = iter_blocks(sibling)
+        prose = [b.text for b in blocks if b.text and len(b.text) >= 80 and SENTENCE_END.search(b.text)
+                 and b.link_share < 0.3 and not b.has_image]
+        rest = [b for b in blocks if b.text and b.text not in prose and b.text not in skip
+                and not is_furniture(b.text, labels) and not parse_dateline(b.text, labels)]
+        if not prose or rest:
+            break
+        lead = prose + lead
+    return lead
+
+
+_PUNCTUATION = re.compile(r"[\s\"'«»“”.,،:;؛!?؟…\-–—_]+")
+
+
+def loose(text: str) -> str:
+    """*text* without punctuation, spacing, tashkeel or hamza differences: "X؟" is the headline X."""
+    return _PUNCTUATION.sub("", fold_for_matching(text))
