@@ -269,8 +269,8 @@ def figures(scores: list[Score], *, minute_applies: bool = True) -> dict[str, An
         "author": _count([s.author for s in scores]),
         "first_words": _count([s.first for s in scores]),
         "last_words": _count([s.last for s in scores]),
-        "ms_per_page": ({"mean": statistics.fmean(s.ms for s in scores), "median": statistics.median(s.ms for s in scores)}
-                        if scores else None),
+        "ms_per_page": ({"mean": statistics.fmean(s.ms for s in scores),
+                         "median": statistics.median(s.ms for s in scores)} if scores else None),
     }
 
 
@@ -285,8 +285,8 @@ def summarise(scores: list[Score], *, minute_applies: bool = True) -> dict[str, 
         "headline": _shown(numbers["headline"]),
         "date (day)": _shown(numbers["date_day"]),
         "date (minute)": _shown(numbers["date_minute"]) if minute_applies else "n/a (day only)",
-        "body P / R / F1 (pages)": (f"{body['precision']:.2f} / {body['recall']:.2f} / {body['f1']:.2f} ({body['pages']})"
-                                    if body else "–"),
+        "body P / R / F1 (pages)": (f"{body['precision']:.2f} / {body['recall']:.2f} / {body['f1']:.2f} "
+                                    f"({body['pages']})" if body else "–"),
         "must-contain": _shown(numbers["must_contain"]),
         "must-not": _shown(numbers["must_not"]),
         "author": _shown(numbers["author"]),
