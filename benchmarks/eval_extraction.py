@@ -4,6 +4,13 @@
     python benchmarks/eval_extraction.py --detail        # plus one row per page and tool
     python benchmarks/eval_extraction.py --shared PATH   # shared folder (default: $NEWSCRAWL_SHARED,
                                                          # else ../shared beside the checkout)
+    python benchmarks/eval_extraction.py --json PATH     # also write the figures as JSON
+
+Every table is printed three times: for all pages, for the tuned half and for the held-out
+half. The halves are fixed by a hash of each page's ``file`` path in the manifest (see
+HELD_OUT_RULE): the first byte of its SHA-256 even puts the page in the held-out half. The rule
+alone decides, so no page can be moved between halves to flatter a score; the held-out half is
+the one extraction changes must not be tuned on (issue 11). "Tuned" is simply the other half.
 
 The pages, their gold values and the scoring suggestions are in ``<shared>/eval/README.md``.
 All three tools run in this one process on the same decoded text of each page.
@@ -52,6 +59,7 @@ tokens are those of ``body_first`` / ``body_last``, and the share of ``must_not`
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -228,41 +236,63 @@ def score_hand(annotation: dict, pred: Prediction) -> Score:
 # Aggregation and tables
 
 
-def _rate(values: list[bool | None]) -> str:
+def _count(values: list[bool | None]) -> dict[str, Any] | None:
+    """{"rate", "ok", "n"} over the checks that apply; None when none does."""
     values = [v for v in values if v is not None]
     if not values:
-        return "–"
-    return f"{100 * sum(values) / len(values):.0f}% ({sum(values)}/{len(values)})"
+        return None
+    return {"rate": sum(values) / len(values), "ok": sum(values), "n": len(values)}
 
 
-def _share(pairs: list[tuple[int, int] | None]) -> str:
+def _pooled(pairs: list[tuple[int, int] | None]) -> dict[str, Any] | None:
+    """{"rate", "ok", "n"} over all snippets of the pages (pooled, not per page)."""
     pairs = [p for p in pairs if p is not None]
     total = sum(t for _, t in pairs)
     if not total:
-        return "–"
+        return None
     ok = sum(k for k, _ in pairs)
-    return f"{100 * ok / total:.0f}% ({ok}/{total})"
+    return {"rate": ok / total, "ok": ok, "n": total}
+
+
+def figures(scores: list[Score], *, minute_applies: bool = True) -> dict[str, Any]:
+    """The numbers behind one table row (what --json writes); None where no check applies."""
+    body = [s.body_prf for s in scores if s.body_prf is not None]
+    return {
+        "pages": len(scores),
+        "headline": _count([s.headline for s in scores]),
+        "date_day": _count([s.day for s in scores]),
+        "date_minute": _count([s.minute for s in scores]) if minute_applies else None,
+        "body": ({"precision": statistics.fmean(x[0] for x in body), "recall": statistics.fmean(x[1] for x in body),
+                  "f1": statistics.fmean(x[2] for x in body), "pages": len(body)} if body else None),
+        "must_contain": _pooled([s.must for s in scores]),
+        "must_not": _pooled([s.must_not for s in scores]),
+        "author": _count([s.author for s in scores]),
+        "first_words": _count([s.first for s in scores]),
+        "last_words": _count([s.last for s in scores]),
+        "ms_per_page": ({"mean": statistics.fmean(s.ms for s in scores),
+                         "median": statistics.median(s.ms for s in scores)} if scores else None),
+    }
+
+
+def _shown(count: dict[str, Any] | None) -> str:
+    return "–" if count is None else f"{100 * count['rate']:.0f}% ({count['ok']}/{count['n']})"
 
 
 def summarise(scores: list[Score], *, minute_applies: bool = True) -> dict[str, str]:
-    body = [s.body_prf for s in scores if s.body_prf is not None]
-    if body:
-        p, r, f = (statistics.fmean(x[i] for x in body) for i in range(3))
-        body_text = f"{p:.2f} / {r:.2f} / {f:.2f} ({len(body)})"
-    else:
-        body_text = "–"
+    numbers = figures(scores, minute_applies=minute_applies)
+    body, ms = numbers["body"], numbers["ms_per_page"]
     return {
-        "headline": _rate([s.headline for s in scores]),
-        "date (day)": _rate([s.day for s in scores]),
-        "date (minute)": _rate([s.minute for s in scores]) if minute_applies else "n/a (day only)",
-        "body P / R / F1 (pages)": body_text,
-        "must-contain": _share([s.must for s in scores]),
-        "must-not": _share([s.must_not for s in scores]),
-        "author": _rate([s.author for s in scores]),
-        "first words": _rate([s.first for s in scores]),
-        "last words": _rate([s.last for s in scores]),
-        "ms/page": (f"{statistics.fmean(s.ms for s in scores):.1f} ({statistics.median(s.ms for s in scores):.1f})"
-                if scores else "–"),
+        "headline": _shown(numbers["headline"]),
+        "date (day)": _shown(numbers["date_day"]),
+        "date (minute)": _shown(numbers["date_minute"]) if minute_applies else "n/a (day only)",
+        "body P / R / F1 (pages)": (f"{body['precision']:.2f} / {body['recall']:.2f} / {body['f1']:.2f} "
+                                    f"({body['pages']})" if body else "–"),
+        "must-contain": _shown(numbers["must_contain"]),
+        "must-not": _shown(numbers["must_not"]),
+        "author": _shown(numbers["author"]),
+        "first words": _shown(numbers["first_words"]),
+        "last words": _shown(numbers["last_words"]),
+        "ms/page": f"{ms['mean']:.1f} ({ms['median']:.1f})" if ms else "–",
     }
 
 
@@ -352,6 +382,23 @@ def load(shared: Path) -> tuple[list[dict], dict[str, dict], dict[str, str]]:
     return records, annotations, pages
 
 
+HELD_OUT_RULE = ("a page is held out when the first byte of SHA-256(its manifest 'file' path, UTF-8) "
+                 "is even; the other pages are the tuned half")
+SPLITS = ("all", "tuned", "held-out")
+
+
+def is_held_out(file: str) -> bool:
+    """The fixed split: decided by the page's path alone, never by its content or score."""
+    return hashlib.sha256(file.encode("utf-8")).digest()[0] % 2 == 0
+
+
+def split_records(records: list[dict]) -> dict[str, list[dict]]:
+    """All pages, the tuned half and the held-out half, each in manifest order."""
+    return {"all": list(records),
+            "tuned": [r for r in records if not is_held_out(r["file"])],
+            "held-out": [r for r in records if is_held_out(r["file"])]}
+
+
 CACHED_PACKAGES = ("trafilatura", "htmldate", "courlan")
 
 
@@ -379,25 +426,51 @@ def evaluate(shared: Path, tools: tuple[str, ...] = TOOLS) -> dict[str, Any]:
     return {"records": records, "annotations": annotations, "preds": preds, "tools": tools}
 
 
-def report(result: dict[str, Any], detail: bool = False) -> str:
-    records, annotations, preds, tools = (result[k] for k in ("records", "annotations", "preds", "tools"))
+def _groups(records: list[dict], annotations: dict[str, dict]) -> list[tuple[str, str, list[dict], bool]]:
+    """(key, title, pages, scored by hand) for each table of one split."""
     arabic = [r for r in records if r.get("lang") == "ar"]
     hand = [r for r in arabic if r["file"] in annotations]
-    groups = (
-        (f"Arabic pages (lang == \"ar\", {len(arabic)} pages, manifest gold)", arabic, False),
-        (f"Arabic (hand-read): the same pages against arabic_annotations.jsonl ({len(hand)} pages)", hand, True),
-        (f"All pages ({len(records)} pages, manifest gold)", records, False),
-    )
-    out = []
-    for title, group, by_hand in groups:
-        if not group:
-            continue
-        rows = {}
-        for tool in tools:
+    return [
+        ("arabic", f"Arabic pages (lang == \"ar\", {len(arabic)} pages, manifest gold)", arabic, False),
+        ("arabic_hand", f"Arabic (hand-read): the same pages against arabic_annotations.jsonl ({len(hand)} pages)",
+         hand, True),
+        ("all_pages", f"All pages ({len(records)} pages, manifest gold)", records, False),
+    ]
+
+
+def split_figures(result: dict[str, Any]) -> dict[str, Any]:
+    """Per split, per table, per tool: the numbers of the table rows, plus the rule and the files."""
+    annotations, preds, tools = result["annotations"], result["preds"], result["tools"]
+    out: dict[str, Any] = {"held_out_rule": HELD_OUT_RULE, "splits": {}}
+    for name, records in split_records(result["records"]).items():
+        tables: dict[str, Any] = {}
+        for key, _, group, by_hand in _groups(records, annotations):
             score = score_hand if by_hand else score_manifest
-            scores = [score(annotations[r["file"]] if by_hand else r, preds[r["file"], tool]) for r in group]
-            rows[tool] = summarise(scores, minute_applies=tool != "trafilatura")
-        out.append(table(title, rows, HAND_COLUMNS if by_hand else MANIFEST_COLUMNS))
+            tables[key] = {tool: figures([score(annotations[r["file"]] if by_hand else r, preds[r["file"], tool])
+                                          for r in group], minute_applies=tool != "trafilatura")
+                           for tool in tools}
+        out["splits"][name] = {"pages": len(records), "files": [r["file"] for r in records], "tables": tables}
+    return out
+
+
+def report(result: dict[str, Any], detail: bool = False) -> str:
+    records, annotations, preds, tools = (result[k] for k in ("records", "annotations", "preds", "tools"))
+    halves = split_records(records)
+    out = [f"Held-out split: {HELD_OUT_RULE}.\n"
+           f"all: {len(records)} pages; tuned: {len(halves['tuned'])} pages; held-out: {len(halves['held-out'])} pages "
+           f"(Arabic: {sum(r.get('lang') == 'ar' for r in halves['tuned'])} tuned, "
+           f"{sum(r.get('lang') == 'ar' for r in halves['held-out'])} held out).\n"]
+    for name, split in halves.items():
+        out.append(f"## Split: {name} ({len(split)} pages)\n")
+        for _, title, group, by_hand in _groups(split, annotations):
+            if not group:
+                continue
+            rows = {}
+            for tool in tools:
+                score = score_hand if by_hand else score_manifest
+                scores = [score(annotations[r["file"]] if by_hand else r, preds[r["file"], tool]) for r in group]
+                rows[tool] = summarise(scores, minute_applies=tool != "trafilatura")
+            out.append(table(f"{title} [{name}]", rows, HAND_COLUMNS if by_hand else MANIFEST_COLUMNS))
     if detail:
         out.append(detail_rows(records, annotations, preds, tools))
     return "\n".join(out)
@@ -423,8 +496,8 @@ def _mark(ok: bool | None) -> str:
 
 def detail_rows(records, annotations, preds, tools) -> str:
     lines = ["### Per page", "",
-             "| file | tool | headline | date got | date gold | day/min | body | ms | via |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| file | half | tool | headline | date got | date gold | day/min | body | ms | via |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for record in records:
         gold = record["gold"]
         rows = [("manifest", record, score_manifest, gold.get("title"), gold.get("date"))]
@@ -457,7 +530,8 @@ def detail_rows(records, annotations, preds, tools) -> str:
                 name = record["file"].removeprefix("pages/") + (" (hand)" if source == "hand" else "")
                 day_min = f"{_mark(s.day)}/{_mark(s.minute)}" if s.day is not None else "–"
                 got = _short(pred.date_shown, 48) if "date" in pred.has else "–"
-                lines.append(f"| {name} | {tool} | {headline} | {got or 'none'} | {gold_date or '–'} | "
+                half = "held-out" if is_held_out(record["file"]) else "tuned"
+                lines.append(f"| {name} | {half} | {tool} | {headline} | {got or 'none'} | {gold_date or '–'} | "
                              f"{day_min} | {body} | {pred.ms:.1f} | {pred.via} |")
     return "\n".join(lines) + "\n"
 
@@ -471,11 +545,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=None,
                         help="the shared folder holding eval/ (default: $NEWSCRAWL_SHARED or ../shared)")
     parser.add_argument("--detail", action="store_true", help="print one row per page and tool")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
+                        help="also write the figures (per split, table and tool) to PATH as JSON")
     args = parser.parse_args(argv)
     shared = args.shared or default_shared()
     if not (shared / "eval" / "manifest.jsonl").exists():
         parser.error(f"{shared / 'eval' / 'manifest.jsonl'} not found; pass --shared or set NEWSCRAWL_SHARED")
-    print(report(evaluate(shared), detail=args.detail))
+    if args.json is not None and not args.json.parent.is_dir():
+        parser.error(f"cannot write {args.json}: the folder {args.json.parent} does not exist")
+    result = evaluate(shared)
+    print(report(result, detail=args.detail))
+    if args.json is not None:
+        args.json.write_text(json.dumps(split_figures(result), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        print(f"figures written to {args.json}")
     return 0
 
 

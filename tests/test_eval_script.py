@@ -102,7 +102,8 @@ def test_scores_and_summary_on_two_pages(ev):
     assert dates_only.headline is None and dates_only.body_prf is None and dates_only.day
 
 
-def test_script_runs_on_a_tiny_shared_folder(ev, tmp_path, capsys):
+def _tiny_shared(tmp_path: Path) -> Path:
+    """A shared folder with the two synthetic pages: a.html (tuned half), b.html (held-out half)."""
     pages = tmp_path / "eval" / "pages"
     pages.mkdir(parents=True)
     paragraph = "<p>" + "This sentence belongs to the article body. " * 6 + "</p>"
@@ -114,11 +115,86 @@ def test_script_runs_on_a_tiny_shared_folder(ev, tmp_path, capsys):
                 for r in (FULL_PAGE, SNIPPET_PAGE)]
     (tmp_path / "eval" / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in manifest), "utf-8")
     (tmp_path / "eval" / "arabic_annotations.jsonl").write_text(json.dumps(ANNOTATION), "utf-8")
+    return tmp_path
 
-    assert ev.main(["--shared", str(tmp_path), "--detail"]) == 0
+
+def test_script_runs_on_a_tiny_shared_folder(ev, tmp_path, capsys):
+    assert ev.main(["--shared", str(_tiny_shared(tmp_path)), "--detail"]) == 0
     out = capsys.readouterr().out
     for title in ("Arabic pages", "Arabic (hand-read)", "All pages", "Per page"):
         assert title in out
+    for title in ("All pages (2 pages, manifest gold) [all]", "All pages (1 pages, manifest gold) [tuned]",
+                  "All pages (1 pages, manifest gold) [held-out]"):
+        assert title in out
     for tool in ("newscrawl", "trafilatura", "htmldate"):
         assert f"| {tool} |" in out
-    assert out.count("| a.html |") == 3 and out.count("| b.html (hand) |") == 3
+    assert out.count("| a.html | tuned |") == 3 and out.count("| b.html (hand) | held-out |") == 3
+
+
+def test_held_out_split_is_the_path_hash_alone(ev):
+    import hashlib
+
+    files = [f"pages/site{i}/page{i}.html" for i in range(40)]
+    records = [{"file": f} for f in files]
+    halves = ev.split_records(records)
+    assert halves["all"] == records
+    held = [r["file"] for r in halves["held-out"]]
+    assert held == [f for f in files if hashlib.sha256(f.encode("utf-8")).digest()[0] % 2 == 0]
+    assert sorted(held + [r["file"] for r in halves["tuned"]]) == sorted(files)
+    # Order and company do not move a page: the same file is in the same half in any list.
+    assert ev.split_records(list(reversed(records)))["held-out"] == list(reversed(halves["held-out"]))
+    assert ev.is_held_out("pages/b.html") and not ev.is_held_out("pages/a.html")
+    assert "SHA-256" in ev.HELD_OUT_RULE
+
+
+def test_both_halves_of_the_real_eval_set_are_non_empty(ev, shared):
+    records, _, _ = ev.load(shared)
+    halves = ev.split_records(records)
+    assert len(halves["tuned"]) + len(halves["held-out"]) == len(records) == 80
+    # Each half carries every kind of gold, so each reports every table.
+    for name in ("tuned", "held-out"):
+        half = halves[name]
+        assert len(half) >= 20, name
+        assert any(r.get("lang") == "ar" for r in half), name
+        assert any(r["gold_has"].get("body_full") for r in half), name
+        assert any(r["gold_has"].get("body_snippets") for r in half), name
+
+
+def test_json_figures_per_split_table_and_tool(ev, tmp_path, capsys):
+    shared = _tiny_shared(tmp_path)
+    out_path = tmp_path / "figures.json"
+    assert ev.main(["--shared", str(shared), "--json", str(out_path)]) == 0
+    printed = capsys.readouterr().out
+    for name in ("## Split: all (2 pages)", "## Split: tuned (1 pages)", "## Split: held-out (1 pages)",
+                 "tuned: 1 pages; held-out: 1 pages", "SHA-256"):
+        assert name in printed
+    figures = json.loads(out_path.read_text("utf-8"))
+    assert figures["held_out_rule"] == ev.HELD_OUT_RULE
+    assert set(figures["splits"]) == {"all", "tuned", "held-out"}
+    assert figures["splits"]["held-out"]["files"] == ["pages/b.html"]
+    assert figures["splits"]["tuned"]["files"] == ["pages/a.html"]
+    for split in figures["splits"].values():
+        assert set(split["tables"]) == {"arabic", "arabic_hand", "all_pages"}
+        for tables in split["tables"].values():
+            assert set(tables) == {"newscrawl", "trafilatura", "htmldate"}
+            for row in tables.values():
+                assert {"pages", "headline", "date_day", "date_minute", "body", "must_contain", "must_not",
+                        "ms_per_page"} <= set(row)
+    whole = figures["splits"]["all"]["tables"]["all_pages"]
+    newscrawl = whole["newscrawl"]
+    assert newscrawl["pages"] == 2
+    assert set(newscrawl["body"]) == {"precision", "recall", "f1", "pages"} and newscrawl["body"]["pages"] == 1
+    assert set(newscrawl["ms_per_page"]) == {"mean", "median"} and newscrawl["ms_per_page"]["mean"] > 0
+    assert newscrawl["headline"]["n"] == 2 and newscrawl["must_contain"]["n"] == 2
+    assert whole["trafilatura"]["date_minute"] is None  # its date is a day without a time
+    assert whole["htmldate"]["body"] is None and whole["htmldate"]["headline"] is None
+    # The held-out half has only the snippet page: no full-text body score there.
+    assert figures["splits"]["held-out"]["tables"]["all_pages"]["newscrawl"]["body"] is None
+
+
+def test_json_path_in_a_missing_folder_is_refused_before_running(ev, tmp_path, capsys):
+    shared = _tiny_shared(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        ev.main(["--shared", str(shared), "--json", str(tmp_path / "no" / "such" / "figures.json")])
+    assert exit_info.value.code == 2
+    assert "does not exist" in capsys.readouterr().err
