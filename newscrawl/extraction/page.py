@@ -307,11 +307,14 @@ class ArticlePage(ItemPage):
 
     @field(cached=True)
     def description(self) -> Found:
-        description = self.doc.meta.first("og:description", "description", "twitter:description")
-        return first(
-            Found(description if description and not self.generic_description(description) else None, "opengraph"),
-            Found(jsonld_text(self.doc.meta.jsonld, "description"), "jsonld"),
-        )
+        meta = self.doc.meta
+        for found in (Found(meta.first("og:description"), "opengraph"),
+                      Found(meta.first("description", "twitter:description"), "meta")):
+            if found:
+                if not self.generic_description(found.value):  # not the site-wide blurb
+                    return found
+                break
+        return Found(jsonld_text(meta.jsonld, "description"), "jsonld")
 
     # ---- the page as a whole ---------------------------------------------------------------
 
