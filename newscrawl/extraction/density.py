@@ -53,7 +53,14 @@ def densest_container(root):
 _NO_TEXT = (0, False, False, "")
 
 
+_BLANK = (1, True, True, "")
+
+
 def _summary(raw: str | None) -> tuple[int, bool, bool, str]:
+    if not raw:
+        return _NO_TEXT
+    if raw.isspace():  # most text nodes are the blanks between tags: skip the cleanup's cost
+        return _BLANK
     collapsed = collapse_text(raw)
     if not collapsed:
         return _NO_TEXT

@@ -319,28 +319,31 @@ class ArticlePage(ItemPage):
     # ---- the page as a whole ---------------------------------------------------------------
 
     def not_article_reason(self) -> str | None:
-        """Why the page is no article (None when it is one). A page with a headline, a body
-        and a date is an article whatever one tag says: a lost article costs a corpus more
-        than a kept front page."""
+        """Why the page is no article (None when it is one)."""
         if not self.headline:
             return "no headline"
-        meta = self.doc.meta
-        og_type = (meta.first("og:type") or "").lower()
         body = self.body.value or ""
-        if og_type == "website" and self.container.value is None and not meta.jsonld:
-            return "og:type website without an article body"
-        if self.is_site_title(meta.title) and not body:
+        if self.is_site_title(self.doc.meta.title) and not body:
             return "site page (title is the site's own)"
-        return self.generic_not_article(og_type, body)
+        return self.classify(body)
 
-    def generic_not_article(self, og_type: str, body: str) -> str | None:
-        """The checks for pages of unknown sites: fronts, sections, tags and video pages declare
-        themselves or carry little text."""
-        if og_type and og_type not in ARTICLE_OG_TYPES and not self.doc.meta.jsonld:
-            return f"og:type {og_type}"
+    def classify(self, body: str) -> str | None:
+        """Whether a page of an unknown site is an article, on several signals: a page with
+        enough text, a date and a headline is one whatever a single tag says (a lost article
+        costs a corpus more than a kept front page). Fronts, sections, tags and video pages
+        declare themselves, carry no date or little text, or sit at the site's root."""
         if len(body) < MIN_GENERIC_BODY_CHARS:
             return "too little article text"
-        return None
+        meta = self.doc.meta
+        og_type = (meta.first("og:type") or "").lower()
+        against = []
+        if og_type and og_type not in ARTICLE_OG_TYPES and not meta.jsonld:
+            against.append(f"og:type {og_type}")
+        if self.doc.path == "/":
+            against.append("the site's home page")
+        if not (self.date_published_raw and parse_date(self.date_published_raw.value)):
+            against.append("no date")
+        return ", ".join(against) if len(against) >= 2 else None
 
     def extraction(self) -> Extraction:
         """Every field, its provenance, and whether the page is an article."""
@@ -442,10 +445,13 @@ class ArticlePage(ItemPage):
 
     def _trafilatura_paragraphs(self, skip: set[str], *, precise: bool = False) -> list[str]:
         """trafilatura's main text of the page, as paragraphs without the lines already set
-        apart or known furniture. Its fast mode (no second-opinion extractors: 14 ms a page on
-        the eval pages against 120 ms for a default call) on a copy of the parsed tree (it edits
-        the tree it reads). Without ``deduplicate``: with it, a page's text depends on the pages
-        the process read before."""
+        apart or known furniture.
+
+        Its fast mode (no second-opinion extractors inside trafilatura: about 0.5 of a default
+        call) on a copy of the parsed tree (2 ms; it edits the tree it reads, and a serialised
+        copy would be parsed again for 8 ms). Reading only the container's surroundings costs a
+        third as much but agreed less often on the tuned eval pages (body F1 0.985 vs 0.987).
+        Without ``deduplicate``: with it, a page's text depends on the pages read before."""
         if self.doc.size > MAX_TRAFILATURA_ELEMENTS:
             return []
         try:

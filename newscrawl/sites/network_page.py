@@ -109,8 +109,13 @@ class NetworkArticlePage(ArticlePage):
         # A stamp's neighbours (views, bylines): "GMT ... | شوهد 1342 مرة".
         return not (len(holder_text) < len(text) + 80 and network.STAMP_PATTERN.search(holder_text))
 
-    def generic_not_article(self, og_type: str, body: str) -> str | None:
-        return None  # the network's article pages say og:type website too: its own checks above suffice
+    def classify(self, body: str) -> str | None:
+        # The network's article pages say og:type website too; its front and section pages
+        # have neither the body container nor JSON-LD.
+        meta = self.doc.meta
+        if (meta.first("og:type") or "").lower() == "website" and self.container.value is None and not meta.jsonld:
+            return "og:type website without an article body"
+        return None
 
     def _stamp(self) -> str | None:
         """The article's own network stamp: the one whose HH:MM matches the URL's HHMMSS, else the

@@ -1,0 +1,207 @@
+"""Page objects: the generic page knows no site, a site page overrides only what it improves,
+parser versions are chosen by date, and the generic net decides on general evidence."""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import replace
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from web_poet import field
+
+from newscrawl.extraction.article import article_page, extract_article
+from newscrawl.extraction.page import ArticlePage, Found, reconcile_bodies
+from newscrawl.extraction.versions import ParserVersion, SiteParser
+from newscrawl.sites import NETWORK_SITES
+from newscrawl.sites.network_page import NetworkArticlePage
+
+EXTRACTION = Path(__file__).parent.parent / "newscrawl" / "extraction"
+FIXTURES = Path(__file__).parent / "fixtures" / "articles"
+SITE = NETWORK_SITES["almaghrib"]
+PROSE = ("The council approved the new budget on Tuesday after a long debate that lasted until the "
+         "early hours of the morning, officials said in a statement. ")
+
+
+def _page(body_html: str, *, head: str = "", url: str = "https://news.example.org/2024/05/story") -> str:
+    return (f"<html><head><title>A headline of the story</title>{head}</head><body>"
+            f"<h1>A headline of the story</h1>{body_html}</body></html>")
+
+
+# ---- the generic page knows no site ----------------------------------------------------------
+
+def test_extraction_package_imports_no_site_knowledge():
+    for source in EXTRACTION.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("newscrawl.sites"), f"{source.name} imports {node.module}"
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("newscrawl.sites") for a in node.names), source.name
+
+
+def test_generic_page_never_branches_on_a_site():
+    """No ``if ... site`` in the generic extraction: site knowledge is a subclass's override."""
+    for source in EXTRACTION.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.If, ast.IfExp)):
+                names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+                attrs = {n.attr for n in ast.walk(node.test) if isinstance(n, ast.Attribute)}
+                assert not ({"site"} & (names | attrs)), f"{source.name}:{node.lineno} branches on the site"
+
+
+def test_site_pages_use_the_site_parser_and_unknown_sites_the_generic_page():
+    seed = (FIXTURES / "amp_page" / "page.html").read_text(encoding="utf-8")
+    url = json.loads((FIXTURES / "amp_page" / "meta.json").read_text())["url"]
+    assert type(article_page(seed, url, SITE)) is NetworkArticlePage
+    assert type(article_page(seed, url)) is ArticlePage
+    assert extract_article(seed, url, SITE).provenance["parser"] == "network@2017"
+    assert extract_article(seed, url).provenance["parser"] == "generic"
+
+
+def test_each_field_is_computed_once_per_page():
+    calls = []
+
+    class Counting(ArticlePage):
+        def body_container(self):
+            calls.append(1)
+            return super().body_container()
+
+    page = Counting(article_page(_page(f"<article><p>{PROSE * 3}</p></article>"), "https://x.org/a/b").doc)
+    page.extraction()
+    page.extraction()
+    assert len(calls) == 1  # body, image, author, classification all read one cached container
+
+
+def test_a_site_page_overrides_one_field_and_keeps_the_rest():
+    class Loud(ArticlePage):
+        @field(cached=True)
+        def headline(self) -> Found:
+            return Found("LOUD", "selectors")
+
+    html = _page(f"<article><p>{PROSE * 3}</p></article>", head='<meta property="og:description" content="About it">')
+    out = Loud(article_page(html, "https://x.org/a/b").doc).extraction()
+    assert out.fields["headline"] == "LOUD"
+    assert out.fields["description"] == "About it" and out.fields["body"].startswith("The council")
+
+
+# ---- versions ------------------------------------------------------------------------------
+
+class _OldTemplate(NetworkArticlePage):
+    """A made-up earlier template whose body sat in <div id="oldbody">."""
+
+    def body_container(self):
+        found = self.doc.sel.css("#oldbody")
+        return Found(found[0].root, "selectors") if found else super().body_container()
+
+
+VERSIONED = SiteParser("network", (
+    ParserVersion("2015", _OldTemplate, until=date(2017, 1, 1)),
+    ParserVersion("2017", NetworkArticlePage, since=date(2017, 1, 1)),
+))
+
+
+def _versioned_page(stamp: str) -> str:
+    return (f"<html><head><title>خبر</title></head><body><h1>عنوان الخبر الرئيسي اليوم</h1>"
+            f"<div>GMT 12:05 {stamp}</div><div id='oldbody'><p>{'نص الخبر القديم كما كتب في القالب السابق. ' * 6}</p></div>"
+            f"<div id='balmon'><p>{'نص الخبر الجديد كما يظهر في القالب الحالي للموقع. ' * 6}</p></div></body></html>")
+
+
+def test_the_version_is_chosen_by_the_page_date():
+    site = replace(SITE, parser=VERSIONED)
+    url = "https://www.almaghribtoday.net/36/120500-x"
+    old = extract_article(_versioned_page("2016 الخميس ,28 كانون الأول / ديسمبر"), url, site)
+    new = extract_article(_versioned_page("2018 الخميس ,28 كانون الأول / ديسمبر"), url, site)
+    assert old.provenance["parser"] == "network@2015" and "القديم" in old.fields["body"]
+    assert new.provenance["parser"] == "network@2017" and "الجديد" in new.fields["body"]
+
+
+def test_the_archive_date_wins_over_the_page_date():
+    site = replace(SITE, parser=VERSIONED)
+    html = _versioned_page("2018 الخميس ,28 كانون الأول / ديسمبر")
+    url = "https://www.almaghribtoday.net/36/120500-x"
+    out = extract_article(html, url, site, archived_at=datetime(2016, 3, 1, tzinfo=timezone.utc))
+    assert out.provenance["parser"] == "network@2015"
+
+
+def test_an_undated_page_gets_the_current_version():
+    assert VERSIONED.version_for(None).name == "2017"
+    assert VERSIONED.version_for(date(1990, 1, 1)).name == "2015"
+    with pytest.raises(ValueError):
+        SiteParser("empty", ())
+
+
+# ---- the generic net -----------------------------------------------------------------------
+
+STORY = [f"Paragraph {i} of the story tells what happened in the city council meeting on day {i}." for i in range(8)]
+
+
+def test_reconcile_takes_the_fuller_reading_when_it_holds_ours():
+    ours = STORY[2:4]
+    theirs = ["Home", "Sports", *STORY, "Subscribe"]
+    taken, extended = reconcile_bodies(ours, theirs)
+    assert extended and taken == STORY  # menus around it are not prose: not taken
+
+
+def test_reconcile_trims_edges_the_other_reading_does_not_back():
+    related = "Read more: the mayor announced a new park in the northern district yesterday evening."
+    ours = [related, *STORY, "Our reporter covers local politics and writes a weekly column for us."]
+    taken, extended = reconcile_bodies(ours, STORY)
+    assert not extended and taken == STORY
+
+
+def test_reconcile_keeps_ours_when_the_readings_disagree():
+    other = [f"An unrelated text number {i} about football results and the league table this week." for i in range(8)]
+    assert reconcile_bodies(STORY, other) == (STORY, False)
+    assert reconcile_bodies(STORY, []) == (STORY, False)
+    assert reconcile_bodies([], STORY) == (STORY, True)
+
+
+def test_a_dated_article_is_kept_whatever_its_og_type():
+    html = _page(f"<article><p>{PROSE * 4}</p></article>",
+                 head='<meta property="og:type" content="website">'
+                      '<meta property="article:published_time" content="2024-05-02T10:00:00Z">')
+    assert extract_article(html, "https://news.example.org/2024/05/story").not_article is None
+
+
+def test_an_undated_website_page_is_not_an_article():
+    html = _page(f"<article><p>{PROSE * 4}</p></article>", head='<meta property="og:type" content="website">')
+    reason = extract_article(html, "https://news.example.org/about").not_article
+    assert reason == "og:type website, no date"
+
+
+def test_little_text_is_not_an_article():
+    assert extract_article(_page("<p>Short.</p>"), "https://x.org/a").not_article == "too little article text"
+
+
+# ---- an outlet is never an author ----------------------------------------------------------
+
+@pytest.mark.parametrize("head", [
+    '<meta property="og:site_name" content="Daily Planet"><meta name="author" content="Daily Planet">',
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A headline of the story", '
+    '"author": {"@type": "Organization", "name": "Planet Media Group"}}</script>',
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A headline of the story", '
+    '"publisher": {"@type": "Organization", "name": "Planet News"}, "author": "Planet News"}</script>',
+    '<meta name="author" content="example">',
+])
+def test_the_outlet_is_never_the_author(head):
+    html = _page(f"<article><p>{PROSE * 4}</p></article>", head=head)
+    assert extract_article(html, "https://www.example.org/2024/05/story").fields.get("author") is None
+
+
+def test_a_person_who_names_their_blog_after_themselves_is_its_author():
+    head = ('<script type="application/ld+json">{"@type": "BlogPosting", "headline": "A headline of the story", '
+            '"publisher": {"@type": "Organization", "name": "Jane Roe"}, '
+            '"author": {"@type": "Person", "name": "Jane Roe"}}</script>')
+    html = _page(f"<article><p>{PROSE * 4}</p></article>", head=head)
+    assert extract_article(html, "https://janeroe.example/posts/one").fields["author"] == "Jane Roe"
+
+
+def test_the_same_page_gives_the_same_body_every_time():
+    """trafilatura's default deduplication made a page's text depend on the pages before."""
+    html = _page("<div>" + "".join(f"<p>{line}</p>" for line in STORY) + "</div>")
+    bodies = {extract_article(html, "https://x.org/a/b").fields.get("body") for _ in range(3)}
+    assert len(bodies) == 1 and None not in bodies
