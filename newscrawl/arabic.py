@@ -75,7 +75,9 @@ TASHKEEL_CHARS = _chars(
     (0x06D6, 0x06DC), (0x06DF, 0x06E4), 0x06E7, 0x06E8, (0x06EA, 0x06ED),  # Quranic annotations
     (0x08D3, 0x08E1), (0x08E3, 0x08FF),  # Arabic Extended-A marks
 )
-"""Every Arabic combining mark (category Mn)."""
+"""The Arabic combining marks (category Mn) up to Unicode 11. The ones Unicode 14 added
+(U+0898-089F, U+08CA-08D2, Quranic marks of other scripts) are not here: the dedupe key was
+recorded without them."""
 
 QURANIC_SIGNS = _chars(0x06DD, 0x06DE, 0x06E5, 0x06E6, 0x06E9)
 """Quranic signs that are no combining mark: end of ayah, rub el hizb, small waw and small
@@ -150,7 +152,8 @@ LETTER_FOLD: dict[str, str] = {
     "ى": "ي", "ی": "ي", "ې": "ي",
     # taa marbuta, and the heh forms of Persian/Kurdish/Urdu keyboards
     "ة": "ه", "ە": "ه", "ۀ": "ه", "ہ": "ه",
-    # hamza on its waw and yeh seats ("مسؤول" = "مسئول" = "مسوول"); the bare hamza ء stays
+    # hamza on its waw and yeh seats ("مسؤول" → "مسوول", "رئيس" → "رييس"); the bare hamza ء
+    # stays. The two seats fold apart: "مسئول" → "مسيول" (the dedupe's synonyms join those)
     "ؤ": "و", "ئ": "ي",
     # Persian kaf
     "ک": "ك",
