@@ -37,6 +37,9 @@ from zoneinfo import ZoneInfo
 
 from hijridate import Hijri
 
+from newscrawl.arabic import (MARKS, fold_borrowed_letters, fold_case, fold_digits, fold_letters,
+                              remove_marks)
+
 __all__ = [
     "DateResult",
     "MAX_SCAN_CHARS",
@@ -86,37 +89,20 @@ def is_plausible(dt: datetime | None, *, now: datetime) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Normalisation. Spelling variants (hamza/alef forms, ة/ه, ى/ي, Persian letters, tatweel, Latin
-# case, Arabic-Indic and Persian digits) are folded per word, once per distinct word (cached):
-# translating whole texts cost more than the rest of the parse.
-
-_CHAR_MAP: dict[int, str | None] = {}
-for _i in range(10):
-    _CHAR_MAP[0x0660 + _i] = str(_i)  # Arabic-Indic digits
-    _CHAR_MAP[0x06F0 + _i] = str(_i)  # Persian digits
-for _c in "أإآٱ":
-    _CHAR_MAP[ord(_c)] = "ا"
-_CHAR_MAP.update(
-    {
-        ord("ى"): "ي",
-        ord("ی"): "ي",  # Persian yeh
-        ord("ک"): "ك",  # Persian kaf
-        ord("ة"): "ه",  # يونية/يونيه, الجمعة/الجمعه
-        ord("ھ"): "ه",
-        ord("پ"): "ب",
-        ord("ڤ"): "ف",
-        0x0640: None,  # tatweel
-    }
-)
-# Marks that are not word characters to the regex engine, so they would split a word
-# ("شوّال") or a date ("28\u200fديسمبر"): removed from the text before tokenising.
-_MARKS = "\u064B-\u065F\u0670\u06D6-\u06ED\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF"
+# Normalisation (newscrawl.arabic's tables). Spelling variants are folded per word, once per
+# distinct word (cached): translating whole texts cost more than the rest of the parse.
+# A word folds like fold_for_matching's words, plus the borrowed letters (پ ڤ ھ: "نوڤمبر"),
+# which only month names need. Marks (tashkeel, Quranic signs, zero-width and bidi controls)
+# would split a word ("شوّال") or a date ("28\u200fديسمبر"), so they leave the text before
+# tokenising. Tatweel is a word character, so it stays a token (a free-standing "ـ" is a word
+# of its own) and leaves each word in its fold. Numbers are digit runs: only fold_digits applies (int() reads ٠-٩ already).
+_MARKS = re.escape(MARKS)  # for character classes
 _MARKS_RE = re.compile(f"[{_MARKS}]")
 _SEP_FOLD = {"،": ",", "٬": ",", "٫": ".", "؛": ";"}
 
 
 def _normalise(word: str) -> str:
-    return _MARKS_RE.sub("", word).translate(_CHAR_MAP).lower()
+    return fold_case(fold_digits(fold_borrowed_letters(fold_letters(remove_marks(word)))))
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,7 +304,7 @@ def _tokenise(text: str) -> list[tuple]:
             if word:
                 norm, token = _WORD_CACHE.get(word) or _lookup_word(word)
             else:
-                norm, token = num.translate(_CHAR_MAP), (NUM, num)
+                norm, token = fold_digits(num), (NUM, num)
             if pair_first is not None:  # "كانون الأول", "بتوقيت القاهرة", "أول أمس", "كانون 2"
                 pair = _PAIRS.get((pair_first, norm))
                 if pair is not None:
@@ -746,7 +732,7 @@ def _word_tokens(pieces: list[str]) -> list[tuple]:
     pair_first = None
     for piece in pieces:
         if piece[0].isdecimal():  # \d is exactly the decimal digits
-            norm, token, word = piece.translate(_CHAR_MAP), (NUM, piece), False
+            norm, token, word = fold_digits(piece), (NUM, piece), False
         else:
             (norm, token), word = _WORD_CACHE.get(piece) or _lookup_word(piece), True
         if pair_first is not None:
@@ -789,7 +775,7 @@ def _phrase(first: str, second: str | None) -> tuple:
     if token is None:
         norm = (_WORD_CACHE.get(first) or _lookup_word(first))[0]
         if second[0].isdecimal():
-            second_norm = second.translate(_CHAR_MAP)
+            second_norm = fold_digits(second)
         else:
             second_norm = (_WORD_CACHE.get(second) or _lookup_word(second))[0]
         token = _PAIRS.get((norm, second_norm), _NOT_ALONE) if norm in _PAIR_FIRST else _NOT_ALONE
@@ -805,7 +791,7 @@ def _read_ago(groups: tuple, reference: datetime | None) -> _Result | None:
     unit_norm, (unit_kind, unit) = _WORD_CACHE.get(unit_word) or _lookup_word(unit_word)
     if ago_kind is not AGO or unit_kind is not UNIT:
         return None
-    if (ago_norm, number.translate(_CHAR_MAP) if number else unit_norm) in _PAIRS:
+    if (ago_norm, fold_digits(number) if number else unit_norm) in _PAIRS:
         return None  # "قبل أمس" and the like: _tokenise reads the two words as one
     unit, count = unit
     if number:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from parsel import Selector
 
+from newscrawl.arabic import LABEL_SEPARATORS
 from newscrawl.dates import DateResult, analyse_date, is_plausible, parse_date
 from newscrawl.dedupe import keys
 from newscrawl.extraction.article import Extraction, extract_article
@@ -63,7 +64,7 @@ DATE_PIECES = [
     "T", "Z", "2017-12-28", "28/12/2017", "Thu, 28 Dec 2017 12:05:00 +0000", "٢٨", "\u200f", "\u064e", ":",
     "(", ")", "ليلا", "9999", "24:00", "٫", "0", "أول",
 ]
-TITLE_PIECES = [LABEL, "almaghribtoday", "Almaghrib", "اليوم", " ", "  ", "-", "|", "ـ", ":", "–", "_", "/",
+TITLE_PIECES = [LABEL, "almaghribtoday", "Almaghrib", "اليوم", " ", "  ", "-", "|", "ـ", ":", "–", "_", "/", "•", "\\",
                 "خبر", "عاجل", "x", "\u200f", "\u064e", "«", "»", '"']
 ARABIC = ["نفى ممثل وزارة الدفاع الروسية شن غارات على مدينة تدمر الأثرية.", "قد يهمك أيضا", "اقرأ أيضاً: عنوان",
           "بقلم : خيرالله خيرالله", "دمشق - نور خوام", "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر",
@@ -127,10 +128,11 @@ def test_fold_and_list_helpers_never_raise(text):
 
 
 def _old_strip_site_label(text: str, labels: tuple[str, ...]) -> str:
-    """The regex strip_site_label replaced (exponential on long inputs: short ones only here)."""
+    """The regex strip_site_label replaced (exponential on long inputs: short ones only here),
+    with the separators it now shares with the dedupe key (arabic.LABEL_SEPARATORS)."""
     names = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
-    pattern = re.compile(rf"^(?:\s*(?:{names})\s*[-–—_ـ:|]+\s*)+|(?:\s*[-–—_ـ:|]+\s*(?:{names})\s*)+$",
-                         re.IGNORECASE)
+    sep = f"[{re.escape(LABEL_SEPARATORS)}]+"
+    pattern = re.compile(rf"^(?:\s*(?:{names})\s*{sep}\s*)+|(?:\s*{sep}\s*(?:{names})\s*)+$", re.IGNORECASE)
     text = clean_text(text)
     return pattern.sub("", text).strip() if text and labels else text
 

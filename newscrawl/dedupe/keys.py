@@ -2,7 +2,8 @@
 
 ``title_key(headline)`` turns a headline into the string two copies of one
 story share however they were typed.  It is the composition of the small
-pure rules below, applied in this order (the order matters: labels are found
+pure rules below (the Arabic ones are ``newscrawl.arabic``'s, shared with
+extraction and the date reader), applied in this order (the order matters: labels are found
 by their separators, so they are stripped before punctuation goes):
 
 1. ``normalize_nfkc``        Unicode NFKC (presentation forms and ligatures
@@ -45,6 +46,20 @@ import re
 import sys
 import unicodedata
 
+from newscrawl.arabic import (
+    DIGIT_FOLD,
+    INVISIBLE_CHARS,
+    LABEL_SEPARATORS,
+    LETTER_FOLD,
+    TASHKEEL_CHARS,
+    TATWEEL,
+    fold_case,
+    fold_digits,
+    fold_letters,
+    remove_invisibles,
+    remove_tashkeel,
+    tatweel_as_separator,
+)
 from newscrawl.sites.network import NETWORK_LABELS
 
 __all__ = [
@@ -63,18 +78,18 @@ __all__ = [
     "compose_rules",
 ]
 
+# The character tables are newscrawl.arabic's, shared with extraction and the date reader.
+# The key is stored (titles.sqlite), so it takes only the folds it was recorded with:
+# not fold_borrowed_letters (پ ڤ ھ), and "_" and tatweel are no label separators here
+# (a free tatweel is made a dash first; "_" was never one). tests/test_dedupe_key_golden.py
+# holds the keys of every labelled title to these tables.
 # NETWORK_LABELS (newscrawl.sites.network) are matched after the letter fold, so
 # "الإمارات" / "الامارات" and "السعودية" / "السعوديه" are the same label.
-TATWEEL = "\u0640"
-
-# --------------------------------------------------------------------------
-# character classes and tables (built once at import)
-# --------------------------------------------------------------------------
 
 
-def _char_class(codepoints: list[int]) -> str:
-    """A regex character class for code points, written as ranges."""
-    cps = sorted(set(codepoints))
+def _char_class(chars: str) -> str:
+    """A regex character class for *chars*, written as ranges."""
+    cps = sorted(set(map(ord, chars)))
     out: list[str] = []
     start = prev = cps[0]
     for cp in cps[1:] + [-1]:
@@ -86,45 +101,16 @@ def _char_class(codepoints: list[int]) -> str:
     return "[" + "".join(out) + "]"
 
 
-_FORMAT_CHARS = (
-    [0x00AD, 0x061C, 0x180E, 0xFEFF]
-    + list(range(0x200B, 0x2010))  # ZWSP ZWNJ ZWJ LRM RLM
-    + list(range(0x202A, 0x202F))  # bidi embeddings / overrides
-    + list(range(0x2060, 0x2065))  # word joiner, invisible operators
-    + list(range(0x2066, 0x206A))  # bidi isolates
-)
-_FORMAT_RE = re.compile(_char_class(_FORMAT_CHARS))
+_MARKS_RE = re.compile(_char_class(TASHKEEL_CHARS + INVISIBLE_CHARS))
 
-_TASHKEEL_CHARS = (
-    list(range(0x0610, 0x061B))  # Quranic honorifics / small marks
-    + list(range(0x064B, 0x0660))  # fathatan .. wavy hamza below (harakat, shadda, sukun)
-    + [0x0670]  # superscript alef
-    + list(range(0x06D6, 0x06DD))  # Quranic annotation signs
-    + list(range(0x06DF, 0x06E5))
-    + [0x06E7, 0x06E8]
-    + list(range(0x06EA, 0x06EE))
-    + list(range(0x08D3, 0x08E2))  # extended-A marks
-    + list(range(0x08E3, 0x0900))
-)
-_TASHKEEL_RE = re.compile(_char_class(_TASHKEEL_CHARS))
-_MARKS_RE = re.compile(_char_class(_TASHKEEL_CHARS + _FORMAT_CHARS))
+_LETTER_TABLE = str.maketrans(LETTER_FOLD)
+# the fused path replaces the common letters one by one (faster than translate on short
+# titles) and translates only when a rare one is present
+_COMMON_FOLDS = tuple((src, LETTER_FOLD[src]) for src in "أإآىةؤئ")
+_RARE_FOLD_RE = re.compile("[" + "".join(c for c in LETTER_FOLD if c not in "أإآىةؤئ") + "]")
 
-_LETTER_FOLD = {
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
-    "ى": "ي", "ی": "ي", "ې": "ي",
-    "ة": "ه", "ە": "ه", "ۀ": "ه", "ہ": "ه",
-    "ؤ": "و",
-    "ئ": "ي",
-    "ک": "ك",
-}
-_LETTER_TABLE = {ord(k): v for k, v in _LETTER_FOLD.items()}
-_COMMON_FOLDS = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ؤ", "و"), ("ئ", "ي"))
-_RARE_FOLD_RE = re.compile("[ٱٲٳیېەۀہک]")
-
-# Arabic-Indic U+0660-0669 and Extended Arabic-Indic (Persian, Urdu) U+06F0-06F9
-_DIGIT_TABLE = {0x0660 + i: str(i) for i in range(10)}
-_DIGIT_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
-_DIGITS_RE = re.compile("[\u0660-\u0669\u06f0-\u06f9]+")
+_DIGIT_TABLE = str.maketrans(DIGIT_FOLD)
+_DIGITS_RE = re.compile(_char_class("".join(DIGIT_FOLD)) + "+")
 
 
 def _digit_sub(match: re.Match[str]) -> str:
@@ -147,42 +133,14 @@ def normalize_nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def strip_format_chars(text: str) -> str:
-    """Rule 2: drop zero-width and bidi control characters."""
-    return _FORMAT_RE.sub("", text)
+# Rules 2-6 and 9 are newscrawl.arabic's functions (listed in RULES below):
+strip_format_chars = remove_invisibles  # rule 2: zero-width and bidi controls
+strip_tashkeel = remove_tashkeel  # rule 3: harakat, tanwin, shadda, sukun, Quranic marks
+strip_tatweel = tatweel_as_separator  # rule 4: kashida dropped, a free-standing run is a dash
+# rule 5: fold_letters (LETTER_FOLD), rule 6: fold_digits (DIGIT_FOLD), rule 9: fold_case
 
-
-def strip_tashkeel(text: str) -> str:
-    """Rule 3: drop harakat, tanwin, shadda, sukun, superscript alef, Quranic marks."""
-    return _TASHKEEL_RE.sub("", text)
-
-
-_ELONGATION = re.compile(r"(?<=[^\W\u0640])\u0640+(?=[^\W\u0640])")
-_FREE_TATWEEL = re.compile(r"\u0640+")
-
-
-def strip_tatweel(text: str) -> str:
-    """Rule 4: kashida inside a word is dropped; a free-standing tatweel run is a dash."""
-    if TATWEEL not in text:
-        return text
-    text = _ELONGATION.sub("", text)
-    if TATWEEL in text:
-        text = _FREE_TATWEEL.sub(" - ", text)
-    return text
-
-
-def fold_letters(text: str) -> str:
-    """Rule 5: أ إ آ ٱ -> ا, ى -> ي, ة -> ه, ؤ -> و, ئ -> ي (plus Persian ی ک ە)."""
-    return text.translate(_LETTER_TABLE)
-
-
-def fold_digits(text: str) -> str:
-    """Rule 6: Arabic-Indic (٠-٩) and Persian (۰-۹) digits -> ASCII 0-9."""
-    return text.translate(_DIGIT_TABLE)
-
-
-# separators that set a label off from the headline
-_SEP_CHARS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212|\u00a6\uff5c:\u2022\u00b7/\\"
+# separators that set a label off from the headline: the shared ones but "_" and tatweel
+_SEP_CHARS = LABEL_SEPARATORS.replace("_", "").replace(TATWEEL, "")
 _SEP = "[" + re.escape(_SEP_CHARS) + "]"
 
 _SPLIT_RE = re.compile(f"({_SEP})")
@@ -227,11 +185,6 @@ def drop_punctuation(text: str) -> str:
     ، ؛ ؟ ٪ ٫, dashes, "|", "$", emoji, and the underscore.
     """
     return _NONWORD_RE.sub(" ", text)
-
-
-def fold_case(text: str) -> str:
-    """Rule 9: lower-case (Latin letters in titles: "G7", "COP28")."""
-    return text.lower()
 
 
 def collapse_whitespace(text: str) -> str:

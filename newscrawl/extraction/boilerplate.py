@@ -1,25 +1,33 @@
 """Recognise text that is page furniture, not article prose (pure functions).
 
-Patterns are matched on ``fold_for_matching`` text, so tatweel runs ("أيضــــًا"), tashkeel
-and hamza variants do not slip through. The phrases come from the seed page and the stored
-page texts in site_profile A6/A7.
+Patterns are matched on ``fold_for_matching`` text (``newscrawl.arabic``), so tatweel runs
+("أيضــــًا"), tashkeel, hamza variants and case do not slip through; they are written as
+printed and folded once at import. The phrases come from the seed page and the stored page
+texts in site_profile A6/A7.
 """
 
 from __future__ import annotations
 
 import re
 
-from newscrawl.text import fold_for_matching, is_label_only
+from newscrawl.arabic import fold_for_matching, fold_letters, tolerant_pattern
+from newscrawl.text import is_label_only
+
+
+def _folded_pattern(source: str) -> re.Pattern:
+    """A pattern written as printed, in the spelling ``fold_for_matching`` gives the text it
+    is matched on (only Arabic letters change, so the regex syntax is untouched)."""
+    return re.compile(fold_letters(source), re.IGNORECASE)
+
 
 # A block matching one of these ends the article: what follows is related items, the
 # comment form or the footer.
-_END_OF_ARTICLE = re.compile(
+_END_OF_ARTICLE = _folded_pattern(
     r"^(?:قد يهمك ايضا|قد يهمك كذلك|مواضيع ذات صله|اخبار ذات صله|ارسل تعليقك|تعليقك كزائر|"
-    r"الاسم \*|البريد الالكتروني \*|عنوان التعليق \*|تعليق \*|all rights reserved|security code)",
-    re.IGNORECASE,
+    r"الاسم \*|البريد الالكتروني \*|عنوان التعليق \*|تعليق \*|all rights reserved|security code)"
 )
 # Single lines that are never prose.
-_FURNITURE = re.compile(
+_FURNITURE = _folded_pattern(
     r"^(?:"
     r"اخر تحديث|"  # the site clock band
     r"GMT\s*\d{1,2}:\d{2}|"  # dated related items
@@ -29,30 +37,22 @@ _FURNITURE = re.compile(
     r": Characters Left|الزامي \*|شروط الاستخدام|شروط النشر|اوافق علي شروط|"
     r"بنايه النخيل|"  # publisher's address line
     r"(?:شارك|مشاركه)(?:\s+(?:علي|عبر)\s+\S+)?$"
-    r")",
-    re.IGNORECASE,
+    r")"
 )
-_MARKS = "[\u064b-\u065f\u0670\u0640]*"  # tashkeel and tatweel may sit between any letters
-_ALEF = "[اأإآ]"
-
-
-def _tolerant(*words: str) -> str:
-    """Regex for *words* that ignores tashkeel, tatweel and hamza-on-alef variants."""
-    return r"\s+".join(_MARKS.join(_ALEF if c == "ا" else re.escape(c) for c in w) + _MARKS for w in words)
 
 
 # No leading \s*: searched, it would rescan a run of spaces from each of its positions
 # (quadratic); cut_inline_read_also strips the spaces before the phrase instead.
 _INLINE_READ_ALSO = re.compile(
-    rf"(?:{_tolerant('اقرا')}|{_tolerant('شاهد')})\s+(?:{_tolerant('ايضا')}|{_tolerant('كذلك')})\s*[:：]?.*$"
+    rf"(?:{tolerant_pattern('اقرا')}|{tolerant_pattern('شاهد')})\s+"
+    rf"(?:{tolerant_pattern('ايضا')}|{tolerant_pattern('كذلك')})\s*[:：]?.*$"
 )
 
 
 # Share bars: "طباعة Email فيسبوك تويتر لينكدين Pin Interest Whats App".
-_SHARE_WORDS = frozenset(
+_SHARE_WORDS = frozenset(fold_for_matching(
     "طباعه ارسال email print فيسبوك فيس بوك facebook تويتر twitter لينكدين linkedin واتساب واتس اب whatsapp whats app "
-    "pin interest pinterest telegram تليجرام تلغرام مشاركه شارك share انستغرام instagram".split()
-)
+    "pin interest pinterest telegram تليجرام تلغرام مشاركه شارك share انستغرام instagram").split())
 # A field label standing alone ("المصدر:"), not a speech verb introducing a quote ("وأضاف:").
 _LABEL_FIELD = re.compile(r"^(?![وف])[^\s:]{2,20}\s*:$")
 _LABELLED_VALUE = re.compile(r"^[^\s:]{2,20}\s*:\s*(?P<value>.{4,40})$")
@@ -67,7 +67,7 @@ def is_embed_attribution(text: str) -> bool:
 
 
 def is_share_bar(text: str) -> bool:
-    words = fold_for_matching(text).lower().split()
+    words = fold_for_matching(text).split()
     return len(words) >= 2 and sum(w in _SHARE_WORDS for w in words) >= 0.6 * len(words)
 
 

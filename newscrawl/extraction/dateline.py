@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from newscrawl.text import clean_text, fold_for_matching
+from newscrawl.arabic import is_site_label
+from newscrawl.text import clean_text
 
 # Separators seen on the network: "-", "–", "ـ" (tatweel used as a dash), "_", "/", ":".
 _SEPARATOR = r"(?:\s*[-–—_:/]+\s*|\s+ـ+\s*|\s*ـ+\s+)"
@@ -32,10 +33,9 @@ def parse_dateline(text: str | None, labels: tuple[str, ...] = (), *,
     city, author = clean_text(match["city"]), clean_text(match["author"])
     if len(city.split()) > max_city_words or len(author.split()) > MAX_AUTHOR_WORDS:
         return None
-    folded_labels = {fold_for_matching(label).lower() for label in labels}
-    if fold_for_matching(author).lower() in folded_labels:
+    if is_site_label(author, labels):
         return city, None
-    if fold_for_matching(city).lower() in folded_labels:
+    if is_site_label(city, labels):
         return None
     return city, author
 
