@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from web_poet import ItemPage, field
 from web_poet.fields import item_from_fields_sync
 
+from newscrawl.arabic import is_site_label
 from newscrawl.dates import parse_date
 from newscrawl.extraction.blocks import Block, is_caption, iter_blocks
 from newscrawl.extraction.boilerplate import (
@@ -50,7 +51,7 @@ from newscrawl.text import (
 )
 
 MIN_BODY_CHARS = 80  # below this a "body" is a teaser or furniture, not an article
-HOME_SECTION_NAMES = {"الرئيسية", "الرئيسيه", "home"}
+HOME_SECTION_NAMES = {fold_for_matching(name) for name in ("الرئيسية", "home")}
 # A site's name is a few words; a longer og:site_name is no label, and every block would be
 # compared with it.
 MAX_LABEL_CHARS = 100
@@ -269,7 +270,7 @@ class ArticlePage(ItemPage):
             Found(jsonld_text(meta.jsonld, "articleSection"), "jsonld"),
             Found(self._breadcrumb_section(), "breadcrumb"),
         ):
-            if found and found.value.strip() not in HOME_SECTION_NAMES:
+            if found and fold_for_matching(found.value.strip()) not in HOME_SECTION_NAMES:
                 return found
         return self.section_from_url()
 
@@ -527,7 +528,7 @@ class ArticlePage(ItemPage):
     def _breadcrumb_section(self) -> str | None:
         for element in self.doc.sel.xpath("//body//*[text()[contains(., '»')]]")[:5]:
             parts = [clean_text(p) for p in clean_text(text_start(element.root, MAX_BLOCK_CHARS)).split("»")]
-            if len(parts) >= 2 and parts[0] in HOME_SECTION_NAMES and parts[-1]:
+            if len(parts) >= 2 and fold_for_matching(parts[0]) in HOME_SECTION_NAMES and parts[-1]:
                 return parts[-1]
         return None
 
@@ -551,12 +552,12 @@ class ArticlePage(ItemPage):
         if ld_type == "Person" and self.publisher and self.publisher not in (
                 self.doc.meta.first("og:site_name"), self.doc.meta.first("application-name")):
             names = [n for n in names if n != self.publisher]
-        outlet = {fold_for_matching(x).lower() for x in names if x}
+        outlet = tuple(n for n in names if n)
         for value, step in (
             (ld_author, "jsonld"),
             (self.doc.meta.first("article:author", "og:article:author", "author"), "meta"),
         ):
-            if value and not value.startswith("http") and fold_for_matching(value).lower() not in outlet:
+            if value and not value.startswith("http") and not is_site_label(value, outlet):
                 return Found(value, step)
         return NOTHING
 
