@@ -504,12 +504,27 @@ class ArticlePage(ItemPage):
 
     def _markup_date(self, prop: str) -> str | None:
         """A date in microdata or RDFa attributes (``itemprop``/``property`` on any element), or ``<time>``."""
-        values = self.doc.sel.xpath(
-            f"//*[not(self::meta)][@itemprop='{prop}' or @property='{prop}' or @property='dc:date']"
-            "/@*[name()='datetime' or name()='content']").getall()
+        values = self._markup_dates[prop]
         if prop == "datePublished":
-            values += self.doc.sel.xpath("//time/@datetime").getall()
+            values = values + self._markup_dates["time"]
         return next((v for v in map(clean_text, values) if v), None)
+
+    @cached_property
+    def _markup_dates(self) -> dict[str, list[str]]:
+        """Every microdata/RDFa date attribute and ``<time datetime>``, read in one pass over
+        the page (a scan per property was two full-document XPath walks)."""
+        found: dict[str, list[str]] = {"datePublished": [], "dateModified": [], "time": []}
+        for el in self.doc.root.xpath("//*[@itemprop or @property or self::time]"):
+            if el.tag == "time" and el.get("datetime") is not None:
+                found["time"].append(el.get("datetime"))
+            if el.tag == "meta":
+                continue
+            names = {el.get("itemprop"), el.get("property")}
+            values = [v for k, v in el.attrib.items() if k in ("datetime", "content")]
+            for prop in ("datePublished", "dateModified"):
+                if prop in names or "dc:date" in names:
+                    found[prop].extend(values)
+        return found
 
     def is_clock(self, text: str) -> bool:
         """Whether a line is the page's clock ("last updated …", "local time"), not the article's date."""
