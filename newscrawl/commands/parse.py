@@ -41,8 +41,10 @@ class Command(ScrapyParseCommand):
         return "Parse URL with its spider and print the results (writes no feed, state or report)"
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
         assert self.settings is not None
+        # Before Scrapy reads -o/-O, which it merges with the project's FEEDS: only the named feed is written.
+        self.settings.set("FEEDS", {}, priority=SANDBOX_PRIORITY)
+        super().process_options(args, opts)
         # No state: nothing is skipped as "already kept", nothing is recorded.
         self.settings.set("NEWSCRAWL_INCREMENTAL", False, priority=SANDBOX_PRIORITY)
         self.settings.set("SPIDERMON_ENABLED", False, priority=SANDBOX_PRIORITY)
