@@ -175,7 +175,7 @@ def max_pages_note(stats: dict, max_pages: int | str | None, articles: int) -> s
     if not cut or not max_pages or str(max_pages) == "0":
         return None
     return (f"Note: max_pages={max_pages} stopped {cut} section listing(s) before their last page, so "
-            f"{stats.get('item_scraped_count', 0)} of the mirror's {articles} articles were found; "
+            f"{stats.get('item_scraped_count', 0):,} of the mirror's {articles:,} articles were found; "
             "-a max_pages=0 follows every listing page (or raise it: -a max_pages=N).")
 
 
