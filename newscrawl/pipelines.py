@@ -137,7 +137,9 @@ class TitleDedupePipeline(_Pipeline):
                 self.stats.inc_value("newscrawl/dedupe/pruned", removed)
         self.audit_template = settings.get("NEWSCRAWL_DUPLICATES_FEED", "")
         self._audit = None
-        logger.info("Title dedupe state: %s (window %s)", state_dir / "titles.sqlite", window)
+        days = window.total_seconds() / 86400
+        logger.info("Title dedupe state: %s (window %g day%s)", state_dir / "titles.sqlite", days,
+                    "" if days == 1 else "s")
 
     def open_spider(self):
         # A group stays open until the next title or this timer: without it an idle crawl would

@@ -111,6 +111,32 @@ def format_progress(stats: Mapping[str, Any], elapsed: float, *, page_rate: floa
     return f"{label}: " + ", ".join(parts)
 
 
+def fit_live_line(stats: Mapping[str, Any], elapsed: float, page_rate: float | None, item_rate: float | None,
+                  width: int) -> str:
+    """The live status line in the longest form that fits *width* columns: the progress line
+    itself, then shorter spellings that keep pages, items, errors and the elapsed time (an
+    80-column terminal), cut only when even the shortest does not fit."""
+    full = format_progress(stats, elapsed, page_rate=page_rate, item_rate=item_rate)
+    if len(full) <= width:
+        return full
+    c = progress_counts(stats)
+    minutes = elapsed / 60.0
+    pages_min = page_rate if page_rate is not None else (c["pages"] / minutes if minutes > 0 else 0.0)
+    items_min = item_rate if item_rate is not None else (c["items"] / minutes if minutes > 0 else 0.0)
+    clock = format_elapsed(elapsed)
+    forms = [
+        f"{c['pages']:,} pages ({pages_min:,.0f}/min), {c['items']:,} items ({items_min:,.0f}/min), "
+        f"{c['duplicates']:,} dup, {c['errors']:,} err, {c['queued']:,} queued, {clock}",
+        f"{c['pages']:,} pages, {c['items']:,} items, {c['duplicates']:,} dup, {c['errors']:,} err, "
+        f"{c['queued']:,} queued, {clock}",
+        f"{c['pages']:,} pages, {c['items']:,} items, {c['errors']:,} err, {clock}",
+    ]
+    for form in forms:
+        if len(form) <= width:
+            return form
+    return forms[-1][: max(10, width)]
+
+
 # --- rates over a window of samples ---------------------------------------------------------
 
 class _RateMeter:
@@ -244,8 +270,11 @@ class Progress:
         if not self.bar:  # the terminal went away
             return
         try:
-            text = self.current_line(self._bar_rate)
-            text = text[: max(10, self._width() - 1)]  # a wrapped line cannot be redrawn with \r
+            stats = self.stats.get_stats()
+            counts = progress_counts(stats)
+            page_rate, item_rate = self._bar_rate.add(self._now(), counts["pages"], counts["items"])
+            # A wrapped line cannot be redrawn with \r: the longest form that fits the terminal.
+            text = fit_live_line(stats, self.elapsed(), page_rate, item_rate, self._width() - 1)
             self._write("\r" + text.ljust(self._drawn))
             self._drawn = len(text)
         except Exception:

@@ -10,7 +10,8 @@ COMMANDS_MODULE = "newscrawl.commands"
 
 # --- politeness (a loopback mirror switches the throttling off; see NetworkSpider.from_crawler)
 ROBOTSTXT_OBEY = True
-USER_AGENT = "Mozilla/5.0 (compatible; newscrawl/0.1; +https://github.com/newscrawl/newscrawl)"
+# Names the crawler, without a contact of its own: operators add theirs (README "Crawling the real site").
+USER_AGENT = "Mozilla/5.0 (compatible; newscrawl/0.1)"
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0

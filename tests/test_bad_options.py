@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import run_scrapy
@@ -24,3 +26,45 @@ def test_bad_option_is_one_clear_line(tmp_path, spider, option, message):
     assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "state").exists() and not (tmp_path / "feeds").exists()
+
+
+def _one_error_line(result, message: str) -> None:
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command, message", [
+    (["crawl", "nosuch"], "no spider named 'nosuch'; the spiders are: almaghrib, "),
+    (["demo", "--spider", "nosuch"], "no spider named 'nosuch'; the spiders are: almaghrib, "),
+    (["demo", "-a", "max_pages=-1"], "max_pages must be 0 (no limit) or more"),
+    (["demo", "-a", "max_pages=abc"], "max_pages must be an integer, got 'abc'"),
+    (["demo", "--spider", "almaghrib", "--site", "arabstoday"], "--site arabstoday is not the site of spider"),
+    (["demo", "--spider", "news", "-a", "start=notaurl"], "not an http(s) URL: 'notaurl'"),
+    (["parse", "http://127.0.0.1:9/a-page"], "no spider is for 127.0.0.1; name one with --spider"),
+    (["parse", "--spider", "nosuch", "http://127.0.0.1:9/a-page"], "no spider named 'nosuch'"),
+    (["parse", "--spider", "almaghrib", "-a", "max_pages=abc", "http://127.0.0.1:9/a-page"],
+     "max_pages must be an integer, got 'abc'"),
+])
+def test_bad_invocation_of_any_command_is_one_clear_line(tmp_path, command, message):
+    result = run_scrapy(command, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2, result.stderr[-2000:]
+    _one_error_line(result, message)
+    assert not result.stdout.strip()  # nothing started: no mirror line, no summary
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_crawl_that_did_not_start_leaves_a_report_that_says_so(tmp_path):
+    """A scheduler (Scrapyd, cron) reads the report: the previous run's "passed" must not stand
+    for a run that never started."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "almaghrib.json").write_text('{"spider": "almaghrib", "passed": true}', encoding="utf-8")
+    result = run_scrapy(["crawl", "almaghrib", "-a", "max_pages=abc", "-s", "LOG_FILE=crawl.log"], cwd=tmp_path,
+                        timeout=60)
+    assert result.returncode == 2
+    _one_error_line(result, "max_pages must be an integer, got 'abc'")
+    report = json.loads((reports / "almaghrib.json").read_text("utf-8"))
+    assert report["passed"] is False and report["finish_reason"] == "not_started"
+    assert report["error"] == "max_pages must be an integer, got 'abc'"
+    assert "ERROR: max_pages must be an integer, got 'abc'" in (tmp_path / "crawl.log").read_text("utf-8")

@@ -12,12 +12,12 @@ from tests.conftest import run_scrapy
 
 
 def test_demo_crawls_the_mirror_and_summarises(tmp_path):
-    result = run_scrapy(["demo", "--articles", "40"], cwd=tmp_path)
+    result = run_scrapy(["demo", "--articles", "40", "--output", "demo"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     assert "newscrawl demo summary" in out
     counts = {line.split("  ")[1].strip(): line.split()[-1] for line in out.splitlines() if line.startswith("  ")}
-    feeds = list((tmp_path / "feeds" / "almaghrib").glob("*[0-9].jsonl"))
+    feeds = list((tmp_path / "demo" / "feeds" / "almaghrib").glob("*[0-9].jsonl"))
     assert len(feeds) == 1 and str(feeds[0].resolve()) in out
     items = [json.loads(line) for line in feeds[0].read_text("utf-8").splitlines()]
     assert int(counts["articles in feed"]) == len(items) > 30
@@ -31,6 +31,7 @@ def test_demo_twice_starts_fresh_each_time(tmp_path):
     assert first.returncode == second.returncode == 0
     line = [l for l in second.stdout.splitlines() if "articles in feed" in l][0]
     assert int(line.split()[-1]) > 10
+    assert not any(tmp_path.iterdir())  # without --output nothing is left where it ran
 
 
 def test_mirror_command_serves_until_stopped(tmp_path):

@@ -256,6 +256,23 @@ def test_live_line_fits_the_terminal_width(monkeypatch):
     close(crawler, spider)
 
 
+def test_live_line_on_an_80_column_terminal_keeps_items_errors_and_elapsed_time(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    tty = FakeTTY()
+    crawler, extension, clock, spider = start({"NEWSCRAWL_PROGRESS_INTERVAL": 0}, stream=tty)
+    for key, value in (("downloader/response_count", 123456), ("item_scraped_count", 98765),
+                       ("newscrawl/dedupe/exact", 4321), ("newscrawl/fetch/failed/http_500", 12)):
+        crawler.stats.set_value(key, value)
+    for _ in range(3):
+        clock.advance(1)
+    frames = [frame.rstrip() for frame in tty.getvalue().split("\r")[1:] if frame.strip()]
+    assert frames and all(len(frame) <= 79 for frame in frames)
+    frames = frames[1:]  # the first is drawn when the crawl opens, before these figures
+    assert frames and all(frame.startswith("123,456 pages") and "98,765 items" in frame and "12 err" in frame
+               and re.search(r"00:00:0\d$", frame) for frame in frames), frames
+    close(crawler, spider)
+
+
 def test_log_lines_on_the_terminal_wipe_the_live_line_and_are_not_repeated(monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="newscrawl.progress")
     monkeypatch.setenv("COLUMNS", "200")

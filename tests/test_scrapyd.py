@@ -281,3 +281,21 @@ def test_feed_lands_in_scrapyds_working_directory_with_every_story_once(scrapyd,
         assert item["source"] == SPIDER
     # Arabic stays readable (the project's FEED_EXPORT_ENCODING), as with `scrapy crawl`.
     assert "المغرب" in files[0].read_text(encoding="utf-8")
+
+
+def test_a_job_with_a_bad_option_does_not_look_passed(scrapyd, job):
+    """Scrapyd lists every ended job as "finished": the job log and the report say it did not start."""
+    report_file = scrapyd.workdir / "reports" / f"{SPIDER}.json"
+    assert json.loads(report_file.read_text("utf-8"))["passed"] is True  # the good job's report
+    scheduled = scrapyd.post("schedule.json", [("project", PROJECT), ("spider", SPIDER), ("max_pages", "abc")])
+    assert scheduled["status"] == "ok", scheduled
+    deadline = time.monotonic() + JOB_TIMEOUT
+    while not [j for j in scrapyd.get("listjobs.json", project=PROJECT)["finished"] if j["id"] == scheduled["jobid"]]:
+        if time.monotonic() > deadline:
+            pytest.fail(f"job {scheduled['jobid']} not finished after {JOB_TIMEOUT} s\n{scrapyd.tail()}")
+        time.sleep(0.25)
+    report = json.loads(report_file.read_text("utf-8"))
+    assert report["passed"] is False and report["finish_reason"] == "not_started", report
+    assert report["error"] == "max_pages must be an integer, got 'abc'"
+    log = (scrapyd.logs_dir / PROJECT / SPIDER / f"{scheduled['jobid']}.log").read_text("utf-8")
+    assert "ERROR: max_pages must be an integer, got 'abc'" in log and "Traceback" not in log

@@ -10,15 +10,18 @@ cron or any other scheduler sees it. 0, the default, keeps Scrapy's behaviour.
 from __future__ import annotations
 
 import fcntl
+import json
+import os
 import sqlite3
-import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from newscrawl.commands.startup import StartError, check_spider_options, load_spider, print_error
 from newscrawl.dedupe import SQLiteTitleStore
 from newscrawl.feedstorage import describe
-from newscrawl.monitors import STAT_FAILED
+from newscrawl.monitors import STAT_FAILED, report_path
 from newscrawl.sqlite import DamagedStateError
 from newscrawl.state import CrawlState
 
@@ -29,7 +32,7 @@ class Command(ScrapyCrawlCommand):
         self._monitored_crawler = crawler
         return crawler
 
-    def _lock_jobdir(self) -> bool:
+    def _lock_jobdir(self, spider: str) -> bool:
         """One crawl per JOBDIR: two runs sharing Scrapy's disk queue corrupt it and one of them
         can hang for good. The lock (``JOBDIR/newscrawl.lock``) goes with the process, even
         after SIGKILL."""
@@ -41,32 +44,55 @@ class Command(ScrapyCrawlCommand):
         try:
             fcntl.flock(self._jobdir_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"Error: another crawl is running with JOBDIR={jobdir}; nothing was crawled. Wait for it to "
-                  "end, or give this run another JOBDIR.", file=sys.stderr)
+            self._not_started(spider, f"another crawl is running with JOBDIR={jobdir}; nothing was crawled. "
+                              "Wait for it to end, or give this run another JOBDIR.")
             self.exitcode = 1
             return False
         return True
 
-    def _arguments_ok(self, args, opts) -> bool:
-        """Spider options checked before the crawl starts: a bad ``-a`` value is one line and
-        exit status 2, not an asyncio traceback after start-up."""
+    def process_options(self, args, opts) -> None:
+        super().process_options(args, opts)
+        # Checked before Scrapy starts (and logs its start-up lines): a missing spider or a bad
+        # -a value is one line and exit status 2, not an asyncio traceback after start-up.
         if len(args) != 1:
-            return True  # Scrapy's own usage error follows
+            return  # Scrapy's own usage error follows
         try:
-            spidercls = self.crawler_process.spider_loader.load(args[0])
-        except KeyError:
-            return True  # Scrapy says "Spider not found"
+            check_spider_options(load_spider(self.settings, args[0]), opts.spargs)
+        except StartError as error:
+            self._not_started(args[0], str(error))
+            raise SystemExit(error.status) from None
+
+    def _not_started(self, spider: str, message: str) -> None:
+        """Say why the crawl did not start, in one line, where a user and a scheduler look: stderr,
+        the log file (Scrapyd's job log), and the monitor report, so that the previous run's
+        "passed" does not stand for this one."""
+        print_error(message)
+        log_file = self.settings.get("LOG_FILE")
+        if log_file:
+            try:
+                with open(log_file, "a", encoding="utf-8") as log:
+                    log.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} [newscrawl] ERROR: {message}\n")
+            except OSError:
+                pass  # stderr has it
         try:
-            spidercls(**opts.spargs)  # the spiders validate their options in __init__
-        except (ValueError, OSError) as error:
-            print(f"Error: {error}", file=sys.stderr)
-            self.exitcode = 2
-            return False
-        return True
+            spider = load_spider(self.settings, spider).name
+        except StartError:
+            return  # no such spider: no report of its own to correct
+        target = report_path(self.settings.get("NEWSCRAWL_MONITOR_REPORT"), spider)
+        if target is None:
+            return
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        report = {"spider": spider, "passed": False, "failed": ["Crawl start"], "finish_reason": "not_started",
+                  "error": message, "start_time": now, "finish_time": now, "items": 0, "monitors": []}
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError as error:
+            print_error(f"cannot write the monitor report {target}: {describe(error)}")
 
     def run(self, args, opts) -> None:
-        if not self._arguments_ok(args, opts):  # before anything is created on disk
-            return
         # A damaged state file stops the crawl before anything is fetched, in one sentence
         # with the path and what to do (newscrawl.sqlite), not a traceback or a silent restart.
         if self.settings.getbool("NEWSCRAWL_INCREMENTAL", True):
@@ -77,16 +103,16 @@ class Command(ScrapyCrawlCommand):
                 CrawlState(state_dir / "state.sqlite").close()
                 SQLiteTitleStore(state_dir / "titles.sqlite").close()
             except DamagedStateError as error:
-                print(f"Error: {error}", file=sys.stderr)
+                self._not_started(args[0], str(error))
                 self.exitcode = 1
                 return
             except (sqlite3.Error, OSError) as error:
                 reason = describe(error) if isinstance(error, OSError) else error
-                print(f"Error: cannot open the state store in {state_dir.resolve()}: {reason}. Nothing was "
-                      "crawled; free space or choose another NEWSCRAWL_STATE_DIR.", file=sys.stderr)
+                self._not_started(args[0], f"cannot open the state store in {state_dir.resolve()}: {reason}. "
+                                  "Nothing was crawled; free space or choose another NEWSCRAWL_STATE_DIR.")
                 self.exitcode = 1
                 return
-        if not self._lock_jobdir():
+        if not self._lock_jobdir(args[0]):
             return
         super().run(args, opts)
         crawler = getattr(self, "_monitored_crawler", None)

@@ -187,6 +187,19 @@ class NetworkSpider(NewscrawlSpider):
                                   dont_filter=True, meta={**meta, "handle_httpstatus_list": [304]})
         return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, dont_filter=True, meta=meta)
 
+    def parse(self, response: Response, **kwargs: Any):
+        """A page of any kind, routed by the URL grammar to the callback a crawl would use (what
+        ``scrapy parse URL`` calls; the crawl itself names a callback on every request)."""
+        kind = network.classify_path(network.path_of(response.url))
+        if kind in ARTICLE_KINDS:
+            return self.parse_article(response)
+        if kind == "feed":
+            return self.parse_feed(response)
+        if kind in LISTING_KINDS:
+            return self.parse_listing(response)
+        self.logger.warning("Not a page %s reads (%s): %s", self.name, kind, unquote(response.url))
+        return []
+
     # --- feeds ------------------------------------------------------------------------------
     def parse_feed(self, response: Response):
         if response.status == 304:

@@ -172,6 +172,10 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         wanted = next((p for d, p in self._ports.items() if host == d or host.endswith("." + d)), None)
         return port == wanted if wanted is not None else port in (None, 80, 443)
 
+    def parse(self, response: Response, **kwargs: Any):
+        """What ``scrapy parse URL`` calls: any page goes through ``parse_page``, as in a crawl."""
+        return self.parse_page(response)
+
     def parse_page(self, response: Response):
         problem = unusable_page(response)
         if problem:

@@ -1,0 +1,125 @@
+"""``scrapy parse URL``: Scrapy's own command, made safe and helpful for newscrawl's spiders.
+
+- It never reads or writes the crawl state, feeds, reports or stats of the directory it runs in:
+  incremental crawling and the monitors are off, and anything else a crawl would write
+  (``--pipelines``' title store) goes to a temporary directory removed at the end. So a page an
+  earlier crawl already kept is parsed and printed like any other.
+- The spider is found from the URL's host (any network site; ``--spider`` names one, e.g.
+  ``news`` for another site). A network spider given a URL of another origin (a mirror) is
+  rebased there (``base_url``); ``news`` is given the URL itself (``urls``).
+- The default callback is the spiders' ``parse``, which routes the page by its kind (article,
+  listing, feed) to the callback a crawl would use.
+- A URL no spider handles, a bad ``-a`` option or a page that could not be downloaded is one
+  ``Error:`` line and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.commands.parse import Command as ScrapyParseCommand
+from scrapy.exceptions import ScrapyDeprecationWarning, UsageError
+from scrapy.http import Request
+from scrapy.spiderloader import get_spider_loader
+from w3lib.url import is_url
+
+from newscrawl.commands.startup import StartError, check_spider_options, load_spider, print_error
+from newscrawl.sandbox import SANDBOX_PRIORITY, confine_outputs
+from newscrawl.spiders.common import asked_url
+from newscrawl.spiders.network import NetworkSpider
+from newscrawl.spiders.news import NewsSpider
+
+
+class Command(ScrapyParseCommand):
+    def short_desc(self) -> str:
+        return "Parse URL with its spider and print the results (writes no feed, state or report)"
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        # Before Scrapy reads -o/-O, which it merges with the project's FEEDS: only the named feed is written.
+        self.settings.set("FEEDS", {}, priority=SANDBOX_PRIORITY)
+        super().process_options(args, opts)
+        # No state: nothing is skipped as "already kept", nothing is recorded.
+        self.settings.set("NEWSCRAWL_INCREMENTAL", False, priority=SANDBOX_PRIORITY)
+        self.settings.set("SPIDERMON_ENABLED", False, priority=SANDBOX_PRIORITY)
+        if len(args) != 1 or not is_url(args[0]):
+            return  # Scrapy's usage error follows
+        try:
+            opts.spider = opts.spider or self._spider_for(args[0])
+            spidercls = load_spider(self.settings, opts.spider)
+            opts.spargs = spider_args(spidercls, opts.spargs, args[0])
+            check_spider_options(spidercls, opts.spargs)
+        except StartError as error:
+            print_error(str(error))
+            raise SystemExit(error.status) from None
+
+    def _spider_for(self, url: str) -> str:
+        """The network spider whose site the URL is on."""
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        loader = get_spider_loader(self.settings)
+        for name in loader.list():
+            site = getattr(loader.load(name), "site", None)
+            if site is not None and (host == site.domain or host.endswith("." + site.domain)):
+                return name
+        raise StartError(f"no spider is for {host or url}; name one with --spider (a network site's, or news "
+                         "for any other site)")
+
+    def _create_crawler(self, spidercls):
+        crawler = super()._create_crawler(spidercls)
+
+        def record_status(response, request, spider) -> None:  # named: signal receivers are weak references
+            self._statuses[asked_url(request)] = response.status
+
+        self._record_status = record_status
+        crawler.signals.connect(record_status, signal=signals.response_received)
+        return crawler
+
+    def prepare_request(self, spider, request, opts):
+        request = super().prepare_request(spider, request, opts)
+        request.errback = self._download_failed  # Scrapy's has none: a download error is a traceback
+        return request
+
+    def _download_failed(self, failure) -> None:
+        self._failures[failure.request.url] = failure.getErrorMessage()
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1 or not is_url(args[0]):
+            raise UsageError
+        self._statuses: dict[str, int] = {}  # URL asked for → HTTP status of its (last) response
+        self._failures: dict[str, str] = {}  # URL asked for → why it could not be downloaded
+        scratch = Path(tempfile.mkdtemp(prefix="newscrawl-parse-"))
+        try:
+            assert self.settings is not None
+            confine_outputs(self.settings, scratch, feeds=False)  # -o/-O, if given, still write
+            with warnings.catch_warnings():
+                # Scrapy's parse command wraps every callback in a function returning a Deferred,
+                # which Scrapy 2.19 itself deprecates: a warning about Scrapy, not the spider.
+                warnings.filterwarnings("ignore", message=".*returned a Deferred", category=ScrapyDeprecationWarning)
+                super().run(args, opts)
+            if self.spidercls is not None and opts.depth > 0 and not self.first_response:
+                # Scrapy exits 0 here, with a log line that does not say why.
+                asked = Request(args[0]).url
+                status, failure = self._statuses.get(asked), self._failures.get(asked)
+                why = f"it answered HTTP {status}" if status else failure or "no response (see the log)"
+                print_error(f"nothing parsed from {args[0]}: {why}")
+                self.exitcode = 1
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def spider_args(spidercls: type, given: dict, url: str) -> dict:
+    """The spider options that let *spidercls* fetch *url*, the user's first."""
+    parts = urlsplit(url)
+    if issubclass(spidercls, NetworkSpider) and "base_url" not in given:
+        host = (parts.hostname or "").removeprefix("www.")
+        if host != spidercls.site.domain and not host.endswith("." + spidercls.site.domain):
+            return {**given, "base_url": f"{parts.scheme}://{parts.netloc}"}  # a mirror of the site
+    if issubclass(spidercls, NewsSpider) and not {"start", "urls", "urls_file"} & set(given):
+        return {**given, "urls": url}
+    return dict(given)
