@@ -17,8 +17,15 @@ SENTENCE_END = re.compile(r"[.!؟?:…»\"”)]$")
 
 def densest_container(root):
     """The element whose paragraph children hold the most non-link prose."""
+    return densest_container_and_share(root)[0]
+
+
+def densest_container_and_share(root) -> tuple[Any, float]:
+    """The densest container, and the share of the page's prose blocks (paragraphs of 40+
+    characters ending a sentence) that lie inside it: near 1, no prose is left to find."""
     lengths = _text_lengths(root)
     scores: dict[Any, int] = {}
+    prose_blocks: list[tuple[Any, int]] = []
     for el in root.iter("p", "div"):
         if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in ("div", "p", "table", "ul") for c in el):
             # A wrapper div: score the prose held directly in it ("text<br><br>text" bodies).
@@ -31,6 +38,7 @@ def densest_container(root):
         text, link = lengths[el]  # clean_text(el.text_content()), read once for all candidates
         prose = _stripped_length(text) - link
         if prose >= 40 and SENTENCE_END.search(text[3]):
+            prose_blocks.append((el, prose))
             parent = el.getparent()
             if parent is not None:
                 scores[parent] = scores.get(parent, 0) + prose
@@ -40,9 +48,14 @@ def densest_container(root):
                 if grandparent is not None:
                     scores[grandparent] = scores.get(grandparent, 0) + prose // 2
     if not scores:
-        return None
+        return None, 0.0
     best, score = max(scores.items(), key=lambda kv: kv[1])
-    return best if score >= 200 else None
+    if score < 200:
+        return None, 0.0
+    total = sum(prose for _, prose in prose_blocks)
+    within = set(best.iter())  # one walk of the container, whatever the nesting depth
+    inside = sum(prose for el, prose in prose_blocks if el in within)
+    return best, (inside / total if total else 1.0)
 
 
 # What densest_container needs of an element's text_content(): the length clean_text gives it

@@ -366,6 +366,7 @@ class NetworkSpider(NewscrawlSpider):
         if extraction.not_article:
             self.logger.warning("Not an article: %s (%s)", unquote(response.url), extraction.not_article)
             self.stat("pages/not_article")
+            self.stat(f"pages/not_article/{extraction.not_article}")  # why, counted
             self.record(asked, "not_article")
             return
         canonical = extraction.fields["url"]

@@ -21,6 +21,7 @@ from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
+from newscrawl.sites import site_for_url
 from newscrawl.spiders.common import NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
@@ -196,7 +197,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         lastmod = self._sitemap_dates.pop(canonicalize_url(response.url), None)
         if lastmod and not hints.get("date_published_raw"):
             hints = {**hints, "date_published_raw": lastmod}
-        extraction = extract_article(response.text, response.url, None, feed=hints)
+        # A page of a known site is read by that site's page object, any other by the generic one.
+        extraction = extract_article(response.text, response.url, site_for_url(response.url), feed=hints)
         if extraction.not_article is None:
             canonical = extraction.fields.get("url") or response.url
             if not self.is_allowed_url(canonical):
@@ -214,6 +216,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             yield self.make_item(extraction, url)
             return
         self.stat("pages/not_article")
+        self.stat(f"pages/not_article/{extraction.not_article}")  # why, counted
         if response.meta.get("article") and self.crawl_state is not None:
             asked = asked_url(response)
             self.crawl_state.forget(self.url_key(asked))  # a front or section page, not pending
