@@ -34,6 +34,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.offsite.SiteBoundaryMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.retry.BackoffRetryMiddleware": 550,
+    # Below the retries (exceptions travel from high numbers to low): one line per site that
+    # cannot be reached at all (DNS, refused, no answer), instead of a traceback.
+    "newscrawl.reachability.UnreachableSiteMiddleware": 540,
     # After HttpCompressionMiddleware (590) so the body it sees is decompressed.
     "newscrawl.middlewares.ArabicEncodingMiddleware": 600,
 }
@@ -42,7 +45,8 @@ EXTENSIONS = {
     "newscrawl.incremental.CrawlStateExtension": 100,
     "newscrawl.extensions.StatsFile": 500,
     # Post-crawl monitors; below StatsFile so the monitor stats reach NEWSCRAWL_STATS_FILE.
-    "spidermon.contrib.scrapy.extensions.Spidermon": 400,
+    # Spidermon's extension, logging a short summary instead of unittest-style tracebacks.
+    "newscrawl.monitors.Spidermon": 400,
     # Last, so its final summary is the crawl's last line.
     "newscrawl.progress.Progress": 900,
 }
