@@ -82,6 +82,7 @@ FEEDS = {
 FEED_EXPORTERS = {
     "jsonfeed": "newscrawl.jsonfeed.JsonFeedItemExporter",  # -O out.json:jsonfeed (JSON Feed 1.1)
     "atom": "newscrawl.exporters.AtomItemExporter",  # -O out.atom:atom
+    "csv": "newscrawl.exporters.CsvItemExporter",  # -O out.csv: the layout of `scrapy export -o out.csv`
 }
 FEED_STORAGES = {
     "": "newscrawl.feedstorage.UnbufferedFileFeedStorage",
