@@ -96,6 +96,8 @@ NEWSCRAWL_RETRY_FAILED_AFTER = 6  # hours: longest wait before a page that keeps
 NEWSCRAWL_TITLES_RETENTION = 90  # days: titles added to the dedupe store longer ago are pruned (0 = never)
 NEWSCRAWL_ROLLING_FEED = "feeds/%(name)s.json"  # JSON Feed of the newest stored articles ("" = off)
 NEWSCRAWL_FEED_SIZE = 100  # articles in the rolling feed
+NEWSCRAWL_FEED_PUBLIC_URL = ""  # the rolling feed's public URL (its feed_url), e.g. "https://news.example.org/feeds/%(name)s.json"
+NEWSCRAWL_FEED_HOME_URL = ""  # every feed's home_page_url (Atom: alternate link); "" = the site's home page
 NEWSCRAWL_DEDUPE_WINDOW = 3  # days: a title seen again within this window is a duplicate
 NEWSCRAWL_DUPLICATES_FEED = "feeds/%(name)s/%(time)s.duplicates.jsonl"  # audit: url, headline, duplicate_of ("" = off)
 NEWSCRAWL_DEFAULT_TIMEZONE = "UTC"  # for spiders without a site time zone

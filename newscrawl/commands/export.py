@@ -250,10 +250,13 @@ class Command(ScrapyCommand):
         else:
             from newscrawl.sites import NETWORK_SITES
 
+            from newscrawl.jsonfeed import public_url
+
             site = NETWORK_SITES.get(source or "")
             title = opts.title or (site.label if site else source or "newscrawl")
-            writer = JsonFeedWriter(out, title=title, home_page_url=site.base_url.rstrip("/") + "/" if site else None,
-                                    feed_url=opts.feed_url)
+            home = public_url(self.settings, "NEWSCRAWL_FEED_HOME_URL", source or "all") or (
+                site.base_url.rstrip("/") + "/" if site else None)
+            writer = JsonFeedWriter(out, title=title, home_page_url=home, feed_url=opts.feed_url)
         writer.start()
         for article in articles:
             writer.write(article)
