@@ -50,6 +50,7 @@ from spidermon.contrib.scrapy.monitors import BaseScrapyMonitor
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 from spidermon.core.actions import Action
 
+from newscrawl.feedstorage import run_started
 from newscrawl.reachability import STAT_UNREACHABLE_HOSTS
 
 logger = logging.getLogger(__name__)
@@ -252,7 +253,7 @@ class ReportOutcome(Action):
             "items": item_count(stats),
             "monitors": entries,
         }
-        target = report_path(crawler.settings.get("NEWSCRAWL_MONITOR_REPORT"), spider.name, stats.get("start_time"))
+        target = report_path(crawler.settings.get("NEWSCRAWL_MONITOR_REPORT"), spider.name, run_started(crawler))
         if target is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(target.name + ".tmp")

@@ -75,10 +75,13 @@ ITEM_PIPELINES = {
 
 # --- feeds: one JSON Lines file per run; UTF-8 keeps Arabic readable (no \u escapes)
 FEED_EXPORT_ENCODING = "utf-8"
+# Per-run files only for a run that added something: an hourly run with nothing new writes no
+# empty .jsonl and no empty JSON Feed (the rolling feed is rewritten every run regardless).
 FEEDS = {
-    "feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
-    "feeds/%(name)s/%(time)s.json": {"format": "jsonfeed"},
+    "feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8", "store_empty": False},
+    "feeds/%(name)s/%(time)s.json": {"format": "jsonfeed", "store_empty": False},
 }
+FEED_URI_PARAMS = "newscrawl.feedstorage.run_uri_params"  # %(time)s = the run's start, for every file it writes
 FEED_EXPORTERS = {
     "jsonfeed": "newscrawl.jsonfeed.JsonFeedItemExporter",  # -O out.json:jsonfeed (JSON Feed 1.1)
     "atom": "newscrawl.exporters.AtomItemExporter",  # -O out.atom:atom
