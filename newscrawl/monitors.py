@@ -11,6 +11,7 @@ Errors              unexpected errors ≤ ``NEWSCRAWL_MONITOR_MAX_ERRORS`` (defa
                     minus ``retry/max_reached`` (a request that exhausted its retries — a page that
                     keeps answering 500, a Cloudflare 503 — is a site failure, counted under
                     ``newscrawl/fetch/failed/*`` and shown in the report, not a crawler error)
+                    minus the "Cannot reach" lines of :mod:`newscrawl.reachability`
 Finish reason       ``finish_reason`` in ``NEWSCRAWL_MONITOR_FINISH_REASONS`` (default ``["finished"]``)
 ==================  ==============================================================================
 
@@ -22,8 +23,11 @@ rather than report a coverage it cannot vouch for.
 
 The outcome is made visible three ways:
 
-* a summary in the log (``newscrawl.monitors``; ERROR when a monitor failed, INFO otherwise)
-  naming each failed monitor, the figure and the threshold;
+* a summary in the log (``newscrawl.monitors``; ERROR when a monitor failed, INFO otherwise):
+  for each failed monitor its name, what it expected and what it found, one line each
+  (:func:`summary_lines`). Spidermon's own report (rulers, unittest tracebacks of failed
+  checks, which users read as a crash) goes to DEBUG: :class:`Spidermon` is the extension to
+  enable, in place of Spidermon's;
 * a JSON report at ``NEWSCRAWL_MONITOR_REPORT`` (``%(name)s`` → spider name, ``%(time)s`` →
   start time as in ``FEEDS``), written atomically: ``passed``, ``failed`` (names) and every
   monitor's status, message and figures;
