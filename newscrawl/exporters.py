@@ -1,16 +1,21 @@
-"""Feed exporters beyond Scrapy's own: Atom (RFC 4287) through ``feedgen``.
+"""Feed exporters beyond Scrapy's own: Atom (RFC 4287) through ``feedgen``, and newscrawl's CSV.
 
 Registered as::
 
     FEED_EXPORTERS = {"jsonfeed": "newscrawl.jsonfeed.JsonFeedItemExporter",
-                      "atom": "newscrawl.exporters.AtomItemExporter"}
+                      "atom": "newscrawl.exporters.AtomItemExporter",
+                      "csv": "newscrawl.exporters.CsvItemExporter"}
 
-so ``scrapy crawl almaghrib -O out.atom:atom`` works. Like the JSON Feed exporter it streams:
+so ``scrapy crawl almaghrib -O out.atom:atom`` works, and ``-O out.csv`` writes the CSV layout
+of ``scrapy export`` (see :class:`CsvWriter`) instead of Scrapy's (tags joined by ",", the
+``extraction`` dict as a Python repr).
+
+Atom: Like the JSON Feed exporter it streams:
 ``feedgen`` renders the feed head once (with no entries) and then each entry on its own, so a
 run's items are never held together. ``feedgen`` is imported when an Atom feed is made, not
 when the module is loaded.
 
-Feed ``title`` / ``id`` / alternate link: ``item_export_kwargs`` ``feed_title``,
+feed ``title`` / ``id`` / alternate link: ``item_export_kwargs`` ``feed_title``,
 ``home_page_url``, ``feed_url`` (the ``self`` link), ``feed_id``, else the spider's site label
 and ``base_url`` (see :func:`newscrawl.jsonfeed.spider_feed_defaults`). The feed's ``updated``
 is the time the export started (a streamed feed cannot know its last entry's time up front).
@@ -22,11 +27,17 @@ Always UTF-8.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from dataclasses import fields
 from datetime import datetime, timezone
 from typing import IO, Any
 
+from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
+
+from newscrawl.items import Article
 
 from newscrawl.jsonfeed import _text, rfc3339, spider_feed_defaults
 
@@ -117,3 +128,88 @@ class AtomItemExporter(BaseItemExporter):
 
     def finish_exporting(self) -> None:
         self.file.write(b"</feed>\n")
+
+
+# --- CSV: one layout for `scrapy crawl -O x.csv` and `scrapy export -o x.csv` --------------------
+
+ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+LIST_SEPARATOR = "; "
+
+
+def csv_cell(value: Any) -> str:
+    """A cell: "" for None, lists joined with "; ", dicts as ``key=value; ...`` sorted by key
+    (the state store keeps a dict's keys sorted: a crawl's and an export's rows are equal)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return LIST_SEPARATOR.join(f"{key}={value[key]}" for key in sorted(value))
+    if isinstance(value, (list, tuple)):
+        return LIST_SEPARATOR.join("" if v is None else str(v) for v in value)
+    return str(value)
+
+
+def read_csv_article(row: dict[str, str]) -> dict[str, Any]:
+    """The inverse of a CSV row, for consumers and tests: empty cells are None, ``tags`` a list,
+    ``extraction`` a dict."""
+    article: dict[str, Any] = {key: (value if value != "" else None) for key, value in row.items()}
+    article["tags"] = row.get("tags", "").split(LIST_SEPARATOR) if row.get("tags") else []
+    article["extraction"] = dict(pair.split("=", 1) for pair in row["extraction"].split(LIST_SEPARATOR)) \
+        if row.get("extraction") else {}
+    return article
+
+
+class CsvWriter:
+    """newscrawl's CSV layout: a header of the ``Article`` field names (or *columns*), then one
+    row per article, every cell through :func:`csv_cell`; UTF-8 (a byte-order mark with
+    *bom*, for Excel), RFC 4180 quoting (a body keeps its blank lines inside its quoted cell),
+    CRLF line ends. Keys that are not columns are not written."""
+
+    def __init__(self, file: IO[bytes], *, bom: bool = False, columns: tuple[str, ...] = ARTICLE_FIELDS,
+                 header: tuple[str, ...] | None = None, encoding: str = "utf-8"):
+        self.file = file
+        self.columns = tuple(columns)
+        self.header = tuple(header) if header is not None else self.columns
+        if bom and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            encoding = "utf-8-sig"
+        self.text = io.TextIOWrapper(file, encoding=encoding, newline="", write_through=True)
+        self.rows = csv.writer(self.text)
+        self.count = 0
+
+    def start(self, with_header: bool = True) -> None:
+        if with_header:
+            self.rows.writerow(self.header)
+
+    def write(self, article: dict[str, Any]) -> None:
+        self.rows.writerow([csv_cell(article.get(key)) for key in self.columns])
+        self.count += 1
+
+    def finish(self) -> None:
+        self.text.flush()
+        self.text.detach()  # leave the binary file open for its owner
+
+
+class CsvItemExporter(BaseItemExporter):
+    """Scrapy feed exporter for ``csv``: :class:`CsvWriter`'s layout, so a crawl's ``-O x.csv``
+    and ``scrapy export -o x.csv`` agree. ``FEED_EXPORT_FIELDS`` picks (a dict: picks and
+    renames) the columns; ``item_export_kwargs``: ``include_headers_line`` (default True),
+    ``bom`` (default False)."""
+
+    def __init__(self, file: IO[bytes], *, include_headers_line: bool = True, bom: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)  # strict: a misspelt item_export_kwargs key is an error
+        if isinstance(self.fields_to_export, dict):
+            columns, header = tuple(self.fields_to_export), tuple(self.fields_to_export.values())
+        elif self.fields_to_export:
+            columns = header = tuple(self.fields_to_export)
+        else:
+            columns = header = ARTICLE_FIELDS
+        self.include_headers_line = include_headers_line
+        self.writer = CsvWriter(file, bom=bom, columns=columns, header=header, encoding=self.encoding or "utf-8")
+
+    def start_exporting(self) -> None:
+        self.writer.start(with_header=self.include_headers_line)
+
+    def export_item(self, item: Any) -> None:
+        self.writer.write(ItemAdapter(item).asdict())
+
+    def finish_exporting(self) -> None:
+        self.writer.finish()

@@ -6,6 +6,7 @@ recovering parser and keeps every entry that parsed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -24,7 +25,8 @@ class FeedEntry:
 class ParsedFeed:
     entries: list[FeedEntry]
     problem: str | None
-    """The first parser error when the document is malformed or truncated, else None."""
+    """The first parser error when the document is malformed or truncated, in one line
+    ("cut off at line 122: CData section not finished"), else None."""
     readable: bool = True
 
 
@@ -36,6 +38,20 @@ def _text(entry, *names: str) -> str:
     return ""
 
 
+def describe_error(error, body: bytes | None = None) -> str:
+    """One line for a parser error: libxml2's message is often two lines, the second a raw
+    fragment of the document (half a CDATA title), which reads as garbage in a log. With the
+    *body* of a recovered parse, an error on its last line is said to be where the feed is cut."""
+    # an lxml _LogEntry (recovered errors) has message/line; an XMLSyntaxError has msg/lineno
+    text = getattr(error, "message", None) or getattr(error, "msg", None) or str(error)
+    message = " ".join(str(text).split("\n", 1)[0].split()) or "unreadable XML"
+    message = re.sub(r",? line \d+, column \d+$", "", message)  # XMLSyntaxError repeats the position
+    line = getattr(error, "line", None) or getattr(error, "lineno", None) or 0
+    if line and body is not None and line >= body.rstrip().count(b"\n") + 1:  # on the last line: the feed ends early
+        return f"cut off at line {line}: {message}"
+    return f"{message} at line {line}" if line else message
+
+
 def parse_feed(body: bytes) -> ParsedFeed:
     if not body or not body.strip():
         return ParsedFeed([], "empty document", readable=False)
@@ -43,10 +59,10 @@ def parse_feed(body: bytes) -> ParsedFeed:
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as error:
-        return ParsedFeed([], str(error), readable=False)
+        return ParsedFeed([], describe_error(error), readable=False)
     if root is None:
         return ParsedFeed([], "no XML found", readable=False)
-    problem = parser.error_log[0].message.strip() if parser.error_log else None
+    problem = describe_error(parser.error_log[0], body) if parser.error_log else None
     entries = []
     for node in root.xpath("//*[local-name()='item' or local-name()='entry']"):
         link = (_text(node, "link") or node.xpath("string(*[local-name()='link'][not(@rel) or @rel='alternate'][1]/@href)")

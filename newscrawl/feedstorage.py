@@ -1,14 +1,43 @@
-"""File feed storage whose items reach the disk as they are exported, or say they did not."""
+"""File feed storage whose items reach the disk as they are exported, or say they did not;
+and the one time stamp a run's files are named with."""
 
 from __future__ import annotations
 
 import errno
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy.extensions.feedexport import FileFeedStorage
 
 logger = logging.getLogger(__name__)
+
+def run_started(crawler) -> datetime:
+    """When this run started (UTC, whole seconds), fixed on first use: the ``%(time)s`` of every
+    file a run writes (feeds, duplicates feed, monitor report), so they share one stamp."""
+    started = getattr(crawler, "newscrawl_run_started", None)
+    if started is None:
+        get_stat = getattr(getattr(crawler, "stats", None), "get_value", None)
+        start = get_stat("start_time") if get_stat is not None else None
+        start = start if isinstance(start, datetime) else datetime.now(timezone.utc)
+        started = start.astimezone(timezone.utc).replace(microsecond=0)
+        crawler.newscrawl_run_started = started
+    return started
+
+
+def time_stamp(moment: datetime) -> str:
+    """``2026-11-25T10-51-14+00-00``: Scrapy's ``%(time)s`` form (ISO 8601, ":" → "-")."""
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace(":", "-")
+
+
+def run_uri_params(params: dict, spider) -> dict:
+    """``FEED_URI_PARAMS``: ``%(time)s`` in feed URIs is the run's start (:func:`run_started`),
+    not the moment each feed happened to be opened."""
+    crawler = getattr(spider, "crawler", None)
+    if crawler is not None:
+        params["time"] = time_stamp(run_started(crawler))
+    return params
+
 
 # Feed paths whose last write failed, with the error; read (and cleared) by the state
 # extension right after the feed exporter has written an item (newscrawl.incremental).

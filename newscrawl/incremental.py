@@ -211,15 +211,17 @@ class CrawlStateExtension:
 
     def write_rolling_feed(self, spider) -> None:
         """The newest NEWSCRAWL_FEED_SIZE stored articles of the site as JSON Feed 1.1, replaced atomically."""
-        from newscrawl.jsonfeed import json_feed_document
+        from newscrawl.jsonfeed import home_page_url, json_feed_document, public_url
 
         target = Path(self.rolling_path % {"name": spider.name})
         target.parent.mkdir(parents=True, exist_ok=True)
-        base = getattr(spider, "base_url", "") or ""
         items = list(self.state.articles(source=spider.name, newest_first=True, limit=self.rolling_size))
+        settings = self.crawler.settings
+        # Where subscribers find the feed and the site: only the publisher knows (a path on the
+        # crawling machine is no address for them), so feed_url is left out unless set.
         document = json_feed_document(items, title=getattr(getattr(spider, "site", None), "label", spider.name),
-                                      home_page_url=base + "/" if base else None,
-                                      feed_url=target.resolve().as_uri())
+                                      home_page_url=home_page_url(settings, spider),
+                                      feed_url=public_url(settings, "NEWSCRAWL_FEED_PUBLIC_URL", spider.name))
         tmp = target.with_name(target.name + ".tmp")
         tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, target)

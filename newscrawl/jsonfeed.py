@@ -30,6 +30,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timezone
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from scrapy.exporters import BaseItemExporter
 
@@ -227,17 +228,46 @@ class JsonFeedWriter:
         self._emit(closing + ("]\n}\n" if self.indent else "]}\n"))
 
 
+def public_url(settings: Any, name: str, spider_name: str) -> str | None:
+    """Setting *name* (``NEWSCRAWL_FEED_PUBLIC_URL``, ``NEWSCRAWL_FEED_HOME_URL``) with
+    ``%(name)s`` filled in, or None when unset. A value that is not an absolute http(s) URL is
+    no URL a subscriber can use: it is ignored, with a warning."""
+    template = settings.get(name) if settings is not None else None
+    if not template:
+        return None
+    try:
+        url = str(template) % {"name": spider_name}
+    except (KeyError, ValueError, TypeError):
+        url = str(template)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        logger.warning("%s=%r is not an absolute http(s) URL; not used", name, template)
+        return None
+    return url
+
+
+def home_page_url(settings: Any, spider: Any) -> str | None:
+    """A feed's ``home_page_url``: ``NEWSCRAWL_FEED_HOME_URL`` if set, else the site's home page
+    (``spider.base_url`` + "/"), else None."""
+    configured = public_url(settings, "NEWSCRAWL_FEED_HOME_URL", spider.name)
+    if configured:
+        return configured
+    base = getattr(spider, "base_url", None)
+    return base.rstrip("/") + "/" if base else None
+
+
 def spider_feed_defaults(crawler: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """*kwargs* (a feed's ``item_export_kwargs`` and Scrapy's exporter options) with the feed's
-    ``feed_title`` and ``home_page_url`` filled from the crawler's spider where not given:
-    ``spider.site.label`` (else the spider's name) and ``spider.base_url`` + "/"."""
+    ``feed_title`` and ``home_page_url`` filled where not given: ``spider.site.label`` (else the
+    spider's name) and :func:`home_page_url` (``NEWSCRAWL_FEED_HOME_URL``, else the site's home
+    page)."""
     spider = getattr(crawler, "spider", None)
     if spider is not None:
         site = getattr(spider, "site", None)
         kwargs.setdefault("feed_title", getattr(site, "label", None) or spider.name)
-        base = getattr(spider, "base_url", None)
-        if base:
-            kwargs.setdefault("home_page_url", base.rstrip("/") + "/")
+        home = home_page_url(getattr(crawler, "settings", None), spider)
+        if home:
+            kwargs.setdefault("home_page_url", home)
     return kwargs
 
 
@@ -246,10 +276,11 @@ class JsonFeedItemExporter(BaseItemExporter):
 
     The feed's ``title``, ``home_page_url`` and ``feed_url`` come, first, from the feed's
     ``item_export_kwargs`` (``feed_title``, ``home_page_url``, ``feed_url``, ``feed_language``,
-    ``feed_description``), then from the spider: ``spider.site.label`` (else the spider's
-    name) and ``spider.base_url`` + "/". Scrapy builds exporters through ``from_crawler``
-    (Scrapy >= 2.12), which is how the spider is reached. ``feed_url`` has no default: only the
-    publisher knows the public URL the file will be served from.
+    ``feed_description``), then from the settings and the spider: ``spider.site.label`` (else
+    the spider's name) and ``NEWSCRAWL_FEED_HOME_URL`` (else ``spider.base_url`` + "/"). Scrapy
+    builds exporters through ``from_crawler`` (Scrapy >= 2.12), which is how the spider is
+    reached. A per-run file's ``feed_url`` has no default: only the publisher knows the public
+    URL it will be served from (the rolling feed's is ``NEWSCRAWL_FEED_PUBLIC_URL``).
 
     ``fields_to_export`` (``FEED_EXPORT_FIELDS``) limits the article fields the items are made
     from; ``indent`` (``FEED_EXPORT_INDENT``) pretty-prints. The output is UTF-8 whatever

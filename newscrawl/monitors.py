@@ -11,6 +11,7 @@ Errors              unexpected errors ≤ ``NEWSCRAWL_MONITOR_MAX_ERRORS`` (defa
                     minus ``retry/max_reached`` (a request that exhausted its retries — a page that
                     keeps answering 500, a Cloudflare 503 — is a site failure, counted under
                     ``newscrawl/fetch/failed/*`` and shown in the report, not a crawler error)
+                    minus the "Cannot reach" lines of :mod:`newscrawl.reachability`
 Finish reason       ``finish_reason`` in ``NEWSCRAWL_MONITOR_FINISH_REASONS`` (default ``["finished"]``)
 ==================  ==============================================================================
 
@@ -22,8 +23,11 @@ rather than report a coverage it cannot vouch for.
 
 The outcome is made visible three ways:
 
-* a summary in the log (``newscrawl.monitors``; ERROR when a monitor failed, INFO otherwise)
-  naming each failed monitor, the figure and the threshold;
+* a summary in the log (``newscrawl.monitors``; ERROR when a monitor failed, INFO otherwise):
+  for each failed monitor its name, what it expected and what it found, one line each
+  (:func:`summary_lines`). Spidermon's own report (rulers, unittest tracebacks of failed
+  checks, which users read as a crash) goes to DEBUG: :class:`Spidermon` is the extension to
+  enable, in place of Spidermon's;
 * a JSON report at ``NEWSCRAWL_MONITOR_REPORT`` (``%(name)s`` → spider name, ``%(time)s`` →
   start time as in ``FEEDS``), written atomically: ``passed``, ``failed`` (names) and every
   monitor's status, message and figures;
@@ -45,8 +49,13 @@ from typing import Any, ClassVar
 
 from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import MonitorSuite, monitors
+from spidermon.contrib.scrapy.extensions import Spidermon as SpidermonExtension
 from spidermon.contrib.scrapy.monitors import BaseScrapyMonitor
+from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 from spidermon.core.actions import Action
+
+from newscrawl.feedstorage import run_started
+from newscrawl.reachability import STAT_UNREACHABLE_HOSTS
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +73,18 @@ STAT_PASSED = "newscrawl/monitors/passed"
 STAT_FAILED = "newscrawl/monitors/failed"
 
 _COUNT_PREFIX = "spidermon_item_scraped_count"
+
+# What a finish reason means, for the summary of a failed "Finish reason" check.
+FINISH_REASONS = {
+    "finished": "the crawl ran to its end",
+    "shutdown": "stopped early: Ctrl-C or a termination signal",
+    "write_failed": "stopped early: a feed or the state store could not be written",
+    "cancelled": "stopped early: cancelled",
+    "closespider_timeout": "stopped by CLOSESPIDER_TIMEOUT",
+    "closespider_itemcount": "stopped by CLOSESPIDER_ITEMCOUNT",
+    "closespider_pagecount": "stopped by CLOSESPIDER_PAGECOUNT",
+    "closespider_errorcount": "stopped by CLOSESPIDER_ERRORCOUNT",
+}
 
 
 # --- figures: pure functions of the crawl stats (and the thresholds) ---------------------------
@@ -87,10 +108,13 @@ def field_coverage(stats: dict, fields) -> dict[str, tuple[int, int]]:
 
 
 def error_figures(stats: dict) -> dict[str, int]:
-    """ERROR log lines, the share of them that are retry give-ups, and the rest (unexpected)."""
+    """ERROR log lines, the share of them that are site failures (retry give-ups, one line per
+    unreachable site), and the rest (unexpected)."""
     errors = int(stats.get("log_count/ERROR", 0) or 0)
     retry_gave_up = int(stats.get("retry/max_reached", 0) or 0)
-    return {"errors": errors, "retry_gave_up": retry_gave_up, "unexpected": max(errors - retry_gave_up, 0)}
+    unreachable = int(stats.get(STAT_UNREACHABLE_HOSTS, 0) or 0)
+    return {"errors": errors, "retry_gave_up": retry_gave_up, "unreachable": unreachable,
+            "unexpected": max(errors - retry_gave_up - unreachable, 0)}
 
 
 def coverage_thresholds(settings) -> dict[str, float]:
@@ -101,9 +125,13 @@ def coverage_thresholds(settings) -> dict[str, float]:
 # --- monitors -----------------------------------------------------------------------------------
 
 class _NewscrawlMonitor(BaseScrapyMonitor):
-    """Keeps the figures a check was based on, for the report (``self.figures``)."""
+    """Keeps the figures a check was based on, for the report (``self.figures``), and one line
+    each for what it expected and what it found (``self.expected``, ``self.found``), for the
+    summary a failed check prints."""
 
     figures: dict[str, Any] | None = None
+    expected: str | None = None
+    found: str | None = None
 
     @property
     def settings(self):
@@ -123,6 +151,11 @@ class ItemCountMonitor(_NewscrawlMonitor):
             "newscrawl/incremental/skipped_known", "newscrawl/incremental/feed_not_modified",
             "newscrawl/dedupe/exact", "newscrawl/dedupe/near"))
         self.figures = {"items": items, "already_known": known, "min": minimum}
+        self.expected = f"at least {minimum} article{'s' if minimum != 1 else ''} scraped or already known " \
+                        "(NEWSCRAWL_MONITOR_MIN_ITEMS)"
+        self.found = f"{items} scraped, {known} already known"
+        if self.stats.get(STAT_UNREACHABLE_HOSTS):
+            self.found += " (the site could not be reached: see the 'Cannot reach' line above)"
         self.assertTrue(items + known >= minimum,
                         msg=f"{items} items scraped and {known} already known < {minimum} required "
                             "(NEWSCRAWL_MONITOR_MIN_ITEMS)")
@@ -137,16 +170,19 @@ class FieldCoverageMonitor(_NewscrawlMonitor):
         thresholds = coverage_thresholds(self.settings)
         if not self.settings.getbool("SPIDERMON_ADD_FIELD_COVERAGE"):
             self.figures = {"thresholds": thresholds}
+            self.expected, self.found = "SPIDERMON_ADD_FIELD_COVERAGE = True", "off: no coverage is counted"
             self.fail("field coverage is not collected: set SPIDERMON_ADD_FIELD_COVERAGE = True")
         if not self.settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_NONE"):
             self.figures = {"thresholds": thresholds}
+            self.expected = "SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True"
+            self.found = "off: empty (None) fields would count as present"
             self.fail("SPIDERMON_FIELD_COVERAGE_SKIP_NONE is off, so empty (None) fields would count as "
                       "present: set SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True")
         items = item_count(self.stats)
         if items == 0:
             self.figures = {"items": 0, "thresholds": thresholds}
             self.skipTest("no items scraped, no coverage to measure (see 'Items scraped')")
-        fields, failures = {}, []
+        fields, failures, expected, found = {}, [], [], []
         for name, (count, total) in field_coverage(self.stats, thresholds).items():
             share = count / total if total else 0.0
             ok = share >= thresholds[name]
@@ -154,7 +190,11 @@ class FieldCoverageMonitor(_NewscrawlMonitor):
                             "threshold": thresholds[name], "passed": ok}
             if not ok:
                 failures.append(f"{name} {count}/{total} = {share:.2f} < {thresholds[name]:.2f}")
+                expected.append(f"{name} in ≥ {thresholds[name]:.2f} of the items")
+                found.append(f"{name} in {count} of {total} = {share:.2f}")
         self.figures = {"items": items, "fields": fields}
+        self.expected = "; ".join(expected) + " (NEWSCRAWL_MONITOR_COVERAGE)"
+        self.found = "; ".join(found)
         self.assertTrue(not failures, msg="coverage below NEWSCRAWL_MONITOR_COVERAGE: " + "; ".join(failures))
 
 
@@ -167,10 +207,15 @@ class ErrorCountMonitor(_NewscrawlMonitor):
         maximum = self.settings.getint("NEWSCRAWL_MONITOR_MAX_ERRORS", DEFAULT_MAX_ERRORS)
         figures = error_figures(self.stats)
         self.figures = {**figures, "max": maximum}
+        self.expected = f"at most {maximum} ERROR log line{'s' if maximum != 1 else ''} besides retry give-ups " \
+                        "and unreachable sites (NEWSCRAWL_MONITOR_MAX_ERRORS)"
+        self.found = (f"{figures['unexpected']} ({figures['errors']} ERROR lines, of which {figures['retry_gave_up']} "
+                      f"retry give-ups and {figures['unreachable']} unreachable sites; the log says which)")
         self.assertTrue(
             figures["unexpected"] <= maximum,
             msg=(f"{figures['unexpected']} unexpected errors > {maximum} allowed (NEWSCRAWL_MONITOR_MAX_ERRORS): "
-                 f"log_count/ERROR {figures['errors']} minus retry/max_reached {figures['retry_gave_up']}"),
+                 f"log_count/ERROR {figures['errors']} minus retry/max_reached {figures['retry_gave_up']}"
+                 + (f" minus unreachable sites {figures['unreachable']}" if figures["unreachable"] else "")),
         )
 
 
@@ -183,6 +228,8 @@ class FinishReasonMonitor(_NewscrawlMonitor):
         expected = self.settings.getlist("NEWSCRAWL_MONITOR_FINISH_REASONS", DEFAULT_FINISH_REASONS)
         reason = self.stats.get("finish_reason")
         self.figures = {"finish_reason": reason, "expected": expected}
+        self.expected = f"{' or '.join(map(str, expected))} (NEWSCRAWL_MONITOR_FINISH_REASONS)"
+        self.found = f"{reason}" + (f" ({FINISH_REASONS[reason]})" if reason in FINISH_REASONS else "")
         self.assertTrue(reason in expected,
                         msg=f"finish reason {reason!r} not in {expected} (NEWSCRAWL_MONITOR_FINISH_REASONS)")
 
@@ -210,7 +257,7 @@ class ReportOutcome(Action):
             "items": item_count(stats),
             "monitors": entries,
         }
-        target = report_path(crawler.settings.get("NEWSCRAWL_MONITOR_REPORT"), spider.name, stats.get("start_time"))
+        target = report_path(crawler.settings.get("NEWSCRAWL_MONITOR_REPORT"), spider.name, run_started(crawler))
         if target is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(target.name + ".tmp")
@@ -222,11 +269,13 @@ class ReportOutcome(Action):
 def _entry(result) -> dict[str, Any]:
     monitor = result.item
     status = result.status  # OK, FAIL, ERROR (the check itself crashed), SKIPPED, ...
+    found = getattr(monitor, "found", None)
     if status in ("FAIL", "SKIPPED"):
         message = str(result.reason or "")
     elif status == "ERROR":  # the last line of the traceback: the exception itself
         last_lines = (result.error or "").strip().splitlines()[-1:]
         message = f"monitor crashed: {last_lines[0] if last_lines else '?'}"
+        found = f"the check itself crashed ({last_lines[0] if last_lines else '?'}); -L DEBUG shows where"
     else:
         message = ""
     return {
@@ -235,19 +284,42 @@ def _entry(result) -> dict[str, Any]:
         "status": status,
         "passed": status not in ("FAIL", "ERROR"),
         "message": message,
+        "expected": getattr(monitor, "expected", None),
+        "found": found,
         "figures": getattr(monitor, "figures", None),
     }
 
 
-def _log_summary(spider: str, entries: list[dict], failed: list[str], target: Path | None) -> None:
-    lines = [f"{e['status']:<7} {e['name']}: {e['message'] or _figure_line(e)}" for e in entries]
+def summary_lines(spider: str, entries: list[dict], target: Path | None) -> list[str]:
+    """The monitors' outcome as the log shows it: a heading, then, for each failed monitor,
+    its name, what it expected and what it found, one line each; then the others in one line.
+    A clean run gets one line per monitor with its figure."""
+    failed = [e for e in entries if not e["passed"]]
     where = f"; report {target}" if target is not None else ""
+    if not failed:
+        return ([f"Crawl monitors passed for {spider} ({len(entries)} of {len(entries)}){where}"]
+                + [f"  {e['status']:<7} {e['name']}: {e['message'] or _figure_line(e)}" for e in entries])
+    lines = [f"Crawl monitors FAILED for {spider} ({len(failed)} of {len(entries)}: "
+             f"{', '.join(e['name'] for e in failed)}){where}"]
+    for entry in failed:
+        lines += [f"  {entry['name']}: {'FAILED' if entry['status'] == 'FAIL' else 'CRASHED'}",
+                  f"    expected: {entry['expected'] or '-'}",
+                  f"    found:    {entry['found'] or entry['message'] or '-'}"]
+    passed = [e["name"] for e in entries if e["status"] == "OK"]
+    skipped = [f"{e['name']}: {e['message']}" if e["message"] else e["name"]
+               for e in entries if e["passed"] and e["status"] != "OK"]
+    others = ([f"passed: {', '.join(passed)}"] if passed else []) + ([f"skipped: {', '.join(skipped)}"] if skipped else [])
+    if others:
+        lines.append("  " + "; ".join(others))
+    return lines
+
+
+def _log_summary(spider: str, entries: list[dict], failed: list[str], target: Path | None) -> None:
+    text = "\n".join(summary_lines(spider, entries, target))
     if failed:
-        logger.error("Crawl monitors FAILED for %s (%d of %d: %s)%s\n  %s", spider, len(failed), len(entries),
-                     ", ".join(failed), where, "\n  ".join(lines))
+        logger.error(text)
     else:
-        logger.info("Crawl monitors passed for %s (%d of %d)%s\n  %s", spider, len(entries), len(entries), where,
-                    "\n  ".join(lines))
+        logger.info(text)
 
 
 def _figure_line(entry: dict) -> str:
@@ -275,6 +347,43 @@ def report_path(template: str | None, spider: str, start_time=None) -> Path | No
     start = start_time if isinstance(start_time, datetime) else datetime.now(timezone.utc)
     stamp = start.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace(":", "-")
     return Path(template % {"name": spider, "time": stamp})
+
+
+# --- Spidermon, without its unittest-style report ------------------------------------------------
+
+class QuietMonitorResult(SpiderMonitorResult):
+    """Spidermon's result log, moved to DEBUG: its 25 lines of rulers and the unittest
+    tracebacks of failed checks read as a crash. :class:`ReportOutcome` logs the summary
+    instead. Only a crashed action (the report could not be written, say) stays an ERROR,
+    in one line."""
+
+    def log(self, msg, level=logging.DEBUG):
+        self.spider.logger.debug("[Spidermon] %s", msg)
+
+    def write_errors(self):
+        super().write_errors()  # at DEBUG, tracebacks included
+        for status in self.step.error_statuses:
+            for result in self.step.items_for_status(status):
+                if isinstance(result.item, Action):
+                    last = (result.error or "").strip().splitlines()[-1:] or ["?"]
+                    self.spider.logger.error("Monitor action %s failed: %s (-L DEBUG shows where)",
+                                             result.item.name, last[0])
+
+
+class QuietMonitorRunner(SpiderMonitorRunner):
+    def create_result(self):
+        return QuietMonitorResult(self.spider)
+
+
+class Spidermon(SpidermonExtension):
+    """Spidermon's Scrapy extension, reporting through :class:`QuietMonitorResult`. Enabled in
+    ``EXTENSIONS`` in place of ``spidermon.contrib.scrapy.extensions.Spidermon``; every
+    ``SPIDERMON_*`` setting works as documented by Spidermon."""
+
+    def _run_suites(self, spider, suites):
+        data = self._generate_data_for_spider(spider)
+        for suite in suites:
+            QuietMonitorRunner(spider=spider).run(suite, **data)
 
 
 class CrawlMonitorSuite(MonitorSuite):

@@ -18,6 +18,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newscrawl.dates import analyse_date, is_plausible
 from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
+from newscrawl.feedstorage import run_started, time_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -185,8 +186,8 @@ class TitleDedupePipeline(_Pipeline):
             return
         if self._audit is None:
             spider = self.crawler.spider
-            start = self.crawler.stats.get_value("start_time") or datetime.now(timezone.utc)
-            path = Path(self.audit_template % {"name": spider.name, "time": start.strftime("%Y-%m-%dT%H-%M-%S")})
+            # The feed files' own stamp: one run's files sort and pair together.
+            path = Path(self.audit_template % {"name": spider.name, "time": time_stamp(run_started(self.crawler))})
             path.parent.mkdir(parents=True, exist_ok=True)
             self._audit = path.open("ab", buffering=0)
         self._audit.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -35,6 +35,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.offsite.SiteBoundaryMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.retry.BackoffRetryMiddleware": 550,
+    # Below the retries (exceptions travel from high numbers to low): one line per site that
+    # cannot be reached at all (DNS, refused, no answer), instead of a traceback.
+    "newscrawl.reachability.UnreachableSiteMiddleware": 540,
     # After HttpCompressionMiddleware (590) so the body it sees is decompressed.
     "newscrawl.middlewares.ArabicEncodingMiddleware": 600,
 }
@@ -43,7 +46,8 @@ EXTENSIONS = {
     "newscrawl.incremental.CrawlStateExtension": 100,
     "newscrawl.extensions.StatsFile": 500,
     # Post-crawl monitors; below StatsFile so the monitor stats reach NEWSCRAWL_STATS_FILE.
-    "spidermon.contrib.scrapy.extensions.Spidermon": 400,
+    # Spidermon's extension, logging a short summary instead of unittest-style tracebacks.
+    "newscrawl.monitors.Spidermon": 400,
     # Last, so its final summary is the crawl's last line.
     "newscrawl.progress.Progress": 900,
 }
@@ -72,13 +76,17 @@ ITEM_PIPELINES = {
 
 # --- feeds: one JSON Lines file per run; UTF-8 keeps Arabic readable (no \u escapes)
 FEED_EXPORT_ENCODING = "utf-8"
+# Per-run files only for a run that added something: an hourly run with nothing new writes no
+# empty .jsonl and no empty JSON Feed (the rolling feed is rewritten every run regardless).
 FEEDS = {
-    "feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
-    "feeds/%(name)s/%(time)s.json": {"format": "jsonfeed"},
+    "feeds/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8", "store_empty": False},
+    "feeds/%(name)s/%(time)s.json": {"format": "jsonfeed", "store_empty": False},
 }
+FEED_URI_PARAMS = "newscrawl.feedstorage.run_uri_params"  # %(time)s = the run's start, for every file it writes
 FEED_EXPORTERS = {
     "jsonfeed": "newscrawl.jsonfeed.JsonFeedItemExporter",  # -O out.json:jsonfeed (JSON Feed 1.1)
     "atom": "newscrawl.exporters.AtomItemExporter",  # -O out.atom:atom
+    "csv": "newscrawl.exporters.CsvItemExporter",  # -O out.csv: the layout of `scrapy export -o out.csv`
 }
 FEED_STORAGES = {
     "": "newscrawl.feedstorage.UnbufferedFileFeedStorage",
@@ -92,6 +100,8 @@ NEWSCRAWL_RETRY_FAILED_AFTER = 6  # hours: longest wait before a page that keeps
 NEWSCRAWL_TITLES_RETENTION = 90  # days: titles added to the dedupe store longer ago are pruned (0 = never)
 NEWSCRAWL_ROLLING_FEED = "feeds/%(name)s.json"  # JSON Feed of the newest stored articles ("" = off)
 NEWSCRAWL_FEED_SIZE = 100  # articles in the rolling feed
+NEWSCRAWL_FEED_PUBLIC_URL = ""  # the rolling feed's public URL (its feed_url), e.g. "https://news.example.org/feeds/%(name)s.json"
+NEWSCRAWL_FEED_HOME_URL = ""  # every feed's home_page_url (Atom: alternate link); "" = the site's home page
 NEWSCRAWL_DEDUPE_WINDOW = 3  # days: a title seen again within this window is a duplicate
 NEWSCRAWL_DUPLICATES_FEED = "feeds/%(name)s/%(time)s.duplicates.jsonl"  # audit: url, headline, duplicate_of ("" = off)
 NEWSCRAWL_DEFAULT_TIMEZONE = "UTC"  # for spiders without a site time zone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -75,8 +76,14 @@ def test_bad_input_is_logged_counted_and_survived(mirror, crawled):
     # An article with an empty body: dropped with its reason.
     assert stats["newscrawl/items/dropped/missing_body"] == 1
     assert "missing body" in log
-    # Truncated RSS: what parsed was kept.
+    # Truncated RSS: what parsed was kept, and the warning is one line that says where it was cut
+    # (not libxml2's two lines ending in a raw CDATA fragment).
     assert stats["newscrawl/feeds/malformed"] == 1
+    (warning,) = [line for line in log.splitlines() if "is malformed" in line]
+    assert re.search(rf"Feed {re.escape(mirror.base_url)}/home/rss.xml is malformed "
+                     r"\(cut off at line \d+: CData section not finished\); recovered what parsed$", warning), warning
+    following = log.splitlines()[log.splitlines().index(warning) + 1]
+    assert following[:4].isdigit(), f"the warning continues on a second line: {following!r}"
     # windows-1256 pages decode to the right Arabic. With no charset Scrapy may already guess
     # cp1256; a wrong declared charset (iso-8859-1) always needs the re-decode.
     assert stats["newscrawl/encoding/redecoded/cp1256"] >= 1

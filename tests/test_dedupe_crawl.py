@@ -29,6 +29,11 @@ def test_copies_dropped_tickers_kept_and_a_second_crawl_keeps_nothing(tmp_path):
         kept_urls = {i["url"] for i in items}
         assert all(row["duplicate_of"] in kept_urls and row["url"] not in kept_urls for row in audit)
         assert {row["kind"] for row in audit} == {"exact", "near"}
+        # One run, one time stamp: the duplicates audit is named like the run's feed files.
+        names = sorted(path.name for path in (work / "feeds" / "almaghrib").iterdir())
+        stamp = names[0].split(".", 1)[0]
+        assert names == [f"{stamp}.duplicates.jsonl", f"{stamp}.json", f"{stamp}.jsonl"], names
+        assert stamp.endswith("+00-00") and stamp in log
 
         # Second crawl, same state, incremental skipping off: every page is fetched again and
         # every title is recognised as kept.

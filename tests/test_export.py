@@ -283,3 +283,39 @@ def test_export_memory_does_not_grow_with_the_corpus(tmp_path, capsys):
     with open(tmp_path / "large.csv", encoding="utf-8", newline="") as handle:
         assert sum(1 for _ in csv.DictReader(handle)) == 50_000
     assert not [p for p in os.listdir(tmp_path) if ".part-" in p]  # temporary files moved into place
+
+
+# --- one CSV layout: `scrapy crawl -O x.csv` and `scrapy export -o x.csv` -----------------------------------
+def test_crawl_csv_and_export_csv_are_one_layout(tmp_path):
+    """The same crawl written two ways: by the crawl itself (-O crawl.csv) and, afterwards, by
+    `scrapy export` from the state store that crawl filled. Same header, same rows."""
+    from newscrawl.mirror.content import MirrorSite
+    from newscrawl.mirror.server import MirrorServer
+
+    with MirrorServer(MirrorSite(articles=30)) as server:
+        crawled = run_scrapy(["crawl", "almaghrib", "-a", f"base_url={server.base_url}", "-O", "crawl.csv",
+                              "-s", "NEWSCRAWL_STATE_DIR=state"], cwd=tmp_path)
+    assert crawled.returncode == 0, crawled.stderr[-3000:]
+    exported = export(tmp_path, "almaghrib", "-o", "export.csv")
+    assert exported.returncode == 0, exported.stderr
+
+    def rows(name: str) -> tuple[list[str], list[list[str]]]:
+        raw = (tmp_path / name).read_bytes()
+        assert not raw.startswith(b"\xef\xbb\xbf")  # no BOM unless asked for
+        assert raw.count(b"\r\n") >= raw.count(b"\n") - raw.count(b"\n\n") * 2 > 0  # CRLF row ends
+        header, *body = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+        return header, sorted(body)
+
+    crawl_header, crawl_rows = rows("crawl.csv")
+    export_header, export_rows = rows("export.csv")
+    assert crawl_header == export_header == list(ARTICLE_FIELDS)
+    assert len(crawl_rows) >= 20
+    assert crawl_rows == export_rows
+    # the layout itself: tags joined with "; ", provenance as field=step, an empty cell for None
+    articles = [read_csv_article(dict(zip(crawl_header, row))) for row in crawl_rows]
+    tagged = next(a for a in articles if len(a["tags"]) > 1)
+    assert all(tag and "," not in tag for tag in tagged["tags"])
+    assert all("{" not in row[crawl_header.index("extraction")] for row in crawl_rows)
+    assert articles[0]["extraction"]["headline"] == "selectors"
+    assert any(a["author"] is None for a in articles)  # unsigned stories: empty cell, not "None"
+    assert "None" not in {cell for row in crawl_rows for cell in row}

@@ -44,7 +44,10 @@ def test_second_crawl_fetches_no_article_and_then_only_the_new_ones(tmp_path):
     assert stats2["downloader/request_count"] < stats1["downloader/request_count"] / 2
     assert stats2["newscrawl/monitors/failed"] == 0  # nothing new is no alarm: all was known
 
-    (work / "feeds" / "almaghrib").rename(work / "feeds" / "run2")
+    # nothing new, no per-run files: no empty .jsonl, no empty JSON Feed; the rolling feed stays
+    assert not (work / "feeds" / "almaghrib").exists()
+    assert "Stored jsonlines feed" not in log2 and "Stored jsonfeed feed" not in log2
+    assert json.loads((work / "feeds" / "almaghrib.json").read_text("utf-8"))["items"]
     grown = MirrorSite(**SIZE, new_articles=3)  # the same site, three stories later
     new = set(grown.expected_stories()) - set(site.expected_stories())
     assert len(new) == 3

@@ -330,3 +330,51 @@ def test_crawl_writes_jsonfeed_and_atom_through_feed_exporters(tmp_path):
     assert b"\\u06" not in raw
     atom = etree.fromstring(Path(tmp_path / "out.atom").read_bytes())
     assert [e.findtext(f"{ATOM}id") for e in atom.findall(f"{ATOM}entry")] == [a["url"] for a in lines]
+
+
+def test_rolling_and_run_feeds_name_the_public_urls_from_settings(tmp_path):
+    """A subscriber's reader needs the feed's public address, not a file:// path of the crawling
+    machine: NEWSCRAWL_FEED_PUBLIC_URL is the rolling feed's feed_url, NEWSCRAWL_FEED_HOME_URL
+    every feed's home_page_url (Atom: its alternate link). Unset: no feed_url at all, and the
+    site's home page."""
+    feeds = {"feeds/%(name)s/run.json": {"format": "jsonfeed"}, "feeds/%(name)s/run.atom": {"format": "atom"}}
+    (tmp_path / "configured").mkdir()
+    (tmp_path / "plain").mkdir()
+    with MirrorServer(MirrorSite(articles=20)) as server:
+        configured = run_scrapy(
+            ["crawl", "almaghrib", "-a", f"base_url={server.base_url}", "-s", f"FEEDS={json.dumps(feeds)}",
+             "-s", "NEWSCRAWL_FEED_PUBLIC_URL=https://news.example.org/feeds/%(name)s.json",
+             "-s", "NEWSCRAWL_FEED_HOME_URL=https://news.example.org/%(name)s/",
+             "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "LOG_LEVEL=WARNING"], cwd=tmp_path / "configured")
+        plain = run_scrapy(["crawl", "almaghrib", "-a", f"base_url={server.base_url}",
+                            "-s", "NEWSCRAWL_STATE_DIR=state", "-s", "LOG_LEVEL=WARNING"], cwd=tmp_path / "plain")
+    for result in (configured, plain):
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    rolling = json.loads((tmp_path / "configured" / "feeds" / "almaghrib.json").read_text("utf-8"))
+    validate_json_feed(rolling)
+    assert rolling["feed_url"] == "https://news.example.org/feeds/almaghrib.json"
+    assert rolling["home_page_url"] == "https://news.example.org/almaghrib/"
+    run = json.loads((tmp_path / "configured" / "feeds" / "almaghrib" / "run.json").read_text("utf-8"))
+    assert run["home_page_url"] == "https://news.example.org/almaghrib/" and "feed_url" not in run
+    atom = etree.fromstring((tmp_path / "configured" / "feeds" / "almaghrib" / "run.atom").read_bytes())
+    assert [link.get("href") for link in atom.findall(f"{ATOM}link[@rel='alternate']")] == \
+        ["https://news.example.org/almaghrib/"]
+    assert atom.findtext(f"{ATOM}id") == "https://news.example.org/almaghrib/"
+
+    raw = (tmp_path / "plain" / "feeds" / "almaghrib.json").read_text("utf-8")
+    rolling = json.loads(raw)
+    validate_json_feed(rolling)
+    assert "file:" not in raw and "feed_url" not in rolling
+    assert rolling["home_page_url"] == server.base_url + "/" and rolling["items"]
+
+
+def test_a_feed_url_setting_that_is_no_url_is_ignored_with_a_warning(caplog):
+    from scrapy.settings import Settings
+
+    from newscrawl.jsonfeed import public_url
+
+    settings = Settings({"NEWSCRAWL_FEED_PUBLIC_URL": "feeds.example.org/%(name)s.json"})
+    assert public_url(settings, "NEWSCRAWL_FEED_PUBLIC_URL", "almaghrib") is None
+    assert "NEWSCRAWL_FEED_PUBLIC_URL='feeds.example.org/%(name)s.json' is not an absolute http(s) URL" in caplog.text
+    assert public_url(Settings({}), "NEWSCRAWL_FEED_PUBLIC_URL", "almaghrib") is None

@@ -116,3 +116,32 @@ def test_siblings_have_their_own_label_sections_and_syndicated_stories():
     assert arabstoday.original(5).headline != almaghrib.original(5).headline
     html = route(arabstoday, "http://x", arabstoday.original(5).path)[2].decode()
     assert "<title>العرب اليوم - " in html and "المغرب اليوم" not in html
+
+
+def test_every_start_path_of_every_network_site_is_served():
+    """A sibling's spider starts from its profile's start_paths (feeds, home page, listings): the
+    mirror of that site, and the network mirror answering by host name, serve each one 200,
+    over real HTTP, with a feed where the path is a feed."""
+    from newscrawl.mirror.server import MirrorServer
+    from newscrawl.sites import NETWORK_SITES
+    from newscrawl.sites.network import classify_path
+
+    missing = []
+    with MirrorServer(MirrorSite(articles=40)) as network:
+        for key, profile in NETWORK_SITES.items():
+            with MirrorServer(MirrorSite(articles=40, site_key=key)) as own:
+                for path in profile.start_paths:
+                    for server, host in ((own, None), (network, f"www.{profile.domain}")):
+                        request = urllib.request.Request(server.base_url + quote(path),
+                                                         headers={"Host": host} if host else {})
+                        try:
+                            with urllib.request.urlopen(request, timeout=10) as response:
+                                body = response.read()
+                                status = response.status
+                        except urllib.error.HTTPError as error:
+                            status, body = error.code, b""
+                        if status != 200:
+                            missing.append(f"{key} {path} ({host or 'own mirror'}): HTTP {status}")
+                        elif classify_path(path) == "feed" and b"<item>" not in body:
+                            missing.append(f"{key} {path} ({host or 'own mirror'}): a feed without items")
+    assert not missing, missing

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +15,7 @@ import pytest
 from scrapy.settings import Settings
 from spidermon.runners import MonitorRunner
 
-from conftest import crawl, run_scrapy
+from conftest import CRAWL_ENV, crawl, crawl_args, run_scrapy, written_lines
 from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.server import MirrorServer
 from newscrawl.monitors import CrawlMonitorSuite, error_figures, field_coverage, report_path
@@ -19,7 +23,7 @@ from newscrawl.monitors import CrawlMonitorSuite, error_figures, field_coverage,
 # What settings.py is to carry; passed with -s so these tests do not depend on it.
 MONITOR_SETTINGS = [
     "-s", "SPIDERMON_ENABLED=True",
-    "-s", 'EXTENSIONS={"newscrawl.extensions.StatsFile": 500, "spidermon.contrib.scrapy.extensions.Spidermon": 400}',
+    "-s", 'EXTENSIONS={"newscrawl.extensions.StatsFile": 500, "newscrawl.monitors.Spidermon": 400}',
     "-s", "SPIDERMON_SPIDER_CLOSE_MONITORS=newscrawl.monitors.CrawlMonitorSuite",
     "-s", "SPIDERMON_ADD_FIELD_COVERAGE=True",
     "-s", "SPIDERMON_FIELD_COVERAGE_SKIP_NONE=True",
@@ -62,7 +66,7 @@ def test_default_mirror_passes_every_monitor(tmp_path):
 
     # the mirror's page that keeps answering 500 is a retry give-up: logged as ERROR, not "unexpected"
     errors = monitor(report, "Errors")["figures"]
-    assert errors == {"errors": 1, "retry_gave_up": 1, "unexpected": 0, "max": 0}
+    assert errors == {"errors": 1, "retry_gave_up": 1, "unreachable": 0, "unexpected": 0, "max": 0}
     assert stats["log_count/ERROR"] == 1 and stats["retry/max_reached"] == 1
     assert monitor(report, "Finish reason")["figures"]["finish_reason"] == "finished"
 
@@ -86,11 +90,17 @@ def test_changed_template_trips_the_coverage_monitor(tmp_path):
     # the other monitors still pass: the report says what broke, not just that something did
     assert all(m["status"] == "OK" for m in report["monitors"] if m["name"] != "Field coverage")
     assert stats["newscrawl/monitors/failed"] == 1
-    summary = log[log.index("Crawl monitors FAILED"):]
-    assert summary.startswith("Crawl monitors FAILED for almaghrib (1 of 4: Field coverage)")
-    assert f"FAIL    Field coverage: coverage below NEWSCRAWL_MONITOR_COVERAGE: author 0/{len(items)} = 0.00 < 0.30" \
-        in summary
+    summary = log[log.index("Crawl monitors FAILED"):].splitlines()
+    # a short block: which monitor, what it expected, what it found; no unittest traceback
+    assert summary[:5] == [
+        "Crawl monitors FAILED for almaghrib (1 of 4: Field coverage); report reports/almaghrib.json",
+        "  Field coverage: FAILED",
+        "    expected: author in ≥ 0.30 of the items (NEWSCRAWL_MONITOR_COVERAGE)",
+        f"    found:    author in 0 of {len(items)} = 0.00",
+        "  passed: Items scraped, Errors, Finish reason",
+    ]
     assert "[newscrawl.monitors] ERROR" in log
+    assert "Traceback" not in log and "AssertionError" not in log and "=====" not in log
 
 
 def test_no_items_fails_min_items_and_sets_the_exit_status(tmp_path):
@@ -110,8 +120,81 @@ def test_no_items_fails_min_items_and_sets_the_exit_status(tmp_path):
     assert items["figures"] == {"items": 0, "already_known": 0, "min": 1}
     assert items["message"] == "0 items scraped and 0 already known < 1 required (NEWSCRAWL_MONITOR_MIN_ITEMS)"
     assert monitor(report, "Field coverage")["status"] == "SKIPPED"  # nothing to measure; not a second failure
-    assert "FAIL    Items scraped: 0 items scraped and 0 already known < 1 required" in result.stderr
+    assert ("  Items scraped: FAILED\n"
+            "    expected: at least 1 article scraped or already known (NEWSCRAWL_MONITOR_MIN_ITEMS)\n"
+            "    found:    0 scraped, 0 already known\n") in result.stderr
+    assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("reports/*.tmp"))
+
+
+def assert_no_traceback(log: str) -> None:
+    """What a user reads as a crash: Python or unittest tracebacks, unittest rulers."""
+    for crash_sign in ("Traceback", "AssertionError", "=" * 20, "[Spidermon]"):
+        assert crash_sign not in log, f"{crash_sign!r} in the log:\n{log[-3000:]}"
+
+
+def test_ctrl_c_is_a_failed_finish_reason_block_not_a_traceback(tmp_path):
+    with MirrorServer(MirrorSite(articles=300)) as server:
+        process = subprocess.Popen(
+            crawl_args(server.base_url, "-s", "CONCURRENT_REQUESTS=2", "-s", "NEWSCRAWL_MONITOR_EXIT_STATUS=3"),
+            cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and process.poll() is None and written_lines(tmp_path) < 5:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, log = process.communicate(timeout=120)
+    assert process.returncode == 3, log[-3000:]
+    summary = log[log.index("Crawl monitors FAILED"):].splitlines()
+    assert summary[0] == "Crawl monitors FAILED for almaghrib (1 of 4: Finish reason); report reports/almaghrib.json"
+    assert summary[1:4] == [
+        "  Finish reason: FAILED",
+        "    expected: finished (NEWSCRAWL_MONITOR_FINISH_REASONS)",
+        "    found:    shutdown (stopped early: Ctrl-C or a termination signal)",
+    ]
+    assert summary[4] == "  passed: Items scraped, Field coverage, Errors"
+    assert_no_traceback(log)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(("spider", "where", "cause_key", "cause"), [
+    ("almaghrib", "base_url=http://127.0.0.1:{port}", "connection_refused",
+     "the connection was refused (nothing listens at that address and port)"),
+    # the generic spider, and a host name no DNS resolves (.invalid is reserved: RFC 2606)
+    ("news", "start=http://www.newscrawl-test.invalid/", "dns",
+     "its host name could not be resolved (DNS lookup failed: no such host, or no network)"),
+])
+def test_an_unreachable_site_is_one_line_with_the_cause(tmp_path, spider, where, cause_key, cause):
+    port = closed_port()
+    where = where.format(port=port)
+    origin = where.split("=", 1)[1].rstrip("/")
+    result = run_scrapy(["crawl", spider, "-a", where, "-s", "NEWSCRAWL_STATE_DIR=state",
+                         "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "RETRY_TIMES=1",
+                         "-s", "NEWSCRAWL_RETRY_BACKOFF_BASE=0.01", "-s", "NEWSCRAWL_MONITOR_EXIT_STATUS=3"],
+                        cwd=tmp_path, timeout=180)
+    log = result.stderr
+    assert result.returncode == 3, log[-3000:]  # nothing crawled: the monitors fail, the scheduler sees it
+    line = f"Cannot reach the site at {origin}: {cause}"
+    assert log.count("Cannot reach the site") == 1 and line in log, log[-3000:]
+    assert f"[newscrawl.reachability] ERROR: {line}\n" in log
+    assert_no_traceback(log)
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["newscrawl/unreachable/hosts"] == 1
+    assert stats[f"newscrawl/unreachable/{cause_key}"] >= 1
+    report = json.loads((tmp_path / "reports" / f"{spider}.json").read_text(encoding="utf-8"))
+    # the site is what failed, not the crawler: only "Items scraped" fails, and says why
+    assert report["failed"] == ["Items scraped"], report
+    summary = log[log.index("Crawl monitors FAILED"):].splitlines()
+    assert summary[1:4] == [
+        "  Items scraped: FAILED",
+        "    expected: at least 1 article scraped or already known (NEWSCRAWL_MONITOR_MIN_ITEMS)",
+        "    found:    0 scraped, 0 already known (the site could not be reached: see the 'Cannot reach' line above)",
+    ]
 
 
 # --- the suite on made-up stats (no crawl) ------------------------------------------------------------
@@ -184,7 +267,10 @@ def test_figures():
     two_types = {"spidermon_item_scraped_count": 5, "spidermon_item_scraped_count/Article/body": 3,
                  "spidermon_item_scraped_count/dict/body": 1}
     assert field_coverage(two_types, ["body"]) == {"body": (4, 5)}
-    assert error_figures({}) == {"errors": 0, "retry_gave_up": 0, "unexpected": 0}
+    assert error_figures({}) == {"errors": 0, "retry_gave_up": 0, "unreachable": 0, "unexpected": 0}
+    # one "Cannot reach" line per unreachable site is a site failure, like a retry give-up
+    assert error_figures({"log_count/ERROR": 4, "retry/max_reached": 2, "newscrawl/unreachable/hosts": 1}) == \
+        {"errors": 4, "retry_gave_up": 2, "unreachable": 1, "unexpected": 1}
     start = datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=timezone.utc)
     assert report_path("r/%(name)s-%(time)s.json", "almaghrib", start) == Path("r/almaghrib-2026-01-02T03-04-05+00-00.json")
     assert report_path("", "almaghrib") is None

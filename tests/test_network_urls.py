@@ -26,6 +26,8 @@ REAL = [
     ("/mobile-app/android", "mobile_app"),
     ("/home/rss.xml", "feed"),
     ("/rss", "feed"),
+    ("/ar/rss", "feed"),  # arabstoday
+    ("/ar/rss/", "feed"),  # palestinetoday
     ("/rss/المدينة-طنجة", "feed"),
     ("/", "home"),
     ("/en/", "english"),

@@ -22,21 +22,19 @@ into place when complete, so a failed export never leaves half a file at PATH.
 - CSV: one row per article, a column per ``Article`` field, UTF-8, RFC 4180 quoting (the body
   keeps its blank lines inside its quoted cell), ``tags`` joined with "; ", ``extraction`` as
   ``field=step; ...``. No byte-order mark unless ``--bom``: Excel needs one to read UTF-8
-  (without it, Arabic shows as mojibake) while most other tools prefer none.
+  (without it, Arabic shows as mojibake) while most other tools prefer none. ``scrapy crawl
+  -O x.csv`` writes the same layout (``newscrawl.exporters.CsvItemExporter``).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import re
 import sqlite3
 import sys
 from collections.abc import Iterable
-from dataclasses import fields
 from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -45,13 +43,12 @@ from urllib.parse import urlsplit
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.items import Article
+# The CSV layout is shared with `scrapy crawl -O x.csv` (newscrawl.exporters.CsvItemExporter).
+from newscrawl.exporters import ARTICLE_FIELDS, LIST_SEPARATOR, CsvWriter, csv_cell, read_csv_article  # noqa: F401
 from newscrawl.jsonfeed import JsonFeedWriter
 
 FORMATS = ("jsonl", "jsonfeed", "csv")
 EXTENSIONS = {".jsonl": "jsonl", ".jl": "jsonl", ".ndjson": "jsonl", ".json": "jsonfeed", ".csv": "csv"}
-ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
-LIST_SEPARATOR = "; "
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -100,47 +97,6 @@ class JsonLinesWriter:
 
     def finish(self) -> None:
         pass
-
-
-def csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return LIST_SEPARATOR.join(f"{key}={val}" for key, val in value.items())
-    if isinstance(value, (list, tuple)):
-        return LIST_SEPARATOR.join("" if v is None else str(v) for v in value)
-    return str(value)
-
-
-class CsvWriter:
-    """One row per article, a column per ``Article`` field (other keys are not exported)."""
-
-    def __init__(self, file: IO[bytes], *, bom: bool = False):
-        self.file = file
-        self.text = io.TextIOWrapper(file, encoding="utf-8-sig" if bom else "utf-8", newline="", write_through=True)
-        self.rows = csv.writer(self.text)
-        self.count = 0
-
-    def start(self) -> None:
-        self.rows.writerow(ARTICLE_FIELDS)
-
-    def write(self, article: dict[str, Any]) -> None:
-        self.rows.writerow([csv_cell(article.get(key)) for key in ARTICLE_FIELDS])
-        self.count += 1
-
-    def finish(self) -> None:
-        self.text.flush()
-        self.text.detach()  # leave the binary file open for its owner
-
-
-def read_csv_article(row: dict[str, str]) -> dict[str, Any]:
-    """The inverse of a CSV row, for consumers and tests: empty cells are None, ``tags`` a list,
-    ``extraction`` a dict."""
-    article: dict[str, Any] = {key: (value if value != "" else None) for key, value in row.items()}
-    article["tags"] = row.get("tags", "").split(LIST_SEPARATOR) if row.get("tags") else []
-    article["extraction"] = dict(pair.split("=", 1) for pair in row["extraction"].split(LIST_SEPARATOR)) \
-        if row.get("extraction") else {}
-    return article
 
 
 class Command(ScrapyCommand):
@@ -294,10 +250,13 @@ class Command(ScrapyCommand):
         else:
             from newscrawl.sites import NETWORK_SITES
 
+            from newscrawl.jsonfeed import public_url
+
             site = NETWORK_SITES.get(source or "")
             title = opts.title or (site.label if site else source or "newscrawl")
-            writer = JsonFeedWriter(out, title=title, home_page_url=site.base_url.rstrip("/") + "/" if site else None,
-                                    feed_url=opts.feed_url)
+            home = public_url(self.settings, "NEWSCRAWL_FEED_HOME_URL", source or "all") or (
+                site.base_url.rstrip("/") + "/" if site else None)
+            writer = JsonFeedWriter(out, title=title, home_page_url=home, feed_url=opts.feed_url)
         writer.start()
         for article in articles:
             writer.write(article)

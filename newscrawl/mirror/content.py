@@ -25,7 +25,9 @@ from newscrawl.sites.base import SiteProfile
 # for the site's own breaking-news id (1187 on almaghribtoday, 1152 arabstoday, 1190 egypt-today).
 MIRROR_SECTION_IDS = ("314", "36", "BREAKING", "42", "417", "504", "487", "103")
 SYNDICATE_EVERY = 4  # every 4th story of a sibling is almaghribtoday's, syndicated with its own label
-SECTION_FEEDS = {"487": "health"}  # /health/rss.xml is a real feed URL (site_profile A8)
+# /<key>/rss.xml section feeds: /health/rss.xml is a real almaghribtoday feed (site_profile A8),
+# /sports/rss.xml one of arabstoday's (its SiteProfile.start_paths)
+SECTION_FEEDS = {"487": "health", "417": "sports"}
 OPINION_WRITERS = [("1046", "خيرالله خيرالله"), ("2144", "جهاد الخازن"), ("754", "عريب الرنتاوي")]
 OPINION_EVERY = 25  # every 25th article is an opinion column (/w-<id>/HHMMSS-slug)
 

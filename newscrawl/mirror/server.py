@@ -28,6 +28,9 @@ _LISTING = re.compile(r"^/(?P<section>\d{1,4})-[^/]+/?$")
 _WRITER = re.compile(r"^/w-(?P<writer>\d+)-more/?$")
 _SECTION_FEED = re.compile(r"^/(?P<key>[a-z]+)/rss\.xml$")
 _SITEMAP_PAGE = re.compile(r"^/sitemap-(?P<n>\d+)\.xml$")
+# The site-wide feed under each name a network site's start_paths use (/ar/rss: arabstoday,
+# /ar/rss/: palestinetoday); tests/test_mirror.py checks every start path of every site is served.
+SITE_FEEDS = frozenset({"/rss", "/rss/", "/ar/rss", "/ar/rss/"})
 SITEMAP = "application/xml; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 XML = "application/rss+xml; charset=utf-8"
@@ -52,7 +55,7 @@ def route(site: MirrorSite, base: str, raw_path: str) -> tuple[int, str, bytes]:
             return 200, SITEMAP, pages.sitemap_urls(site, base, chunk, news=False).encode()
     if path == "/":
         return 200, HTML, pages.home_page(site, base).encode()
-    if path in ("/rss", "/rss/"):
+    if path in SITE_FEEDS:
         return 200, XML, pages.rss_feed(site, base, site.latest(60), title=site.label).encode()
     if path == "/home/rss.xml":
         return 200, XML, pages.rss_feed(site, base, site.latest(40), title=site.label, truncate=True).encode()

@@ -34,7 +34,7 @@ SKIPPED_PATHS = (
     ("english", re.compile(r"^/en(?:/|$)")),
     ("static", re.compile(r"\.(?:jpe?g|png|gif|webp|css|js|pdf|mp4|mp3)$", re.I)),
 )
-FEED_PATH = re.compile(r"(?:^/rss(?:/|$))|(?:/rss\.xml$)")
+FEED_PATH = re.compile(r"(?:^/(?:ar/)?rss(?:/|$))|(?:/rss\.xml$)")  # /ar/rss: arabstoday, palestinetoday
 
 # --- page landmarks known to be real ------------------------------------------------------
 BODY_SELECTOR = "#balmon"  # 2019 scraper: //*[@id="balmon"]/p (A6, S5)
