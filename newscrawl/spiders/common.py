@@ -8,11 +8,20 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import scrapy
+import scrapy.exceptions
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from newscrawl.encoding import looks_like_garbage
+
+# Scrapy 2.19 wraps download failures in its own exception types; older releases raise
+# Twisted's. Both are matched, so the reasons in the log and stats stay the same.
+_DNS_ERRORS = tuple(filter(None, (DNSLookupError, getattr(scrapy.exceptions, "CannotResolveHostError", None))))
+_TIMEOUT_ERRORS = tuple(filter(None, (TimeoutError, TCPTimedOutError,
+                                      getattr(scrapy.exceptions, "DownloadTimeoutError", None))))
+_REFUSED_ERRORS = tuple(filter(None, (ConnectionRefusedError,
+                                      getattr(scrapy.exceptions, "DownloadConnectionRefusedError", None))))
 from newscrawl.extraction.article import Extraction
 from newscrawl.feeds import FeedEntry, parse_feed
 from newscrawl.items import Article
@@ -127,10 +136,12 @@ class NewscrawlSpider(scrapy.Spider):
         if failure.check(HttpError):
             reason = f"http_{failure.value.response.status}"
             shown = f"HTTP {failure.value.response.status}"
-        elif failure.check(DNSLookupError):
+        elif failure.check(*_DNS_ERRORS):
             reason = shown = "dns"
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(*_TIMEOUT_ERRORS):
             reason = shown = "timeout"
+        elif failure.check(*_REFUSED_ERRORS):
+            reason, shown = "connection_refused", "connection refused"
         else:
             reason = shown = type(failure.value).__name__
         self.logger.warning("Failed %s: %s", unquote(request.url), shown)
