@@ -206,12 +206,15 @@ def test_not_a_state_store(tmp_path):
     (["almaghrib", "-o", "x.jsonl", "--format", "xml"], "unknown format 'xml': choose one of jsonl, jsonfeed, csv"),
     (["almaghrib", "-o", "x.jsonl", "--bom"], "--bom applies to CSV only"),
     (["-o", "x.jsonl"], "name one site"),
+    ([], "name one site"),  # the site is what is missing first, not -o
+    (["almaghrib"], "say where to write: -o FILE"),
 ])
 def test_usage_errors(store, args, message):
     workdir, _ = store
     result = export(workdir, *args)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
+    assert "Traceback" not in result.stderr and "required" not in result.stderr
     assert not (workdir / "x.jsonl").exists()
 
 

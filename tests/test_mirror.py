@@ -145,3 +145,26 @@ def test_every_start_path_of_every_network_site_is_served():
                         elif classify_path(path) == "feed" and b"<item>" not in body:
                             missing.append(f"{key} {path} ({host or 'own mirror'}): a feed without items")
     assert not missing, missing
+
+
+def test_every_link_the_menus_print_is_served(site):
+    """The generic spider follows same-site links: the mirror serves what its own pages link to,
+    so only its deliberate bad input (dead links, server errors) fails a crawl."""
+    from parsel import Selector
+    from urllib.parse import unquote, urlsplit
+
+    base = "http://x"
+    deliberate = {a.path for a in site.iter_all() if a.flaw in ("dead_link", "server_error")}
+    first_article = next(a for a in site.iter_all() if a.flaw is None)
+    pages_to_read = ["/", first_article.path]
+    failed = []
+    for page in pages_to_read:
+        _, _, body = route(site, base, page)
+        for href in Selector(text=body.decode()).css("a::attr(href)").getall():
+            parts = urlsplit(href)
+            if parts.netloc != "x" or unquote(parts.path) in deliberate:
+                continue
+            status = route(site, base, parts.path + (f"?{parts.query}" if parts.query else ""))[0]
+            if status != 200:
+                failed.append((page, unquote(href), status))
+    assert not failed, failed[:10]

@@ -118,7 +118,9 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-o", "--output", metavar="PATH", required=True,
+        # Not required=True: argparse would complain about -o before the missing site, the
+        # first thing a user needs to hear; run() checks the site first, then -o.
+        parser.add_argument("-o", "--output", metavar="PATH",
                             help="file to write (its extension picks the format), or - for stdout")
         parser.add_argument("--format", dest="export_format", metavar="FORMAT",
                             help=f"one of {', '.join(FORMATS)} (default: from the -o extension; jsonl for stdout)")
@@ -136,6 +138,9 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if len(args) != 1:
             raise UsageError("name one site: a spider name (e.g. almaghrib), a site's domain, or all",
+                             print_help=False)
+        if not opts.output:
+            raise UsageError("say where to write: -o FILE (.jsonl, .json or .csv), or -o - for stdout",
                              print_help=False)
         export_format = format_for(opts.output, opts.export_format)
         since = parse_day(opts.since, "--since")

@@ -296,6 +296,19 @@ def not_article_page(site: MirrorSite, base: str) -> str:
             + _footer(site, base))
 
 
+# Pages the site's header and footer link to that are no articles (site_profile A1's menu).
+FURNITURE_TITLES = {"video": "فيديو", "gallery": "صور", "mobile_app": "تطبيق", "contact": "اتصل بنا"}
+
+
+def furniture_page(site: MirrorSite, base: str, kind: str) -> str:
+    """SYNTHETIC: a video, photo, app or contact page the menus link to: a title and a line,
+    no article (the generic spider meets these through same-site links)."""
+    title = f"{FURNITURE_TITLES[kind]} | {site.site_title}"
+    return (_head(site, base, title, canonical=base.rstrip("/") + "/", og={"og:type": "website", "og:title": title})
+            + _header(site, base) + f"<h1 class='page-title'>{escape(FURNITURE_TITLES[kind])}</h1>"
+            + f"<p>{escape(site.label)}</p>" + _footer(site, base))
+
+
 def rss_feed(site: MirrorSite, base: str, articles: list[MirrorArticle], *, title: str, truncate: bool = False) -> str:
     """SYNTHETIC item format (no real network RSS was found): CDATA titles, percent-encoded
     links, RFC 822 pubDate in GMT. *truncate* cuts the document mid-item, as the legacy

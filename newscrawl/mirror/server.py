@@ -23,6 +23,7 @@ from newscrawl.mirror import pages
 from newscrawl.mirror.content import SECTION_FEEDS, MirrorSite
 from newscrawl.mirror.faults import HUGE_SIZE, LOOP_PARAM, Fault, FaultPlan, cut
 from newscrawl.sites import NETWORK_SITES
+from newscrawl.sites.network import classify_path
 
 _LISTING = re.compile(r"^/(?P<section>\d{1,4})-[^/]+/?$")
 _WRITER = re.compile(r"^/w-(?P<writer>\d+)-more/?$")
@@ -84,6 +85,9 @@ def route(site: MirrorSite, base: str, raw_path: str) -> tuple[int, str, bytes]:
         if path.startswith("/amp/"):
             return 200, HTML, pages.amp_page(site, base, article).encode()
         return _article_response(site, base, article)
+    kind = "contact" if path.rstrip("/") == "/اتصل-بنا" else classify_path(path)
+    if kind in pages.FURNITURE_TITLES:  # linked from every page's menus: served, as the site does
+        return 200, HTML, pages.furniture_page(site, base, kind).encode()
     return 404, HTML, "<html><body><h1>404</h1><p>الصفحة غير موجودة</p></body></html>".encode()
 
 
