@@ -205,3 +205,15 @@ def test_the_same_page_gives_the_same_body_every_time():
     html = _page("<div>" + "".join(f"<p>{line}</p>" for line in STORY) + "</div>")
     bodies = {extract_article(html, "https://x.org/a/b").fields.get("body") for _ in range(3)}
     assert len(bodies) == 1 and None not in bodies
+
+
+@pytest.mark.parametrize("title", ["المغرب اليوم - عنوان الخبر الرئيسي", "عنوان الخبر الرئيسي | المغرب اليوم"])
+def test_the_name_a_title_prints_around_the_headline_is_the_outlet(title):
+    html = (f"<html><head><title>{title}</title><meta property='og:title' content='{title}'></head><body>"
+            "<h1>عنوان الخبر الرئيسي</h1><article><p>الرباط - المغرب اليوم</p>"
+            f"<p>{'وقال المسؤول إن المشروع سينطلق خلال الأسابيع المقبلة في عدة مدن من البلاد. ' * 5}</p>"
+            "</article></body></html>")
+    out = extract_article(html, "https://news.example.ma/2024/05/story")
+    assert out.fields["headline"] == "عنوان الخبر الرئيسي" and out.provenance["headline"] == "selectors"
+    assert out.fields.get("author") is None  # "City - <outlet>": unsigned
+    assert out.fields.get("location") == "الرباط"

@@ -55,6 +55,8 @@ HOME_SECTION_NAMES = {fold_for_matching(name) for name in ("الرئيسية", "
 # A site's name is a few words; a longer og:site_name is no label, and every block would be
 # compared with it.
 MAX_LABEL_CHARS = 100
+MAX_LABEL_WORDS = 6
+TITLE_SEPARATORS = ("-", "|", "–", ":", "—")
 # Pages carry one headline h1, a few with teaser h1s too; thousands of h1s are junk.
 MAX_H1S = 100
 # trafilatura costs ~0.1 ms per element; article pages have 1,000-5,000. A page past this is
@@ -132,8 +134,36 @@ class ArticlePage(ItemPage):
     @cached_property
     def labels(self) -> tuple[str, ...]:
         """Names of the outlet as the page prints them: never a headline's part, never an author."""
-        names = [self.doc.meta.first("og:site_name"), self.doc.meta.first("application-name"), self.publisher]
+        names = [self.doc.meta.first("og:site_name"), self.doc.meta.first("application-name"), self.publisher,
+                 *self._title_affixes]
         return tuple(dict.fromkeys(n for n in names if n and len(n) <= MAX_LABEL_CHARS))
+
+    @cached_property
+    def h1_texts(self) -> list[str]:
+        return [h for h in (clean_text(cut(" ".join(h.xpath(".//text()").getall()), MAX_TITLE_CHARS))
+                            for h in self.doc.sel.xpath("//h1")[:MAX_H1S]) if h]
+
+    @cached_property
+    def _title_affixes(self) -> list[str]:
+        """What a title prints around the headline: "<site> - <h1>" or "<h1> | <site>" names the
+        site (a few words, set off by a separator)."""
+        titles = {clean_text(cut(t, MAX_TITLE_CHARS)) for t in (self.doc.meta.first("og:title"), self.doc.meta.title) if t}
+        found = []
+        for h in self.h1_texts[:3]:
+            for t in titles:
+                if t == h or len(t) <= len(h):
+                    continue
+                if t.startswith(h):
+                    rest = t[len(h):].strip()
+                    affix = rest[1:].strip(" -|–—:") if rest[:1] in TITLE_SEPARATORS else ""
+                elif t.endswith(h):
+                    rest = t[:-len(h)].strip()
+                    affix = rest[:-1].strip(" -|–—:") if rest[-1:] in TITLE_SEPARATORS else ""
+                else:
+                    continue
+                if affix and len(affix.split()) <= MAX_LABEL_WORDS:
+                    found.append(affix)
+        return found
 
     @cached_property
     def publisher(self) -> str | None:
@@ -203,15 +233,13 @@ class ArticlePage(ItemPage):
     def headline(self) -> Found:
         og = self.clean_title(self.doc.meta.first("og:title", "twitter:title"))
         title = self.clean_title(self.doc.meta.title)
-        h1s = [clean_text(cut(" ".join(h.xpath(".//text()").getall()), MAX_TITLE_CHARS))
-               for h in self.doc.sel.xpath("//h1")[:MAX_H1S]]
-        h1s = [h for h in h1s if h and not self.is_site_title(h)]
+        h1s = [h for h in self.h1_texts if not self.is_site_title(h)]
         cleaned = [self.clean_title(h) for h in h1s]
         # An h1 matches when a title equals it, spelled with or without tashkeel and hamza, or is
         # it plus a suffix ("<h1> - <site slogan>"). The h1 is kept as displayed.
         loose_titles = [loose(t) for t in (og, title) if t]
         match = next((h for h in cleaned if h and any(t == h or (t.startswith(h) and t[len(h):len(h) + 3].strip(" ")[:1]
-                                                                  in ("-", "|", "–", ":", "—")) for t in (og, title))
+                                                                  in TITLE_SEPARATORS) for t in (og, title))
                       or loose(h) in loose_titles), None)
         og_usable = og and not self.is_site_title(self.doc.meta.first("og:title") or "")
         return first(
