@@ -36,7 +36,7 @@ def at(*args, tz=UTC) -> datetime:
 
 # (text, expected moment or None, relative?)
 CASES = [
-    # the network's stamps (site_profile A7, seed page)
+    # the network's stamps (docs/site-facts.md F12)
     ("GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر", at(2017, 12, 28, 12, 5), False),
     ("GMT 17:39 2019 الجمعة ,12 إبريل / نيسان", at(2019, 4, 12, 17, 39), False),
     ("GMT 13:10 2019 الإثنين ,18 آذار/ مارس", at(2019, 3, 18, 13, 10), False),

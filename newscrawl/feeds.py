@@ -1,6 +1,6 @@
 """Read RSS and Atom feeds forgivingly (pure; no Scrapy).
 
-The network's feeds have been served truncated (site_profile A8), so parsing uses lxml's
+The network's feeds have been served truncated (docs/site-facts.md F19), so parsing uses lxml's
 recovering parser and keeps every entry that parsed.
 """
 

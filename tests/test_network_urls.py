@@ -1,4 +1,4 @@
-"""The network's URL grammar (site_profile A2), on real URLs seen on the site."""
+"""The network's URL grammar (docs/site-facts.md F2), on real URLs seen on the site."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ SKIP_TAGS = frozenset(
     "script style noscript template form iframe button select option textarea input label svg "
     "object embed video audio figcaption map canvas head title meta link".split()
 )
-CAPTION_HINTS = ("caption",)  # the network's real markup uses h3.caption / h6.caption (site_profile A4)
+CAPTION_HINTS = ("caption",)  # the network's real markup uses h3.caption / h6.caption (docs/site-facts.md F15)
 # An article has tens of paragraphs, a whole page a few thousand blocks; a subtree with more is
 # generated junk (50,000 <p>), and reading past this many blocks would only cost time.
 MAX_BLOCKS = 5_000

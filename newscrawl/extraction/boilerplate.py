@@ -2,8 +2,7 @@
 
 Patterns are matched on ``fold_for_matching`` text (``newscrawl.arabic``), so tatweel runs
 ("أيضــــًا"), tashkeel, hamza variants and case do not slip through; they are written as
-printed and folded once at import. The phrases come from the seed page and the stored page
-texts in site_profile A6/A7.
+printed and folded once at import. The phrases are the real pages' (docs/site-facts.md F11–F14).
 """
 
 from __future__ import annotations

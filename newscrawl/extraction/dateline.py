@@ -7,7 +7,8 @@ import re
 from newscrawl.arabic import is_site_label
 from newscrawl.text import clean_text
 
-# Separators seen on the network: "-", "–", "ـ" (tatweel used as a dash), "_", "/", ":".
+# Separators seen on the network: "-", "–", "ـ" (tatweel used as a dash), "_", "/", ":"
+# (docs/site-facts.md F10).
 _SEPARATOR = r"(?:\s*[-–—_:/]+\s*|\s+ـ+\s*|\s*ـ+\s+)"
 _NAME = r"[^\d\-–—_:/|«»\"()<>.,،؛!؟?]"
 _DATELINE = re.compile(rf"^(?P<city>{_NAME}{{2,40}}?){_SEPARATOR}(?P<author>{_NAME}{{2,60}})$")

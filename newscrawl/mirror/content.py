@@ -2,10 +2,11 @@
 
 Article *i* is computed from *i* alone (no table in memory), so the mirror can serve 100,000
 articles generated on the fly. Index 0 is the newest. The seed article (the project's
-reconstruction of ``shared/seeds/``) is always served too, with a SYNTHETIC date.
+reconstruction of the seed page, docs/site-facts.md "Sources") is always served too, with a
+SYNTHETIC date.
 
 Everything generated here is synthetic text; what follows the real site is the URL grammar,
-section ids, dateline and stamp formats and the reporters' names (site_profile A2–A7).
+section ids, dateline and stamp formats and the reporters' names (docs/site-facts.md F2–F12, F26).
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from urllib.parse import quote
 from newscrawl.sites import NETWORK_SITES
 from newscrawl.sites.base import SiteProfile
 
-# The mirror's sections: real shared ids of the network (site_profile A3/A10); BREAKING stands
+# The mirror's sections: real shared ids of the network (docs/site-facts.md F5); BREAKING stands
 # for the site's own breaking-news id (1187 on almaghribtoday, 1152 arabstoday, 1190 egypt-today).
 MIRROR_SECTION_IDS = ("314", "36", "BREAKING", "42", "417", "504", "487", "103")
 SYNDICATE_EVERY = 4  # every 4th story of a sibling is almaghribtoday's, syndicated with its own label
-# /<key>/rss.xml section feeds: /health/rss.xml is a real almaghribtoday feed (site_profile A8),
-# /sports/rss.xml one of arabstoday's (its SiteProfile.start_paths)
+# /<key>/rss.xml section feeds: /health/rss.xml is a real almaghribtoday feed URL
+# (docs/site-facts.md F18), /sports/rss.xml one of arabstoday's (its SiteProfile.start_paths)
 SECTION_FEEDS = {"487": "health", "417": "sports"}
 OPINION_WRITERS = [("1046", "خيرالله خيرالله"), ("2144", "جهاد الخازن"), ("754", "عريب الرنتاوي")]
 OPINION_EVERY = 25  # every 25th article is an opinion column (/w-<id>/HHMMSS-slug)
@@ -111,7 +112,7 @@ def _slugify(text: str) -> str:
 
 
 def format_stamp(when: datetime) -> str:
-    """The network stamp: "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر" (site_profile A7)."""
+    """The network stamp: "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر" (docs/site-facts.md F12)."""
     when = when.astimezone(timezone.utc)
     return (f"GMT {when:%H:%M} {when.year} {WEEKDAYS_AR[when.weekday()]} ,{when.day:02d} "
             f"{MONTHS_LEVANT[when.month - 1]} / {MONTHS_EGYPT[when.month - 1]}")
@@ -197,7 +198,7 @@ class MirrorSite:
 
     @property
     def site_title(self) -> str:
-        if self.site_key == "almaghrib":  # the real 2018 <title> (site_profile A5)
+        if self.site_key == "almaghrib":  # the real 2018 <title> (docs/site-facts.md F6)
             return "المغرب اليوم | أخبار المغرب والعالم العربي - أخبار عاجلة"
         return f"{self.label} | أخبار عربية وعالمية - أخبار عاجلة"
 
@@ -403,7 +404,7 @@ class MirrorSite:
         return stories
 
     def ticker_posts(self) -> list[MirrorArticle]:
-        """The automated currency posts (site_profile D2): each Wednesday the same titles again,
+        """The automated currency posts (docs/site-facts.md F25): each Wednesday the same titles again,
         one per currency, a minute apart. Each week's post is a new story."""
         posts = []
         last_wednesday = BASE_TIME - timedelta(days=(BASE_TIME.weekday() - 2) % 7)

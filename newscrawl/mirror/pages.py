@@ -1,6 +1,6 @@
 """HTML and RSS of the mirror, in the shapes known from the real site.
 
-Known real (site_profile A1–A8): the 2018 head block and class names of the header, ticker,
+Known real (docs/site-facts.md F1–F20): the 2018 head block and class names of the header, ticker,
 slider and teaser boxes; ``h4.coring`` datelines; ``#balmon`` as the article body; the
 "آخر تحديث GMT" clock band; the GMT stamp format; raw-Arabic hrefs on the page and
 percent-encoded ones elsewhere; ``alt="المغرب اليوم - ..."`` on images; the comment form's
@@ -22,7 +22,7 @@ CLOCK = "10:35:44"  # the site-wide "last update" clock (a crawl-time value on t
 
 
 def _a(base: str, path: str) -> str:
-    """Hrefs on the real pages carry raw Arabic (site_profile A1)."""
+    """Hrefs on the real pages carry raw Arabic (docs/site-facts.md F4)."""
     return escape(base.rstrip("/") + path, quote=True)
 
 
@@ -99,7 +99,7 @@ def _footer(site: MirrorSite, base: str) -> str:
 
 
 def _teaser(site: MirrorSite, base: str, article: MirrorArticle) -> str:
-    """A listing teaser in the homepage slider's shape (site_profile D1)."""
+    """A listing teaser in the homepage slider's shape (docs/site-facts.md F10, F15)."""
     coring = f'<h4 class="coring">{escape(article.dateline)}</h4>' if article.dateline else ""
     subtitle = escape(article.subtitle or "")
     return f"""<li><p class="homepageslidersubtitle"><a href="{_a(base, article.path)}">{subtitle}</a></p>
@@ -214,7 +214,7 @@ def article_page(site: MirrorSite, base: str, article: MirrorArticle, *, charset
     else:
         paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
     if article.is_opinion:
-        # Opinion pages: title, label, title again, then the writer (site_profile A6).
+        # Opinion pages: title, label, title again, then the writer (docs/site-facts.md F16).
         top = (f'<div class="opiniontitle">{escape(article.headline)}؟</div><div class="label">{escape(site.label)} -</div>'
                f'<div class="writer">بقلم : {escape(article.author or "")}</div>')
         dateline = ""
@@ -267,7 +267,7 @@ def changed_article_page(site: MirrorSite, base: str, article: MirrorArticle) ->
 
 
 def amp_page(site: MirrorSite, base: str, article: MirrorArticle) -> str:
-    """AMP copy: breadcrumb, photo caption, dateline, body, "قد يهمك أيضاً" trailer (site_profile A6, D3)."""
+    """AMP copy: breadcrumb, photo caption, dateline, body, "قد يهمك أيضاً" trailer (docs/site-facts.md F14)."""
     canonical = base.rstrip("/") + article.path
     paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
     related = "".join(f"<p><a href='{_a(base, _related_path(site, article, k))}'>{escape(h)}</a></p>"
@@ -312,7 +312,7 @@ def furniture_page(site: MirrorSite, base: str, kind: str) -> str:
 def rss_feed(site: MirrorSite, base: str, articles: list[MirrorArticle], *, title: str, truncate: bool = False) -> str:
     """SYNTHETIC item format (no real network RSS was found): CDATA titles, percent-encoded
     links, RFC 822 pubDate in GMT. *truncate* cuts the document mid-item, as the legacy
-    aggregator's workaround suggests the real feed once was (site_profile A8)."""
+    aggregator's workaround suggests the real feed once was (docs/site-facts.md F19)."""
     items = "\n".join(
         f"""<item><title><![CDATA[{a.headline}]]></title><link>{site.url(base, a.path)}</link>
 <description><![CDATA[{a.paragraphs[0]}]]></description><pubDate>{format_datetime(a.published.astimezone(timezone.utc), usegmt=True)}</pubDate>
@@ -332,7 +332,7 @@ def rss_feed(site: MirrorSite, base: str, articles: list[MirrorArticle], *, titl
 
 
 def robots_txt(base: str) -> str:
-    return f"""# SYNTHETIC: no copy of the real robots.txt was found (site_profile A9)
+    return f"""# SYNTHETIC: no copy of the real robots.txt was found (docs/site-facts.md F21)
 User-agent: *
 Disallow: /search
 Disallow: /arabpoll/

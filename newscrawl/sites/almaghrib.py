@@ -1,7 +1,7 @@
 """almaghribtoday.net ("المغرب اليوم"): everything site-specific, in one place.
 
-Sources: shared/site_profile.md A1–A8 (the 2018 homepage's navigation gives the section ids;
-Kagi Kite and news apps give the RSS URLs).
+Facts in docs/site-facts.md: hosts F1, sections F5 (the 2018 homepage's navigation), feeds F18
+(feed lists in public code), images F17.
 """
 
 from newscrawl.sites.base import SiteProfile

@@ -1,4 +1,4 @@
-"""alsaudiatoday.com ("السعودية اليوم"), a network sibling. Evidence: stored pages /w-784/..., /amp/171/... (site_profile A10).
+"""alsaudiatoday.com ("السعودية اليوم"), a network sibling: stored column and AMP pages (docs/site-facts.md F22).
 Its own section ids (breaking news, cartoons) are unknown; the network's shared ids apply."""
 
 from newscrawl.sites.base import SiteProfile

@@ -1,4 +1,4 @@
-"""arabstoday.net ("العرب اليوم"), the network's flagship (site_profile A10; homepage S2)."""
+"""arabstoday.net ("العرب اليوم"), the network's flagship (docs/site-facts.md F22)."""
 
 from newscrawl.sites.base import SiteProfile
 from newscrawl.sites.network import SHARED_SECTIONS

@@ -1,4 +1,4 @@
-"""egypt-today.com ("مصر اليوم"); not egypttoday.com, another publisher (site_profile A10; homepage S3)."""
+"""egypt-today.com ("مصر اليوم"); not egypttoday.com, another publisher (docs/site-facts.md F22)."""
 
 from newscrawl.sites.base import SiteProfile
 from newscrawl.sites.network import SHARED_SECTIONS
@@ -10,7 +10,7 @@ SITE = SiteProfile(
     label="مصر اليوم",
     domain="egypt-today.com",
     base_url="https://www.egypt-today.com",
-    timezone="Africa/Cairo",  # its clock band reads "توقيت القاهرة المحلي"
+    timezone="Africa/Cairo",  # its clock band reads "توقيت القاهرة المحلي" (docs/site-facts.md F23)
     latin_names=("egypttoday", "Egypttoday", "egypt-today"),
     sections={
         **SHARED_SECTIONS,

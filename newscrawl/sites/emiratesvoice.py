@@ -1,4 +1,5 @@
-"""emiratesvoice.com ("صوت الإمارات"), a network sibling. Evidence: S1 box; S4 (301 to www.); stored AMP and opinion pages (site_profile A10).
+"""emiratesvoice.com ("صوت الإمارات"), a network sibling: linked from almaghribtoday, a 301 to
+www., stored AMP and column pages (docs/site-facts.md F22).
 Its own section ids (breaking news, cartoons) are unknown; the network's shared ids apply."""
 
 from newscrawl.sites.base import SiteProfile

@@ -1,6 +1,6 @@
 """The Arabs Today network's shared CMS: URL grammar and page landmarks.
 
-Every fact here comes from ``shared/site_profile.md`` (sections A2, A4, A6, A7 and Part C);
+Every fact here is recorded, with how sure it is, in ``docs/site-facts.md`` (F2–F12, F22);
 the sites of the network (almaghribtoday.net, arabstoday.net, egypt-today.com ...) all run
 this CMS, so only their domains, labels, section ids and time zones differ.
 """
@@ -11,14 +11,14 @@ import re
 from urllib.parse import unquote, urlsplit
 
 # The network's site labels, as printed before or after titles ("المغرب اليوم - ...",
-# "... | العرب اليوم"), including sites without a spider here (site_profile A10).
+# "... | العرب اليوم"), including sites without a spider here (docs/site-facts.md F22).
 NETWORK_LABELS: tuple[str, ...] = (
     "المغرب اليوم", "العرب اليوم", "مصر اليوم", "فلسطين اليوم", "عمان اليوم", "السعودية اليوم",
     "صوت الإمارات", "الامارات عاجل", "المغرب الرياضي", "العرب فيديو",
 )
 
-# --- URL grammar (site_profile A2, Part C) -------------------------------------------------
-# The six digits are the GMT publication time HHMMSS, not a unique id (Part B.1).
+# --- URL grammar (docs/site-facts.md F2) ---------------------------------------------------
+# The six digits are the GMT publication time HHMMSS, not a unique id (F3).
 ARTICLE_PATH = re.compile(r"^/(?:amp/)?(?P<section>\d{1,4})/(?P<hhmmss>\d{6})-[^/?#]+/?$")
 AMP_ARTICLE_NO_NUMBER_PATH = re.compile(r"^/amp/(?P<section>\d{1,4})/[^/?#]+/?$")
 OPINION_PATH = re.compile(r"^/(?:amp/)?w-(?P<writer>\d+)/(?:(?P<hhmmss>\d{6})-)?[^/?#]+/?$")
@@ -36,20 +36,20 @@ SKIPPED_PATHS = (
 )
 FEED_PATH = re.compile(r"(?:^/(?:ar/)?rss(?:/|$))|(?:/rss\.xml$)")  # /ar/rss: arabstoday, palestinetoday
 
-# --- page landmarks known to be real ------------------------------------------------------
-BODY_SELECTOR = "#balmon"  # 2019 scraper: //*[@id="balmon"]/p (A6, S5)
-DATELINE_SELECTOR = "h4.coring"  # datelines on teasers: <h4 class="coring">City - Reporter</h4> (A4)
-# Network stamp on dated items: "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر" (A7).
+# --- page landmarks (docs/site-facts.md; N1: the article page's markup is mostly unknown) ---
+BODY_SELECTOR = "#balmon"  # a 2019 scraper read //*[@id="balmon"]/p (F8)
+DATELINE_SELECTOR = "h4.coring"  # datelines on teasers: <h4 class="coring">City - Reporter</h4> (F10)
+# Network stamp on dated items: "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر" (F12).
 STAMP_PATTERN = re.compile(
     r"GMT\s*(?P<hh>\d{1,2}):(?P<mm>\d{2})\s+(?P<year>\d{4})\s+[^\s,،]+\s*[,،]\s*\d{1,2}\s+"
     r"[^\n<>]{2,40}?(?:/\s*[^\s\n<>/]+(?:\s+[^\s\n<>/\d]+)?)"
 )
-# The site-wide clock "آخر تحديث GMT 13:52:25": never an article date (A7).
+# The site-wide clock "آخر تحديث GMT 13:52:25": never an article date (F11).
 CLOCK_PATTERN = re.compile(r"آخر\s+تحديث|توقيت\s+القاهرة\s+المحلي")
 
 
 # Section ids the network's sites share, with their names (2018 navigation of almaghribtoday,
-# arabstoday and egypt-today, site_profile A3 and A10). Each site adds its own ids (breaking
+# arabstoday and egypt-today, docs/site-facts.md F5). Each site adds its own ids (breaking
 # news, cartoons) and may name a shared id differently.
 SHARED_SECTIONS = {
     "314": "أخبار محلية وعربية وعالمية", "36": "آخر الأخبار", "37": "عناوين الاخبار", "39": "أخبار عربية",
@@ -119,7 +119,7 @@ def section_id_of(path: str) -> str | None:
 
 
 def url_publish_time(path: str) -> tuple[int, int, int] | None:
-    """(hour, minute, second) GMT encoded in an article path, if any (site_profile B.1)."""
+    """(hour, minute, second) GMT encoded in an article path, if any (docs/site-facts.md F3)."""
     match = ARTICLE_PATH.match(path) or OPINION_PATH.match(path)
     digits = match and match.groupdict().get("hhmmss")
     if not digits:

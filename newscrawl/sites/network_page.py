@@ -1,10 +1,11 @@
 """The Arabs Today network's article page: the generic page plus the network's landmarks.
 
 Every site of the network runs one CMS, so one parser serves them all; the site's profile
-supplies its labels, sections and logo images. The landmarks (the README's "How extraction
-works" lists what is known of the real site): the headline ``h1``, the body ``#balmon``, the dateline ``h4.coring``
-("City - Reporter"), the GMT stamp ("GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر"), the
-URL grammar (section id, HHMMSS of publication, writer pages ``/w-<id>-more/``).
+supplies its labels, sections and logo images. The landmarks, each recorded with how sure it
+is in docs/site-facts.md: the headline ``h1`` (F9, assumed), the body ``#balmon`` (F8), the
+dateline ``h4.coring`` ("City - Reporter", F10), the GMT stamp ("GMT 12:05 2017 الخميس ,28
+كانون الأول / ديسمبر", F12), the URL grammar (section id, HHMMSS of publication, writer pages
+``/w-<id>-more/``: F2, F3, F16).
 
 A template change is a new :class:`ParserVersion` here, valid from the day of the change, and
 fixtures of a page of the new template; the README's "Adding a site" shows how.

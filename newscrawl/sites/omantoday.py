@@ -1,4 +1,4 @@
-"""omantoday.net ("عمان اليوم"), a network sibling. Evidence: stored opinion page /w-2649/074255-... (site_profile A10).
+"""omantoday.net ("عمان اليوم"), a network sibling: one stored opinion page (docs/site-facts.md F22).
 Its own section ids (breaking news, cartoons) are unknown; the network's shared ids apply."""
 
 from newscrawl.sites.base import SiteProfile

@@ -1,4 +1,5 @@
-"""palestinetoday.net ("فلسطين اليوم"), a network sibling. Evidence: S1 box; stored pages /w-784/..., /323/132641-...; RSS /ar/rss/ (site_profile A10).
+"""palestinetoday.net ("فلسطين اليوم"), a network sibling: linked from almaghribtoday, stored
+pages, feed /ar/rss/ (docs/site-facts.md F22, F18).
 Its own section ids (breaking news, cartoons) are unknown; the network's shared ids apply."""
 
 from newscrawl.sites.base import SiteProfile

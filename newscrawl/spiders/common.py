@@ -112,7 +112,7 @@ class NewscrawlSpider(scrapy.Spider):
     def read_feed(self, response) -> list[FeedEntry] | None:
         """The entries of an RSS/Atom response, or None for an empty or unreadable one (worth a
         retry: usually a transient fault). Malformed feeds are logged and counted (truncated
-        feeds happen on the network, site_profile A8: keep what parsed)."""
+        feeds happen on the network, docs/site-facts.md F19: keep what parsed)."""
         feed = parse_feed(response.body)
         if not feed.readable:
             self.logger.warning("Feed %s is empty or unreadable (%s)", response.url, feed.problem)

@@ -113,7 +113,7 @@ class NetworkSpider(NewscrawlSpider):
     def url_key(self, url: str) -> str:
         """What identifies an article across runs, hosts (www or bare, http or https, a mirror)
         and spellings (raw Arabic or percent-encoded): the site and its decoded path, AMP folded,
-        without a trailing slash. The six digits are a time, not an id (site_profile B.1), so
+        without a trailing slash. The six digits are a time, not an id (docs/site-facts.md F3), so
         the whole path is the key; the site, because syndicated columns share paths."""
         return f"{self.site.key}:{network.fold_amp(network.path_of(url)).rstrip('/') or '/'}"
 
