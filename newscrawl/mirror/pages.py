@@ -296,7 +296,7 @@ def not_article_page(site: MirrorSite, base: str) -> str:
             + _footer(site, base))
 
 
-# Pages the site's header and footer link to that are no articles (site_profile A1's menu).
+# Pages the site's header and footer link to that are no articles (the 2018 homepages' menus).
 FURNITURE_TITLES = {"video": "فيديو", "gallery": "صور", "mobile_app": "تطبيق", "contact": "اتصل بنا"}
 
 
