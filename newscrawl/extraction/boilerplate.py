@@ -23,7 +23,9 @@ def _folded_pattern(source: str) -> re.Pattern:
 # comment form or the footer.
 _END_OF_ARTICLE = _folded_pattern(
     r"^(?:قد يهمك ايضا|قد يهمك كذلك|مواضيع ذات صله|اخبار ذات صله|ارسل تعليقك|تعليقك كزائر|"
-    r"الاسم \*|البريد الالكتروني \*|عنوان التعليق \*|تعليق \*|all rights reserved|security code)"
+    r"الاسم \*|البريد الالكتروني \*|عنوان التعليق \*|تعليق \*|all rights reserved|security code|"
+    # the comment form and the footer of any site, in English
+    r"leave a (?:comment|reply)|your email address will not be published)"
 )
 # Single lines that are never prose.
 _FURNITURE = _folded_pattern(
@@ -35,7 +37,12 @@ _FURNITURE = _folded_pattern(
     r"(?:اقرا|شاهد|طالع)\s+(?:ايضا|كذلك|المزيد)|"  # "اقرأ أيضاً: <link>"
     r": Characters Left|الزامي \*|شروط الاستخدام|شروط النشر|اوافق علي شروط|"
     r"بنايه النخيل|"  # publisher's address line
-    r"(?:شارك|مشاركه)(?:\s+(?:علي|عبر)\s+\S+)?$"
+    r"(?:شارك|مشاركه)(?:\s+(?:علي|عبر)\s+\S+)?$|"
+    # any site's newsletter box, cookie banner and follow-us line, in English
+    r"(?:sign up|subscribe) (?:for|to) (?:our|the) (?:\w+ )?newsletter|"
+    r"we use cookies|this (?:web)?site uses cookies|"
+    r"follow us on |"
+    r"(?:©|copyright\s*(?:©|\(c\)|\d{4}))"  # a copyright line
     r")"
 )
 

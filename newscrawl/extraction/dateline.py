@@ -34,14 +34,16 @@ def parse_dateline(text: str | None, labels: tuple[str, ...] = (), *,
     city, author = clean_text(match["city"]), clean_text(match["author"])
     if len(city.split()) > max_city_words or len(author.split()) > MAX_AUTHOR_WORDS:
         return None
+    if is_site_label(city, labels) or _BYLINE_WORD.match(city):
+        return None  # "كتب: محمد أحمد" is a byline, not a place
     if is_site_label(author, labels):
         return city, None
-    if is_site_label(city, labels):
-        return None
     return city, author
 
 
-_BYLINE = re.compile(r"^(?:بقلم|كتبت|كتب|بريشة)\s*:?\s*(?P<name>[^\d:|.,،]{3,60})$")
+# Words that open a byline or a credit line, never a place name.
+_BYLINE_WORD = re.compile(r"^(?:بقلم|كتبت|كتب|بريشة|إعداد|اعداد|ترجمة|متابعة|حوار|تصوير)$")
+_BYLINE = re.compile(r"^(?:بقلم|كتبت|كتب|بريشة|حوار|إعداد|اعداد)\s*:?\s*(?P<name>[^\d:|.,،]{3,60})$")
 
 
 def parse_byline(text: str | None) -> str | None:

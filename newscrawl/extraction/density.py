@@ -26,8 +26,8 @@ def densest_container_and_share(root) -> tuple[Any, float]:
     lengths = _text_lengths(root)
     scores: dict[Any, int] = {}
     prose_blocks: list[tuple[Any, int]] = []
-    for el in root.iter("p", "div"):
-        if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in ("div", "p", "table", "ul") for c in el):
+    for el in root.iter("p", "div", "td"):
+        if el.tag in ("div", "td") and any(isinstance(c.tag, str) and c.tag in ("div", "p", "table", "ul") for c in el):
             # A wrapper div: score the prose held directly in it ("text<br><br>text" bodies).
             direct = sum(len(clean_text(t)) for t in [el.text, *(c.tail for c in el)] if t)
             if direct >= 200:

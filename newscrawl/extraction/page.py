@@ -145,9 +145,12 @@ class ArticlePage(ItemPage):
 
     @cached_property
     def _title_affixes(self) -> list[str]:
-        """What a title prints around the headline: "<site> - <h1>" or "<h1> | <site>" names the
-        site (a few words, set off by a separator)."""
-        titles = {clean_text(cut(t, MAX_TITLE_CHARS)) for t in (self.doc.meta.first("og:title"), self.doc.meta.title) if t}
+        """What a title prints around the headline names the site: of "<a> - <h1>" or
+        "<h1> | <a>", the shorter part is the site's name (a few words set off by a
+        separator); when the h1 is the shorter, the h1 is the site's name and the rest the
+        headline ("Budget approved - Daily Herald" over an h1 "Daily Herald")."""
+        og_title = clean_text(cut(self.doc.meta.first("og:title"), MAX_TITLE_CHARS))
+        titles = {clean_text(cut(t, MAX_TITLE_CHARS)) for t in (og_title, self.doc.meta.title) if t}
         found = []
         for h in self.h1_texts[:3]:
             for t in titles:
@@ -161,8 +164,12 @@ class ArticlePage(ItemPage):
                     affix = rest[:-1].strip(" -|–—:") if rest[-1:] in TITLE_SEPARATORS else ""
                 else:
                     continue
-                if affix and len(affix.split()) <= MAX_LABEL_WORDS:
-                    found.append(affix)
+                if not affix:
+                    continue
+                # An h1 that is the og:title is the headline however short.
+                name = affix if h == og_title else min(affix, h, key=len)
+                if len(name.split()) <= MAX_LABEL_WORDS:
+                    found.append(name)
         return found
 
     @cached_property
@@ -372,7 +379,8 @@ class ArticlePage(ItemPage):
         against = []
         if og_type and og_type not in ARTICLE_OG_TYPES and not meta.jsonld:
             against.append(f"og:type {og_type}")
-        if self.doc.path == "/":
+        parts = urlsplit(self.doc.url)
+        if self.doc.path == "/" and not parts.query and not parts.fragment:  # "/?p=123" is a post
             against.append("the site's home page")
         if not (self.date_published_raw and parse_date(self.date_published_raw.value)):
             against.append("no date")
@@ -516,9 +524,10 @@ class ArticlePage(ItemPage):
                     return None  # only the text right above the headline can be its kicker
                 continue
             if passed_headline:
-                return text if len(text) >= 15 else None
+                return text if len(text) >= 15 and _reads_as_subtitle(text) else None
             if 10 <= len(text) <= 300:
-                return text
+                # The nearest line is a date or a label: there is no sub-headline.
+                return text if _reads_as_subtitle(text) else None
         return None
 
     def is_plain_text_node(self, parent, text: str, skip: set[str]) -> bool:
@@ -588,25 +597,55 @@ class ArticlePage(ItemPage):
         return NOTHING
 
     def _author_from_metadata(self) -> Found:
-        """The author the page's metadata names, unless it is the outlet itself: an organisation
-        in JSON-LD, or the outlet's labels, og:site_name or domain name. Only a JSON-LD ``Person``
-        named like the publisher stands: a blog is often published under its writer's name."""
-        host = (urlsplit(self.doc.url).hostname or "").removeprefix("www.")
+        """The author the page's metadata names, unless it is the outlet itself: a JSON-LD
+        organisation, or a name that is (or holds, or is held in) one of the outlet's names:
+        its labels (og:site_name, application-name, the JSON-LD publisher, what the title prints
+        around the headline) and its domain. A blog published under its writer's own name
+        loses its author by this rule: it cannot be told from an outlet that names itself."""
         ld_author, ld_type = _jsonld_typed(self.doc.meta.jsonld, "author")
         if "Organization" in ld_type:
             ld_author = None
-        names = [*self.labels, self.doc.meta.first("og:site_name") or "", host, host.split(".")[0]]
-        if ld_type == "Person" and self.publisher and self.publisher not in (
-                self.doc.meta.first("og:site_name"), self.doc.meta.first("application-name")):
-            names = [n for n in names if n != self.publisher]
-        outlet = tuple(n for n in names if n)
+        host = (urlsplit(self.doc.url).hostname or "").removeprefix("www.")
+        names = (*self.labels, host.rsplit(".", 1)[0] if "." in host else host)
         for value, step in (
             (ld_author, "jsonld"),
             (self.doc.meta.first("article:author", "og:article:author", "author"), "meta"),
         ):
-            if value and not value.startswith("http") and not is_site_label(value, outlet):
+            if value and not value.startswith("http") and not _names_outlet(value, names):
                 return Found(value, step)
         return NOTHING
+
+
+_NOT_A_NAME_CHAR = re.compile(r"[\W_]+")
+_WEB_SUFFIX = re.compile(r"(?:com|net|org|info|news)$")
+MIN_NAME_CHARS = 5  # shorter squashed names are compared whole only ("LN", "BBC")
+
+
+def _squash(name: str) -> str:
+    """A name reduced for comparing outlets: folded, no "the", no spaces or punctuation, no
+    web suffix ("The Daily-Herald.com" → "dailyherald")."""
+    folded = fold_for_matching(name).removeprefix("the ")
+    return _WEB_SUFFIX.sub("", _NOT_A_NAME_CHAR.sub("", folded))
+
+
+def _names_outlet(value: str, names: tuple[str, ...]) -> bool:
+    """Whether *value* names the outlet: equal to one of its *names* once squashed, or one
+    holding the other ("الأهرام" / "بوابة الأهرام")."""
+    if is_site_label(value, names):
+        return True
+    mine = _squash(value)
+    if not mine:
+        return False
+    for name in names:
+        theirs = _squash(name)
+        if not theirs:
+            continue
+        if mine == theirs:
+            return True
+        shorter, longer = sorted((mine, theirs), key=len)
+        if len(shorter) >= MIN_NAME_CHARS and shorter in longer:
+            return True
+    return False
 
 
 def _jsonld_typed(node: dict, key: str) -> tuple[str | None, str]:
@@ -632,6 +671,7 @@ AGREEMENT = 0.8  # share of one reading's words the other holds for the two to "
 LONGER = 1.2  # the other reading is longer by this factor: it holds more of the story
 SUPPORTED = 0.5  # share of a paragraph's words the other reading holds for it to be backed
 AGREEMENT_BACK = 0.9  # ours holds this share of theirs: theirs is the core of ours
+GAP_WORDS = 3  # a label between two blocks of one story, not a heading of something else
 PROSE_WORDS = 10  # a paragraph of prose, not a menu line or a related headline
 
 
@@ -664,18 +704,45 @@ def reconcile_bodies(ours: list[str], theirs: list[str]) -> tuple[list[str], boo
     if shared / mine_total >= AGREEMENT and other_total > LONGER * mine_total:
         start, end = _backed_span(theirs, mine)
         if start is not None:
-            while start > 0 and _is_prose(theirs[start - 1]):
-                start -= 1
-            while end < len(theirs) and _is_prose(theirs[end]):
-                end += 1
-            if sum(_words(" ".join(theirs[start:end])).values()) > LONGER * mine_total:
-                return theirs[start:end], True
+            taken = _widened(theirs, start, end)
+            if sum(_words(" ".join(taken)).values()) > LONGER * mine_total:
+                return taken, True
         return ours, False
     if shared / other_total >= AGREEMENT_BACK and other_total >= SUPPORTED * mine_total:
         start, end = _backed_span(ours, other)
         if start is not None:
             return ours[start:end], False
     return ours, False
+
+
+def _widened(paragraphs: list[str], start: int, end: int) -> list[str]:
+    """paragraphs[start:end] widened both ways over prose; a lone label between two blocks
+    ("Advertisement", "إعلان") is stepped over when prose lies beyond it, and left out."""
+    def step_over(i: int, beyond: int) -> bool:
+        return 0 <= beyond < len(paragraphs) and len(_WORD.findall(paragraphs[i])) <= GAP_WORDS \
+            and _is_prose(paragraphs[beyond])
+
+    before: list[str] = []
+    i = start - 1
+    while i >= 0:
+        if _is_prose(paragraphs[i]):
+            before.insert(0, paragraphs[i])
+            i -= 1
+        elif step_over(i, i - 1):
+            i -= 1
+        else:
+            break
+    after: list[str] = []
+    i = end
+    while i < len(paragraphs):
+        if _is_prose(paragraphs[i]):
+            after.append(paragraphs[i])
+            i += 1
+        elif step_over(i, i + 1):
+            i += 1
+        else:
+            break
+    return before + paragraphs[start:end] + after
 
 
 def _backed_span(paragraphs: list[str], other: Counter) -> tuple[int | None, int]:
@@ -693,6 +760,14 @@ def _is_prose(paragraph: str) -> bool:
 def _backed(paragraph: str, other: Counter) -> bool:
     words = _WORD.findall(paragraph.lower())
     return bool(words) and sum(w in other for w in words) / len(words) >= SUPPORTED
+
+
+def _reads_as_subtitle(text: str) -> bool:
+    """A sub-headline is a phrase: three words or more, not a label ("Last Updated:", "| UPDATED:")
+    and not the date line."""
+    if len(text.split()) < 3 or text.endswith(":") or text.startswith("|"):
+        return False
+    return not (len(text) <= 80 and parse_date(text) is not None)
 
 
 def _looks_like_caption(text: str) -> bool:
