@@ -34,6 +34,13 @@ class DuplicateTitle(DropItem):
     state_status = "duplicate"
 
 
+class AlreadyKept(DropItem):
+    """The article's own title, kept under this very URL by an earlier run: no duplicate of
+    another story, and the URL stays kept (a run with NEWSCRAWL_INCREMENTAL off, or one that
+    met the page again)."""
+    state_status = "kept"
+
+
 class _Pipeline:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -173,6 +180,9 @@ class TitleDedupePipeline(_Pipeline):
         verdict = self.deduper.check_and_add(adapter["headline"], adapter["url"], when)
         if verdict.kind == "new" or (verdict.duplicate_of == adapter["url"] and self._is_own_copy(adapter)):
             return item
+        if verdict.duplicate_of == adapter["url"]:
+            self.stat("dedupe/already_kept")
+            raise AlreadyKept(f"already kept by an earlier run: {unquote(adapter['url'])}", log_level="INFO")
         self.stat(f"dedupe/{verdict.kind}")
         self._write_audit({"url": adapter["url"], "headline": adapter["headline"], "duplicate_of": verdict.duplicate_of,
                            "kind": verdict.kind, "date_published": published})
