@@ -17,6 +17,9 @@ from tests.conftest import run_scrapy
     ("almaghrib", "urls=notaurl", "not an http(s) URL: 'notaurl'"),
     ("news", "start=notaurl", "not an http(s) URL: 'notaurl'"),
     ("news", "start=http://127.0.0.1:9/ -a max_depth=x", "max_depth must be an integer"),
+    ("almaghrib", "max_page=5", "almaghrib has no option max_page; its options are: base_url, max_pages,"),
+    ("news", "start=http://127.0.0.1:9/ -a bogus=1", "news has no option bogus; its options are:"),
+    ("almaghrib", "refresh=2", "refresh takes 1 or 0, got '2'"),
 ])
 def test_bad_option_is_one_clear_line(tmp_path, spider, option, message):
     options = [part for chunk in option.split(" -a ") for part in ("-a", chunk)]

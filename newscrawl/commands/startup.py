@@ -3,6 +3,7 @@ a bad ``-a`` option is one ``Error:`` line and exit status 2, not a traceback af
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 from scrapy.spiderloader import get_spider_loader
@@ -25,8 +26,28 @@ def load_spider(settings, name: str) -> type:
         raise StartError(f"no spider named {name!r}; the spiders are: {known}") from None
 
 
+def spider_options(spidercls: type) -> set[str]:
+    """The ``-a`` names a spider's ``__init__`` (and its bases') take by keyword."""
+    names: set[str] = set()
+    for cls in spidercls.__mro__:
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            continue
+        for param in inspect.signature(init).parameters.values():
+            if param.kind in (param.KEYWORD_ONLY, param.POSITIONAL_OR_KEYWORD) and param.name != "self":
+                names.add(param.name)
+    return names - {"name"}
+
+
 def check_spider_options(spidercls: type, spargs: dict) -> None:
-    """The spiders validate their options in ``__init__``: build one, throw it away."""
+    """A typo'd option (``-a max_page=5``) would be ignored without a word: refused. Names that
+    start with ``_`` pass (Scrapyd gives every job ``_job``). The spiders validate the values in
+    ``__init__``: build one, throw it away."""
+    known = spider_options(spidercls)
+    unknown = sorted(k for k in spargs if k not in known and not k.startswith("_"))
+    if unknown:
+        raise StartError(f"{spidercls.name} has no option {', '.join(unknown)}; "
+                         f"its options are: {', '.join(sorted(known))}")
     try:
         spidercls(**spargs)
     except (ValueError, OSError) as error:

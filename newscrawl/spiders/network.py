@@ -67,7 +67,10 @@ class NetworkSpider(NewscrawlSpider):
             raise ValueError(f"max_pages must be an integer, got {max_pages!r}") from None
         if self.max_pages < 0:
             raise ValueError(f"max_pages must be 0 (no limit) or more, got {max_pages!r}")
-        self.refresh = str(refresh).lower() in ("1", "true", "yes")
+        flag = str(refresh).strip().lower()
+        if flag not in ("0", "1", "true", "false", "yes", "no", ""):
+            raise ValueError(f"refresh takes 1 or 0, got {refresh!r}")
+        self.refresh = flag in ("1", "true", "yes")
         self._skipped_links: set[str] = set()
         self._emitted: set[str] = set()  # url keys of the items this run yielded: one item per article
         self._chains: dict[str, dict] = {}  # listing chain key → {"depth", "ended", "urls"} this run
