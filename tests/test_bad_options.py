@@ -28,6 +28,7 @@ def test_bad_option_is_one_clear_line(tmp_path, spider, option, message):
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
     assert "Traceback" not in result.stderr
+    assert "usage:" not in result.stderr.lower(), result.stderr[-2000:]  # no argparse usage block
     assert not (tmp_path / "state").exists() and not (tmp_path / "feeds").exists()
 
 
@@ -48,6 +49,14 @@ def _one_error_line(result, message: str) -> None:
     (["parse", "--spider", "nosuch", "http://127.0.0.1:9/a-page"], "no spider named 'nosuch'"),
     (["parse", "--spider", "almaghrib", "-a", "max_pages=abc", "http://127.0.0.1:9/a-page"],
      "max_pages must be an integer, got 'abc'"),
+    # unknown options and stray arguments, and argparse's own complaints: one line, no usage block
+    (["crawl"], "name the spider to run"),
+    (["crawl", "almaghrib", "--bogus"], "unexpected argument(s): --bogus"),
+    (["demo", "--bogus"], "unexpected argument(s): --bogus"),
+    (["demo", "--articles", "abc"], "argument --articles: invalid int value: 'abc'"),
+    (["mirror", "--port", "0", "--bogus"], "unexpected argument(s): --bogus"),
+    (["export", "almaghrib", "-o", "-", "--bogus"], "unexpected argument(s): --bogus"),
+    (["export", "almaghrib", "-o", "x.xml"], "cannot tell the format from 'x.xml'"),
 ])
 def test_bad_invocation_of_any_command_is_one_clear_line(tmp_path, command, message):
     result = run_scrapy(command, cwd=tmp_path, timeout=60)

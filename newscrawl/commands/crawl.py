@@ -17,8 +17,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
 
-from newscrawl.commands.startup import StartError, check_spider_options, load_spider, print_error
+from newscrawl.commands.startup import (StartError, check_spider_options, load_spider, one_line_errors, print_error,
+                                        refuse_extra_arguments)
 from newscrawl.dedupe import SQLiteTitleStore
 from newscrawl.feedstorage import describe
 from newscrawl.monitors import STAT_FAILED, report_path
@@ -50,7 +52,15 @@ class Command(ScrapyCrawlCommand):
             return False
         return True
 
+    def add_options(self, parser) -> None:
+        super().add_options(parser)
+        one_line_errors(parser)
+
     def process_options(self, args, opts) -> None:
+        refuse_extra_arguments(args, 1)  # "--bogus" is no second spider
+        if not args:
+            raise UsageError("name the spider to run, e.g. scrapy crawl almaghrib (scrapy list shows them)",
+                             print_help=False)
         super().process_options(args, opts)
         # Checked before Scrapy starts (and logs its start-up lines): a missing spider or a bad
         # -a value is one line and exit status 2, not an asyncio traceback after start-up.

@@ -18,7 +18,8 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 
 from newscrawl.commands.mirror import add_mirror_options, mirror_site
-from newscrawl.commands.startup import StartError, check_spider_options, load_spider, print_error
+from newscrawl.commands.startup import (StartError, check_spider_options, load_spider, one_line_errors, print_error,
+                                        refuse_extra_arguments)
 from newscrawl.mirror.server import MirrorServer
 from newscrawl.sandbox import SANDBOX_PRIORITY, confine_outputs
 from newscrawl.sites import NETWORK_SITES
@@ -40,6 +41,7 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         add_mirror_options(parser)
+        one_line_errors(parser)
         parser.add_argument("--spider", default="almaghrib",
                             help="spider to run (default almaghrib; any network site, or news)")
         parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",
@@ -49,6 +51,7 @@ class Command(ScrapyCommand):
                                  "default: a temporary directory, removed at the end")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        refuse_extra_arguments(args, 0)
         assert self.settings is not None
         if not self.settings.getlist("SPIDER_MODULES"):
             # Outside a project (no scrapy.cfg, no SCRAPY_SETTINGS_MODULE): the demo needs only newscrawl's.

@@ -44,6 +44,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 # The CSV layout is shared with `scrapy crawl -O x.csv` (newscrawl.exporters.CsvItemExporter).
+from newscrawl.commands.startup import one_line_errors, refuse_extra_arguments
 from newscrawl.exporters import ARTICLE_FIELDS, LIST_SEPARATOR, CsvWriter, csv_cell, read_csv_article  # noqa: F401
 from newscrawl.jsonfeed import JsonFeedWriter
 
@@ -118,6 +119,7 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
+        one_line_errors(parser)
         # Not required=True: argparse would complain about -o before the missing site, the
         # first thing a user needs to hear; run() checks the site first, then -o.
         parser.add_argument("-o", "--output", metavar="PATH",
@@ -136,6 +138,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        refuse_extra_arguments(args, 1)
         if len(args) != 1:
             raise UsageError("name one site: a spider name (e.g. almaghrib), a site's domain, or all",
                              print_help=False)
@@ -185,7 +188,7 @@ class Command(ScrapyCommand):
 
     # --- pieces ---------------------------------------------------------------------------------
     def _fail(self, message: str) -> None:
-        print(f"scrapy export: error: {message}", file=sys.stderr)
+        print(f"Error: {message}", file=sys.stderr)
         self.exitcode = 1
 
     def _missing_store_message(self, path: Path) -> str:

@@ -7,6 +7,8 @@ import argparse
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.commands.startup import one_line_errors, refuse_extra_arguments
+
 from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.faults import KINDS, FaultPlan
 from newscrawl.mirror.server import MirrorServer
@@ -74,11 +76,13 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 = any free)")
+        one_line_errors(parser)
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
         add_mirror_options(parser)
         add_fault_options(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        refuse_extra_arguments(args, 0)
         site = mirror_site(opts)
         plan = fault_plan(opts)
         try:

@@ -29,7 +29,8 @@ from scrapy.http import Request
 from scrapy.spiderloader import get_spider_loader
 from w3lib.url import is_url
 
-from newscrawl.commands.startup import StartError, check_spider_options, load_spider, print_error
+from newscrawl.commands.startup import (StartError, check_spider_options, load_spider, one_line_errors, print_error,
+                                        refuse_extra_arguments)
 from newscrawl.sandbox import SANDBOX_PRIORITY, confine_outputs
 from newscrawl.spiders.common import asked_url
 from newscrawl.spiders.network import NetworkSpider
@@ -40,7 +41,12 @@ class Command(ScrapyParseCommand):
     def short_desc(self) -> str:
         return "Parse URL with its spider and print the results (writes no feed, state or report)"
 
+    def add_options(self, parser) -> None:
+        super().add_options(parser)
+        one_line_errors(parser)
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        refuse_extra_arguments(args, 1)
         assert self.settings is not None
         # Before Scrapy reads -o/-O, which it merges with the project's FEEDS: only the named feed is written.
         self.settings.set("FEEDS", {}, priority=SANDBOX_PRIORITY)

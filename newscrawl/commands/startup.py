@@ -56,3 +56,22 @@ def check_spider_options(spidercls: type, spargs: dict) -> None:
 
 def print_error(message: str) -> None:
     print(f"Error: {message}", file=sys.stderr, flush=True)
+
+
+def one_line_errors(parser) -> None:
+    """Make *parser* report a bad invocation as one ``Error:`` line and exit status 2. argparse
+    prints its usage block before the message, and Scrapy hands every ``UsageError`` of a
+    command to ``parser.error`` too; both end here."""
+    def error(message: str):
+        print_error(message)
+        raise SystemExit(2)
+
+    parser.error = error
+
+
+def refuse_extra_arguments(args: list[str], expected: int) -> None:
+    """Arguments past the *expected* ones (an unknown ``--option`` lands here) are refused."""
+    from scrapy.exceptions import UsageError
+
+    if len(args) > expected:
+        raise UsageError(f"unexpected argument(s): {' '.join(args[expected:])} (see --help)", print_help=False)
