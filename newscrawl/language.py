@@ -116,6 +116,22 @@ def decide(text: str | None, declared: Iterable[tuple[str, str | None]] = ()) ->
     return None, None
 
 
+def parse_language_list(value) -> frozenset[str]:
+    """``NEWSCRAWL_LANGUAGES`` ("ar,fr", or a list) as a set of codes; empty: every language.
+    Raises ValueError, in one sentence, for anything that is not a language code."""
+    parts = value if isinstance(value, (list, tuple, set, frozenset)) else str(value or "").split(",")
+    codes = set()
+    for part in (str(p).strip() for p in parts):
+        if not part:
+            continue
+        code = part.lower()
+        if not (code.isascii() and code.isalpha() and 2 <= len(code) <= 3):
+            raise ValueError(f"NEWSCRAWL_LANGUAGES must be ISO 639-1 codes separated by commas (e.g. ar,fr), "
+                             f"got {part!r}")
+        codes.add(code)
+    return frozenset(codes)
+
+
 # --- a feed's language ------------------------------------------------------------------------
 
 DOMINANT_SHARE = 0.9

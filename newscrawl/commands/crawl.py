@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from newscrawl.commands.startup import StartError, check_spider_options, load_spider, print_error
+from newscrawl.commands.startup import StartError, check_settings, check_spider_options, load_spider, print_error
 from newscrawl.dedupe import SQLiteTitleStore
 from newscrawl.feedstorage import describe
 from newscrawl.monitors import STAT_FAILED, report_path
@@ -58,6 +58,7 @@ class Command(ScrapyCrawlCommand):
             return  # Scrapy's own usage error follows
         try:
             check_spider_options(load_spider(self.settings, args[0]), opts.spargs)
+            check_settings(self.settings)
         except StartError as error:
             self._not_started(args[0], str(error))
             raise SystemExit(error.status) from None
