@@ -8,9 +8,10 @@ letters and letter sequences, so Arabic-script text in another language is not c
 
 Declarations (``<html lang>``, ``og:locale``, the ``Content-Language`` header, JSON-LD
 ``inLanguage``) are evidence of the second rank: CMS templates often print a language the
-article is not in (the eval pages hold German stories under ``<html lang="en">``). They
-confirm the text's language, and pick between the text's languages only when the text is
-split between several; alone they decide nothing. A body too short to tell gets no language.
+article is not in (the eval pages hold German stories under ``<html lang="en">``). The text's
+language is checked against them, and the step says whether they agree (``text+declared``) or
+not (``text-declared``: the text wins), so a crawl's stats count the pages whose declarations
+are wrong. Alone they decide nothing: a body too short or too mixed to tell gets no language.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ MIN_WORDS = 15
 # the guess unreliable (quotes in another language, names): every eval page of 50+ words is right.
 SURE_WORDS = 50
 MAJORITY = 50  # percent of the text in the leading language
-# Where the text is split (no language holds MAJORITY), a declared language holding this share
-# of it is the article's (a Spanish report quoting English at length, declared es).
-DECLARED_SHARE = 20
 # CLD2 reads the first few hundred words as well as the whole text at a fraction of the cost:
 # about 100 µs an article at 2,000 characters (the whole of a long page costs ten times more).
 SAMPLE_CHARS = 2000
@@ -48,8 +46,6 @@ STEP_CONFIRMED = "text+declared"
 """The text's language, and the page declares it too."""
 STEP_OVER_DECLARED = "text-declared"
 """The text's language, which the page's declarations contradict (the text wins)."""
-STEP_DECLARED_AMONG = "declared+text"
-"""The text is split between languages; the declared one, which holds a good share of it."""
 
 
 class TextLanguages(NamedTuple):
@@ -95,10 +91,12 @@ def word_count(text: str | None) -> int:
 
 def decide(text: str | None, declared: Iterable[tuple[str, str | None]] = ()) -> tuple[str | None, str | None]:
     """The language of *text* and how it was decided (one of the ``STEP_*`` names), or
-    (None, None) when the text is too short or too mixed to tell.
+    (None, None) when the text is too short or too mixed to tell: fewer than MIN_WORDS words,
+    or a guess CLD2 calls unreliable on a text under SURE_WORDS words or with no language
+    holding the MAJORITY of it.
 
     *declared* is (source, declaration) pairs: what the page says its language is."""
-    words = word_count(text)
+    words = word_count((text or "")[:SAMPLE_CHARS])  # the words CLD2 reads (a long body's first ~350)
     if words < MIN_WORDS:
         return None, None
     found = identify(text or "")
@@ -106,14 +104,11 @@ def decide(text: str | None, declared: Iterable[tuple[str, str | None]] = ()) ->
         return None, None
     named = set().union(*(declared_languages(value) for _, value in declared))
     leading, share = found.languages[0]
-    if found.reliable or (words >= SURE_WORDS and share >= MAJORITY):
-        if not named:
-            return leading, STEP_TEXT
-        return leading, STEP_CONFIRMED if leading in named else STEP_OVER_DECLARED
-    for language, part in found.languages:
-        if language in named and part >= DECLARED_SHARE:
-            return language, STEP_DECLARED_AMONG
-    return None, None
+    if not (found.reliable or (words >= SURE_WORDS and share >= MAJORITY)):
+        return None, None
+    if not named:
+        return leading, STEP_TEXT
+    return leading, STEP_CONFIRMED if leading in named else STEP_OVER_DECLARED
 
 
 def parse_language_list(value) -> frozenset[str]:
