@@ -62,7 +62,7 @@ def extracted_pages(shared: Path) -> list[dict]:
         started = time.process_time()
         extraction = extract_article(html, record["url"])
         spent = time.process_time() - started
-        out.append({"file": record["file"], "manifest": record["lang"],
+        out.append({"file": record["file"], "manifest": record["lang"], "html_lang": record.get("html_lang"),
                     "right": LABEL_CORRECTIONS.get(record["file"], (record["lang"],))[0],
                     "body": extraction.fields.get("body") or "", "language": extraction.fields.get("language"),
                     "step": extraction.provenance.get("language"), "extraction_s": spent})
