@@ -145,6 +145,12 @@ def test_declared_tags_are_read_to_their_language(tag, code):
     assert primary_subtag(tag) == code
 
 
+def test_characters_cld2_refuses_are_read_past():
+    """CLD2 raises "invalid UTF-8" on C1 controls and noncharacters pasted into a story."""
+    dirty = "\x85".join(ARABIC.split("،")) + "\ufffe\U0010ffff\ufdd0\x00\ud800"
+    assert decide(dirty) == ("ar", "text")
+
+
 def test_too_few_words_or_nothing_readable_is_no_language():
     assert decide("") == (None, None)
     assert decide("GMT 12:05 2017 الخميس ,28 كانون الأول") == (None, None)
