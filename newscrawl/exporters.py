@@ -145,7 +145,8 @@ class AtomItemExporter(BaseItemExporter):
         if language:
             element.set(XML_LANG, language)
             self.languages[language] += 1
-        (self.spool or self.file).write(etree.tostring(element, encoding="unicode").encode("utf-8") + b"\n")
+        out = self.spool if self.spool is not None else self.file
+        out.write(etree.tostring(element, encoding="unicode").encode("utf-8") + b"\n")
         self.count += 1
 
     def finish_exporting(self) -> None:
