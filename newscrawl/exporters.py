@@ -10,10 +10,13 @@ so ``scrapy crawl almaghrib -O out.atom:atom`` works, and ``-O out.csv`` writes 
 of ``scrapy export`` (see :class:`CsvWriter`) instead of Scrapy's (tags joined by ",", the
 ``extraction`` dict as a Python repr).
 
-Atom: Like the JSON Feed exporter it streams:
-``feedgen`` renders the feed head once (with no entries) and then each entry on its own, so a
-run's items are never held together. ``feedgen`` is imported when an Atom feed is made, not
-when the module is loaded.
+Atom: ``feedgen`` renders the feed head once (with no entries) and then each entry on its own,
+so a run's items are never held together in memory. The head's ``xml:lang`` is the entries'
+dominant language (left out when they are mixed), known only after the last entry: the
+entries are spooled (in memory up to SPOOL_MEMORY, then in a temporary file) and written
+after the head at the end. Given an explicit ``feed_language`` (or None), the exporter streams
+each entry straight to the file. Each entry carries its own ``xml:lang``. ``feedgen`` is
+imported when an Atom feed is made, not when the module is loaded.
 
 feed ``title`` / ``id`` / alternate link: ``item_export_kwargs`` ``feed_title``,
 ``home_page_url``, ``feed_url`` (the ``self`` link), ``feed_id``, else the spider's site label
@@ -30,6 +33,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
+import tempfile
+from collections import Counter
 from dataclasses import fields
 from datetime import datetime, timezone
 from typing import IO, Any
@@ -39,7 +45,11 @@ from scrapy.exporters import BaseItemExporter
 
 from newscrawl.items import Article
 
-from newscrawl.jsonfeed import _text, rfc3339, spider_feed_defaults
+from newscrawl.jsonfeed import FROM_ITEMS, _text, rfc3339, spider_feed_defaults
+from newscrawl.language import dominant_language
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SPOOL_MEMORY = 4 * 1024 * 1024  # bytes of Atom entries held in memory before they go to a temporary file
 
 # Characters XML 1.0 cannot carry (lxml refuses them); stripped from article text.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -52,7 +62,7 @@ def _xml(value: Any) -> str | None:
 
 class AtomItemExporter(BaseItemExporter):
     def __init__(self, file: IO[bytes], *, feed_title: str | None = None, home_page_url: str | None = None,
-                 feed_url: str | None = None, feed_id: str | None = None, feed_language: str | None = "ar",
+                 feed_url: str | None = None, feed_id: str | None = None, feed_language: str | None = FROM_ITEMS,
                  **kwargs: Any):
         super().__init__(**kwargs)
         try:
@@ -67,6 +77,9 @@ class AtomItemExporter(BaseItemExporter):
         self.language = feed_language
         self.started_at = datetime.now(timezone.utc).replace(microsecond=0)
         self.count = 0
+        self.languages: Counter = Counter()
+        # Where entries go until the head can be written (only when the head waits for them).
+        self.spool = tempfile.SpooledTemporaryFile(SPOOL_MEMORY) if feed_language == FROM_ITEMS else None
 
     @classmethod
     def from_crawler(cls, crawler: Any, file: IO[bytes], **kwargs: Any) -> AtomItemExporter:
@@ -77,6 +90,10 @@ class AtomItemExporter(BaseItemExporter):
         return cls(file, **kwargs)
 
     def start_exporting(self) -> None:
+        if self.spool is None:
+            self._write_head(self.language)
+
+    def _write_head(self, language: str | None) -> None:
         from feedgen.feed import FeedGenerator
 
         feed = FeedGenerator()
@@ -84,8 +101,8 @@ class AtomItemExporter(BaseItemExporter):
         feed.title(self.title)
         feed.updated(self.started_at)
         feed.author(name=self.title)  # Atom: entries without an author take the feed's
-        if self.language:
-            feed.language(self.language)
+        if language:
+            feed.language(language)
         if self.home_page_url:
             feed.link(href=self.home_page_url, rel="alternate")
         if self.feed_url:
@@ -123,10 +140,21 @@ class AtomItemExporter(BaseItemExporter):
             term = _xml(tag)
             if term:
                 entry.category(term=term)
-        self.file.write(etree.tostring(entry.atom_entry(), encoding="unicode").encode("utf-8") + b"\n")
+        element = entry.atom_entry()
+        language = _xml(article.get("language"))
+        if language:
+            element.set(XML_LANG, language)
+            self.languages[language] += 1
+        out = self.spool if self.spool is not None else self.file
+        out.write(etree.tostring(element, encoding="unicode").encode("utf-8") + b"\n")
         self.count += 1
 
     def finish_exporting(self) -> None:
+        if self.spool is not None:
+            self._write_head(dominant_language(self.languages))
+            self.spool.seek(0)
+            shutil.copyfileobj(self.spool, self.file)
+            self.spool.close()
         self.file.write(b"</feed>\n")
 
 

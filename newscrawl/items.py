@@ -60,8 +60,9 @@ class Article:
     tags: list[str] = field(default_factory=list)
     """Keywords / tags of the article, in page order, without duplicates."""
 
-    language: str = "ar"
-    """ISO 639-1 language code of the text."""
+    language: str | None = None
+    """ISO 639-1 code of the body's language, read from the text (``newscrawl.language``);
+    None when the body is too short to tell. Never a default."""
 
     scraped_at: str | None = None
     """When the page was fetched, ISO 8601 UTC."""

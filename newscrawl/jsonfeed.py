@@ -12,7 +12,10 @@ so ``scrapy crawl almaghrib -O out.json:jsonfeed`` works.
 Mapping: ``id`` and ``url`` are the article URL, ``title`` the headline, ``content_text`` the
 body (paragraphs separated by a blank line), ``summary`` the description (else the subtitle),
 ``image``, ``date_published`` / ``date_modified`` in RFC 3339, ``authors``, ``tags`` and
-``language``. What JSON Feed has no key for (section, dateline city, subtitle, the raw date
+``language`` (the article's own, left out when it could not be told). The feed's ``language``
+is its items' dominant language (``newscrawl.language.dominant_language``), left out when they
+are mixed; a streamed feed writes it after its items (JSON object keys have no order), the
+only place it is known. What JSON Feed has no key for (section, dateline city, subtitle, the raw date
 texts, the source spider, the fetch time) travels in the ``_newscrawl`` extension object
 (JSON Feed lets publishers add keys that start with ``_``; readers ignore them). Empty values
 are left out, as the spec asks of optional keys, except ``content_text``: an item must carry
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timezone
 from typing import IO, Any
@@ -34,12 +38,16 @@ from urllib.parse import urlsplit
 
 from scrapy.exporters import BaseItemExporter
 
+from newscrawl.language import count_languages, dominant_language
+
 logger = logging.getLogger(__name__)
 
 VERSION = "https://jsonfeed.org/version/1.1"
 MIME_TYPE = "application/feed+json"
 EXTENSION_KEY = "_newscrawl"
 # Article fields carried in the ``_newscrawl`` extension object, in this order.
+FROM_ITEMS = "from-items"
+"""A feed's ``language`` argument: the dominant language of its items (the default)."""
 EXTENSION_FIELDS = ("source", "section", "location", "subtitle", "date_published_raw", "date_modified_raw",
                     "scraped_at")
 
@@ -127,7 +135,7 @@ def json_feed_item(article: Mapping[str, Any]) -> dict[str, Any]:
         "date_modified": rfc3339(article.get("date_modified")),
         "authors": [{"name": author}] if author else None,
         "tags": _tags(article.get("tags")),
-        "language": _text(article.get("language")) or "ar",
+        "language": _text(article.get("language")),
         EXTENSION_KEY: _compact({key: _text(article.get(key)) for key in EXTENSION_FIELDS}),
     }))
     return item
@@ -143,10 +151,14 @@ def _header(*, title: str, home_page_url: str | None, feed_url: str | None, lang
 
 
 def json_feed_document(items: Iterable[Mapping[str, Any]], *, title: str, home_page_url: str | None = None,
-                       feed_url: str | None = None, language: str | None = "ar",
+                       feed_url: str | None = None, language: str | None = FROM_ITEMS,
                        description: str | None = None) -> dict[str, Any]:
     """A whole JSON Feed 1.1 document (a JSON-serialisable dict) of *items*, article dicts in the
-    order given (a subscribed feed is conventionally newest first)."""
+    order given (a subscribed feed is conventionally newest first). *language*: the feed's, by
+    default its items' dominant language (none when mixed)."""
+    items = list(items)
+    if language == FROM_ITEMS:
+        language = dominant_language(count_languages(items))
     document = _header(title=title, home_page_url=home_page_url, feed_url=feed_url, language=language,
                        description=description)
     document["items"] = [json_feed_item(article) for article in items]
@@ -174,12 +186,14 @@ class JsonFeedWriter:
     line of the file is a JSON object by itself; the file as a whole is one JSON document."""
 
     def __init__(self, file: IO[bytes], *, title: str, home_page_url: str | None = None,
-                 feed_url: str | None = None, language: str | None = "ar", description: str | None = None,
+                 feed_url: str | None = None, language: str | None = FROM_ITEMS, description: str | None = None,
                  indent: int | None = None):
         self.file = file
         self.indent = indent if indent and indent > 0 else None
-        self.header = _header(title=title, home_page_url=home_page_url, feed_url=feed_url, language=language,
-                              description=description)
+        # The items' dominant language is known only at the end: written after them.
+        self.languages: Counter | None = Counter() if language == FROM_ITEMS else None
+        self.header = _header(title=title, home_page_url=home_page_url, feed_url=feed_url,
+                              language=None if language == FROM_ITEMS else language, description=description)
         self.count = 0
         self._started = self._finished = False
 
@@ -206,6 +220,8 @@ class JsonFeedWriter:
             self.start()
         if self._finished:
             raise RuntimeError("the feed is already finished")
+        if self.languages is not None and item.get("language"):
+            self.languages[item["language"]] += 1
         text = dumps(item, self.indent)
         if self.indent:
             pad = " " * (2 * self.indent)
@@ -225,7 +241,13 @@ class JsonFeedWriter:
             self.start()
         self._finished = True
         closing = "\n" + " " * (self.indent or 0) if self.count else ""
-        self._emit(closing + ("]\n}\n" if self.indent else "]}\n"))
+        language = dominant_language(self.languages) if self.languages is not None else None
+        if language is None:
+            self._emit(closing + ("]\n}\n" if self.indent else "]}\n"))
+        elif self.indent:
+            self._emit(closing + "],\n" + " " * self.indent + '"language": ' + dumps(language) + "\n}\n")
+        else:
+            self._emit(closing + '], "language": ' + dumps(language) + "}\n")
 
 
 def public_url(settings: Any, name: str, spider_name: str) -> str | None:
@@ -275,8 +297,8 @@ class JsonFeedItemExporter(BaseItemExporter):
     """Scrapy feed exporter for the ``jsonfeed`` format: a JSON Feed 1.1 document, streamed.
 
     The feed's ``title``, ``home_page_url`` and ``feed_url`` come, first, from the feed's
-    ``item_export_kwargs`` (``feed_title``, ``home_page_url``, ``feed_url``, ``feed_language``,
-    ``feed_description``), then from the settings and the spider: ``spider.site.label`` (else
+    ``item_export_kwargs`` (``feed_title``, ``home_page_url``, ``feed_url``, ``feed_language``
+    (default: the items' dominant language), ``feed_description``), then from the settings and the spider: ``spider.site.label`` (else
     the spider's name) and ``NEWSCRAWL_FEED_HOME_URL`` (else ``spider.base_url`` + "/"). Scrapy
     builds exporters through ``from_crawler`` (Scrapy >= 2.12), which is how the spider is
     reached. A per-run file's ``feed_url`` has no default: only the publisher knows the public
@@ -287,8 +309,8 @@ class JsonFeedItemExporter(BaseItemExporter):
     ``FEED_EXPORT_ENCODING`` says (JSON Feed is JSON, which travels as UTF-8)."""
 
     def __init__(self, file: IO[bytes], *, feed_title: str | None = None, home_page_url: str | None = None,
-                 feed_url: str | None = None, feed_language: str | None = "ar", feed_description: str | None = None,
-                 **kwargs: Any):
+                 feed_url: str | None = None, feed_language: str | None = FROM_ITEMS,
+                 feed_description: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)  # strict: a misspelt item_export_kwargs key is an error
         if self.encoding and self.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
             logger.warning("JSON Feed is written as UTF-8; ignoring the requested encoding %r", self.encoding)

@@ -1,6 +1,6 @@
 """Item pipelines: thin adapters from Scrapy to the pure modules (dates, dedupe).
 
-Order (``ITEM_PIPELINES``): required fields → dates → title dedupe. Every drop is logged
+Order (``ITEM_PIPELINES``): required fields → languages → dates → title dedupe. Every drop is logged
 with its reason and counted under ``newscrawl/...`` in the crawl stats.
 """
 
@@ -19,6 +19,7 @@ from scrapy.utils.asyncio import create_looping_call
 from newscrawl.dates import analyse_date, is_plausible
 from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
 from newscrawl.feedstorage import run_started, time_stamp
+from newscrawl.language import parse_language_list
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,12 @@ class AlreadyKept(DropItem):
     another story, and the URL stays kept (a run with NEWSCRAWL_INCREMENTAL off, or one that
     met the page again)."""
     state_status = "kept"
+
+
+class OtherLanguage(DropItem):
+    """An article in a language ``NEWSCRAWL_LANGUAGES`` leaves out, or whose language could not
+    be told: settles the URL (a page keeps its language; ``-a refresh=1`` fetches it again)."""
+    state_status = "other_language"
 
 
 class _Pipeline:
@@ -66,6 +73,28 @@ class RequiredFieldsPipeline(_Pipeline):
                 self.stat(f"items/dropped/missing_{name}")
                 raise MissingField(f"missing {name}: {unquote(adapter.get('url') or '')}", log_level="WARNING")
         return item
+
+
+class LanguagePipeline(_Pipeline):
+    """With ``NEWSCRAWL_LANGUAGES`` (e.g. ``ar,fr``), keep only articles in those languages.
+    The others, and articles whose body was too short to tell, are dropped and counted under
+    ``items/dropped/language_<code>`` (``language_unknown``). Unset: every article is kept."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.languages = parse_language_list(crawler.settings.get("NEWSCRAWL_LANGUAGES"))
+
+    def process_item(self, item):
+        if not self.languages:
+            return item
+        adapter = ItemAdapter(item)
+        language = adapter.get("language")
+        if language in self.languages:
+            return item
+        reason = language or "unknown"
+        self.stat(f"items/dropped/language_{reason}")
+        raise OtherLanguage(f"language {reason} is not in NEWSCRAWL_LANGUAGES: {unquote(adapter.get('url') or '')}",
+                            log_level="INFO")
 
 
 # Date flags worth a stat of their own: the page contradicts itself, or says less than a date.

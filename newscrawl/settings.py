@@ -70,6 +70,7 @@ NEWSCRAWL_MONITOR_EXIT_STATUS = 0  # e.g. 3: `scrapy crawl` exits 3 when a monit
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.RequiredFieldsPipeline": 100,
+    "newscrawl.pipelines.LanguagePipeline": 150,  # before dedupe: a dropped story keeps no title
     "newscrawl.pipelines.DatePipeline": 200,
     "newscrawl.pipelines.TitleDedupePipeline": 300,
 }
@@ -104,6 +105,7 @@ NEWSCRAWL_FEED_PUBLIC_URL = ""  # the rolling feed's public URL (its feed_url), 
 NEWSCRAWL_FEED_HOME_URL = ""  # every feed's home_page_url (Atom: alternate link); "" = the site's home page
 NEWSCRAWL_DEDUPE_WINDOW = 3  # days: a title seen again within this window is a duplicate
 NEWSCRAWL_DUPLICATES_FEED = "feeds/%(name)s/%(time)s.duplicates.jsonl"  # audit: url, headline, duplicate_of ("" = off)
+NEWSCRAWL_LANGUAGES = ""  # e.g. "ar,fr": keep only articles in these languages (ISO 639-1); "" = all
 NEWSCRAWL_DEFAULT_TIMEZONE = "UTC"  # for spiders without a site time zone
 NEWSCRAWL_STATS_FILE = ""  # e.g. "stats/%(name)s.json": final crawl stats as JSON
 

@@ -28,8 +28,9 @@ from typing import Iterator
 
 from newscrawl.sqlite import open_wal
 
-# Outcomes that settle a URL for good ("alias": a URL whose page names another canonical URL).
-FINAL_STATUSES = ("kept", "duplicate", "not_article", "gone", "alias")
+# Outcomes that settle a URL for good ("alias": a URL whose page names another canonical URL;
+# "other_language": an article NEWSCRAWL_LANGUAGES leaves out).
+FINAL_STATUSES = ("kept", "duplicate", "not_article", "gone", "alias", "other_language")
 # Not settled ("pending", "failed", "missing"): discovered and not yet fetched, or fetched
 # without a usable result (5xx, timeouts, a page without a body, garbage). Requested again by
 # the next run once due.

@@ -33,6 +33,8 @@ def test_items_carry_text_and_aware_dates(crawled):
         assert published.utcoffset() is not None, item["url"]
         assert item["date_published_raw"].startswith("GMT ")
         assert item["source"] == "almaghrib" and item["language"] == "ar"
+        # Read from the text, which the page's declared ar-aa confirms: no default stands in.
+        assert item["extraction"]["language"] == "text+declared", item["url"]
 
 
 def test_feed_is_readable_utf8_arabic(mirror, crawled, tmp_path_factory):

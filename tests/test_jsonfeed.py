@@ -100,7 +100,7 @@ def article(**overrides) -> dict:
         date_published="2015-10-06T13:45:00+01:00", date_published_raw="GMT 12:45 2015 الثلاثاء ,06 تشرين الأول / أكتوبر",
         date_modified="2015-10-07T08:00:00+01:00", date_modified_raw="2015-10-07 08:00",
         body="الفقرة الأولى، \"بين علامتي تنصيص\".\n\nالفقرة الثانية.", description="ملخص الخبر",
-        image="https://img.almaghribtoday.net/a.jpg", tags=["المغرب", "اقتصاد"],
+        image="https://img.almaghribtoday.net/a.jpg", tags=["المغرب", "اقتصاد"], language="ar",
         scraped_at="2025-01-02T03:04:05+00:00", extraction={"body": "selectors"}))
     base.update(overrides)
     return base
@@ -130,7 +130,7 @@ def test_item_maps_every_field():
 
 def test_empty_values_are_omitted_not_null():
     item = json_feed_item(asdict(Article(url="https://x.test/1", headline="  ")))
-    assert item == {"id": "https://x.test/1", "url": "https://x.test/1", "content_text": "", "language": "ar"}
+    assert item == {"id": "https://x.test/1", "url": "https://x.test/1", "content_text": ""}  # no language: none said
     assert None not in item.values()
 
 
@@ -248,7 +248,7 @@ def test_exporter_options():
     document = json.loads(out.getvalue().decode("utf-8"))  # UTF-8 whatever was asked
     validate_json_feed(document)
     assert document["feed_url"] == "https://example.test/f.json"
-    assert set(document["items"][0]) == {"id", "url", "title", "content_text", "language"}
+    assert set(document["items"][0]) == {"id", "url", "title", "content_text"}
     assert b'\n    {\n' in out.getvalue()  # indented
     with pytest.raises(TypeError, match="feed_titel"):
         JsonFeedItemExporter(io.BytesIO(), feed_titel="typo")
@@ -277,8 +277,10 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 def test_atom_exporter_streams_a_valid_feed():
     out = io.BytesIO()
+    # An explicit feed language: the head is written first and each entry streams straight out
+    # (the default, the entries' dominant language, waits for them: tests/test_language.py).
     exporter = AtomItemExporter(out, feed_title="المغرب اليوم", home_page_url="https://www.almaghribtoday.net/",
-                                feed_url="https://example.test/a.atom")
+                                feed_url="https://example.test/a.atom", feed_language="ar")
     exporter.start_exporting()
     for i in range(3):
         before = len(out.getvalue())

@@ -19,8 +19,8 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.commands.startup import (StartError, check_spider_options, load_spider, one_line_errors, print_error,
-                                        refuse_extra_arguments)
+from newscrawl.commands.startup import (StartError, check_settings, check_spider_options, load_spider, one_line_errors,
+                                        print_error, refuse_extra_arguments)
 from newscrawl.dedupe import SQLiteTitleStore
 from newscrawl.feedstorage import describe
 from newscrawl.monitors import STAT_FAILED, report_path
@@ -68,6 +68,7 @@ class Command(ScrapyCrawlCommand):
             return  # Scrapy's own usage error follows
         try:
             check_spider_options(load_spider(self.settings, args[0]), opts.spargs)
+            check_settings(self.settings)
         except StartError as error:
             self._not_started(args[0], str(error))
             raise SystemExit(error.status) from None

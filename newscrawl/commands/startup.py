@@ -54,6 +54,16 @@ def check_spider_options(spidercls: type, spargs: dict) -> None:
         raise StartError(str(error)) from None
 
 
+def check_settings(settings) -> None:
+    """newscrawl settings whose bad value would otherwise stop the crawl after start-up."""
+    from newscrawl.language import parse_language_list
+
+    try:
+        parse_language_list(settings.get("NEWSCRAWL_LANGUAGES"))
+    except ValueError as error:
+        raise StartError(str(error)) from None
+
+
 def print_error(message: str) -> None:
     print(f"Error: {message}", file=sys.stderr, flush=True)
 

@@ -41,6 +41,7 @@ from newscrawl.extraction.dateline import parse_byline, parse_dateline
 from newscrawl.extraction.density import SENTENCE_END, densest_container_and_share
 from newscrawl.extraction.document import Document, absolute_url, cut, text_start
 from newscrawl.extraction.metadata import jsonld_list, jsonld_text
+from newscrawl.language import decide as decide_language
 from newscrawl.text import (
     MAX_BLOCK_CHARS,
     MAX_TITLE_CHARS,
@@ -356,6 +357,25 @@ class ArticlePage(ItemPage):
                 break
         return Found(jsonld_text(meta.jsonld, "description"), "jsonld")
 
+    @field(cached=True)
+    def language(self) -> Found:
+        """The body's language, from its text, checked against what the page declares
+        (``newscrawl.language.decide``); nothing when the body is too short to tell."""
+        value, step = decide_language(self.body.value, self.declared_languages())
+        return Found(value, step)
+
+    def declared_languages(self) -> list[tuple[str, str | None]]:
+        """What the page and its response say the language is: (source, declaration) pairs."""
+        root = self.doc.root
+        html_lang = (root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")) \
+            if isinstance(root.tag, str) else None
+        return [
+            ("html_lang", html_lang),
+            ("og_locale", self.doc.meta.first("og:locale")),
+            ("content_language", self.feed.get("content_language")),  # the response's header, from the spider
+            ("jsonld", _jsonld_language(self.doc.meta.jsonld)),
+        ]
+
     # ---- the page as a whole ---------------------------------------------------------------
 
     def not_article_reason(self) -> str | None:
@@ -656,6 +676,17 @@ def _jsonld_typed(node: dict, key: str) -> tuple[str | None, str]:
     kind = value.get("@type") if isinstance(value, dict) else None
     kinds = [kind] if isinstance(kind, str) else [k for k in kind or () if isinstance(k, str)]
     return jsonld_text(node, key), " ".join(kinds)
+
+
+def _jsonld_language(node: dict) -> str | None:
+    """JSON-LD ``inLanguage``: a tag ("ar", "fr-FR") or a ``Language`` object, whose
+    ``alternateName`` is the tag (its ``name`` is a word: "Arabic")."""
+    value = node.get("inLanguage")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("alternateName")
+    return value if isinstance(value, str) else None
 
 
 def _first_date(candidates: list[Found]) -> Found:

@@ -54,6 +54,15 @@ def unusable_page(response) -> str | None:
     return None
 
 
+def with_response_hints(hints: dict, response) -> dict:
+    """*hints* (what a feed said about the article) plus what the response's headers say:
+    ``Content-Language``, one of the declarations the article's language is checked against."""
+    declared = response.headers.get("Content-Language")
+    if not declared:
+        return hints
+    return {**hints, "content_language": declared.decode("latin-1")}
+
+
 def read_url_list(urls: str | None = None, urls_file: str | None = None) -> list[str]:
     """URLs from ``-a urls=A,B`` and/or ``-a urls_file=PATH`` (one per line, ``#`` comments)."""
     found = [u.strip() for u in (urls or "").split(",") if u.strip()]

@@ -17,7 +17,8 @@ from w3lib.url import canonicalize_url, safe_url_string
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
-from newscrawl.spiders.common import NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page
+from newscrawl.spiders.common import (NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page,
+                                      with_response_hints)
 
 FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
 ARTICLE_KINDS = {"article", "opinion"}
@@ -365,7 +366,8 @@ class NetworkSpider(NewscrawlSpider):
             yield from self._retry_unusable(response, problem, "pages")
             return
         hints = response.meta.get("feed") or self._feed_hints.get(self.url_key(response.url), {})
-        extraction = extract_article(response.text, response.url, self.site, feed=hints)
+        extraction = extract_article(response.text, response.url, self.site,
+                                     feed=with_response_hints(hints, response))
         if extraction.not_article:
             self.logger.warning("Not an article: %s (%s)", unquote(response.url), extraction.not_article)
             self.stat("pages/not_article")

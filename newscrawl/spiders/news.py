@@ -22,7 +22,8 @@ from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import site_for_url
-from newscrawl.spiders.common import NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page
+from newscrawl.spiders.common import (NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page,
+                                      with_response_hints)
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
 _SKIP = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|css|js|pdf|zip|mp4|mp3|ico|woff2?)$|/(?:login|signin|register|"
@@ -198,7 +199,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         if lastmod and not hints.get("date_published_raw"):
             hints = {**hints, "date_published_raw": lastmod}
         # A page of a known site is read by that site's page object, any other by the generic one.
-        extraction = extract_article(response.text, response.url, site_for_url(response.url), feed=hints)
+        extraction = extract_article(response.text, response.url, site_for_url(response.url),
+                                     feed=with_response_hints(hints, response))
         if extraction.not_article is None:
             canonical = extraction.fields.get("url") or response.url
             if not self.is_allowed_url(canonical):
