@@ -103,6 +103,8 @@ class Command(CrawlCommand):
             raise UsageError("scrapy ccnews finds its WARC files itself: give --from/--to, not -a warc=",
                              print_help=False)
         super().process_options(args, opts)
+        if not opts.month_from:
+            raise UsageError("say which months to read: --from YYYY-MM [--to YYYY-MM]", print_help=False)
         self.first = parse_month(opts.month_from, "--from")
         self.last = parse_month(opts.month_to or opts.month_from, "--to")
         if self.first > self.last:
