@@ -61,12 +61,12 @@ class ArchiveMiddleware:
         max_size = int(settings.getfloat("NEWSCRAWL_ARCHIVE_MAX_SIZE", DEFAULT_MAX_SIZE / 1024 ** 2) * 1024 ** 2)
         return cls(crawler, template, settings.getbool("NEWSCRAWL_ARCHIVE_ALL_PAGES", False), max_size)
 
-    def process_response(self, request, response, spider=None):
+    def process_response(self, request, response):
         if ARCHIVED in request.meta or self.failed:
             return response  # a page read from an archive is not archived again
         if not (self.all_pages or is_article_request(request)):
             return response
-        spider = spider or self.crawler.spider
+        spider = self.crawler.spider
         if self.writer is None:
             self.writer = WarcFileWriter(self.template, spider.name, max_size=self.max_size)
         try:
@@ -107,7 +107,7 @@ class ArchiveReplayMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_request(self, request, spider=None):
+    def process_request(self, request):
         archived: ArchivedResponse | None = request.meta.get(ARCHIVED)
         if archived is not None:
             headers = Headers(archived.headers)
@@ -117,8 +117,7 @@ class ArchiveReplayMiddleware:
             request.meta["dont_redirect"] = True
             return cls(url=request.url, status=archived.status, headers=headers, body=archived.body,
                        flags=["warc"], request=request)
-        spider = spider or self.crawler.spider
-        if getattr(spider, "warc_sources", None):
+        if getattr(self.crawler.spider, "warc_sources", None):
             self.crawler.stats.inc_value("newscrawl/archive/live_requests_refused")
             logger.debug("Not requested (crawling from archives): %s", request.url)
             raise IgnoreRequest(f"crawling from archives: {request.url} is not requested")

@@ -101,6 +101,19 @@ def test_reading_the_archive_back_gives_the_same_articles_without_a_request(live
     assert "read to the end by an earlier run, skipped" in again.stderr
 
 
+def test_the_generic_spider_reads_the_archive_too(live, tmp_path):
+    work, base_url, items, _ = live
+    result = run_scrapy(["crawl", "news", "-a", f"start={base_url}/",
+                         "-a", f"warc={work / 'archive' / 'almaghrib'}/*.warc.gz",
+                         "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "NEWSCRAWL_STATE_DIR=state"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    replayed = [json.loads(line) for path in (tmp_path / "feeds" / "news").glob("*[0-9].jsonl")
+                for line in path.read_text("utf-8").splitlines()]
+    assert sorted(i["headline"] for i in replayed) == sorted(i["headline"] for i in items)
+    stats = json.loads((tmp_path / "stats.json").read_text("utf-8"))
+    assert stats.get("downloader/request_count", 0) == 0
+
+
 def test_other_hosts_are_skipped_and_a_cut_record_is_skipped_with_a_warning(live, tmp_path):
     work, base_url, items, _ = live
     # A foreign WARC: other hosts' pages between three of the site's, the last one cut short.
