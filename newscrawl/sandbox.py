@@ -28,6 +28,7 @@ def confine_outputs(settings: BaseSettings, directory: Path, *, feeds: bool = Tr
         "NEWSCRAWL_DUPLICATES_FEED": f"{d}/feeds/%(name)s/%(time)s.duplicates.jsonl" if feeds else "",
         "NEWSCRAWL_MONITOR_REPORT": f"{d}/reports/%(name)s.json",
         "NEWSCRAWL_STATS_FILE": f"{d}/stats/%(name)s.json",
+        "NEWSCRAWL_ARCHIVE": f"{d}/archive/%(name)s/%(time)s.warc.gz" if feeds else "",
         # A production JOBDIR would be locked, its queue replayed or set aside; its log file appended to.
         "JOBDIR": None,
         "LOG_FILE": None,

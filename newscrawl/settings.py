@@ -31,6 +31,8 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Before everything: a crawl from archives (-a warc=) is answered from WARC records, never the network.
+    "newscrawl.archive.ArchiveReplayMiddleware": 5,
     # First, so it sees every request and every redirect, whatever dont_filter says.
     "newscrawl.offsite.SiteBoundaryMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -40,6 +42,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.reachability.UnreachableSiteMiddleware": 540,
     # After HttpCompressionMiddleware (590) so the body it sees is decompressed.
     "newscrawl.middlewares.ArabicEncodingMiddleware": 600,
+    # Above decompression (590) and the encoding fix (600): pages are archived as the server sent them.
+    "newscrawl.archive.ArchiveMiddleware": 610,
 }
 
 EXTENSIONS = {
@@ -107,6 +111,12 @@ NEWSCRAWL_DEDUPE_WINDOW = 3  # days: a title seen again within this window is a 
 NEWSCRAWL_DUPLICATES_FEED = "feeds/%(name)s/%(time)s.duplicates.jsonl"  # audit: url, headline, duplicate_of ("" = off)
 NEWSCRAWL_LANGUAGES = ""  # e.g. "ar,fr": keep only articles in these languages (ISO 639-1); "" = all
 NEWSCRAWL_DEFAULT_TIMEZONE = "UTC"  # for spiders without a site time zone
+# Raw archive (README "Archives and backfill"): every article page received, as WARC, so a fixed
+# extraction can be re-run (scrapy reextract) without crawling again. "" = off.
+NEWSCRAWL_ARCHIVE = "archive/%(name)s/%(time)s.warc.gz"
+NEWSCRAWL_ARCHIVE_MAX_SIZE = 1024  # MB per WARC file before the next one starts
+NEWSCRAWL_ARCHIVE_ALL_PAGES = False  # True: listings, feeds and sitemaps too, not only article pages
+NEWSCRAWL_CCNEWS_BASE = "https://data.commoncrawl.org/"  # scrapy ccnews: crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz under it
 NEWSCRAWL_STATS_FILE = ""  # e.g. "stats/%(name)s.json": final crawl stats as JSON
 
 LOG_LEVEL = "INFO"

@@ -10,6 +10,8 @@
 - ``chains``: per listing (a section's chain of "more" pages), how deep a *finished* run walked
   it, whether it reached the end, and when: the only evidence that lets a later run stop early.
 - ``validators``: ETag / Last-Modified of feeds, for conditional requests.
+- ``warc_files``: the WARC files (paths or URLs) a crawl from archives read to the end and
+  whose pages it settled, per spider: skipped by later runs (``scrapy ccnews`` resumes so).
 - ``feed_files``: the feed files each run wrote and whether the run closed them, so a run
   killed mid-way can be reconciled with what reached its feed.
 
@@ -52,6 +54,9 @@ CREATE TABLE IF NOT EXISTS runs (
     reason TEXT);
 CREATE TABLE IF NOT EXISTS chains (
     key TEXT PRIMARY KEY, depth INTEGER NOT NULL, complete INTEGER NOT NULL, walked_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS warc_files (
+    source TEXT NOT NULL, spider TEXT NOT NULL, finished_at TEXT NOT NULL, records INTEGER, cut INTEGER,
+    PRIMARY KEY (source, spider));
 """
 # Columns added after the first release: added to older state files in place.
 PAGE_COLUMNS = {"first_seen": "TEXT", "attempts": "INTEGER NOT NULL DEFAULT 0", "not_before": "TEXT"}
@@ -241,6 +246,15 @@ class CrawlState:
     def unclosed_feed_files(self, source: str) -> list[str]:
         return [p for (p,) in self.db.execute("SELECT path FROM feed_files WHERE source = ? AND closed = 0",
                                               (source,))]
+
+    # --- WARC files read to the end ---------------------------------------------------------
+    def warc_finished(self, source: str, spider: str) -> bool:
+        return self.db.execute("SELECT 1 FROM warc_files WHERE source = ? AND spider = ?",
+                               (source, spider)).fetchone() is not None
+
+    def finish_warc(self, source: str, spider: str, records: int, cut: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO warc_files (source, spider, finished_at, records, cut) "
+                        "VALUES (?, ?, ?, ?, ?)", (source, spider, _now(), records, cut))
 
     # --- runs -------------------------------------------------------------------------------
     def start_run(self, source: str) -> tuple[Run, Run | None]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, AsyncIterator
 from urllib.parse import unquote, urlsplit
 
 import scrapy
@@ -14,6 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from newscrawl.encoding import looks_like_garbage
+from newscrawl.warc import ArchiveError, ArchivedResponse, ReadStats, expand_sources, is_url, read_responses
 
 # Scrapy 2.19 wraps download failures in its own exception types; older releases raise
 # Twisted's. Both are matched, so the reasons in the log and stats stay the same.
@@ -78,12 +81,29 @@ def read_url_list(urls: str | None = None, urls_file: str | None = None) -> list
     return found
 
 
+ARCHIVE_PROGRESS_EVERY = 30.0  # seconds between progress lines while one WARC file is read
+
+
 class NewscrawlSpider(scrapy.Spider):
-    """Base of newscrawl's spiders: stats, error accounting, items from extractions."""
+    """Base of newscrawl's spiders: stats, error accounting, items from extractions.
+
+    ``-a warc=PATHS`` (comma-separated files, globs, http(s) URLs of WARC files): crawl from
+    archives instead of the site. The spider's pages in them go through the same extraction,
+    pipelines, dedupe and feeds; nothing is requested from the site (``newscrawl.archive``)."""
+
+    def __init__(self, *args: Any, warc: str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        try:
+            self.warc_sources: list[str] = expand_sources(warc) if warc else []
+        except ArchiveError as error:
+            raise ValueError(str(error)) from None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.warc_sources and not crawler.settings.frozen:
+            # Nothing is fetched, so there is no robots.txt to ask (and no request may go out).
+            crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
         host = getattr(spider, "politeness_host", None)
         if is_loopback(host) and not crawler.settings.frozen:
             # A local mirror needs no politeness; command-line -s values still win.
@@ -93,6 +113,95 @@ class NewscrawlSpider(scrapy.Spider):
             spider.logger.info("Crawling a loopback mirror at %s: AutoThrottle and delays off, short retry backoff",
                                host)
         return spider
+
+    # --- crawling from archives -----------------------------------------------------------------
+    def archived_request(self, archived: ArchivedResponse) -> scrapy.Request | None:
+        """The request an archived page of the site is fed through (answered with the record by
+        ``ArchiveReplayMiddleware``), or None to skip it. Spiders define it."""
+        raise NotImplementedError
+
+    def accepts_archived_url(self, url: str) -> bool:
+        """Is an archived record of *url* one of this spider's site? Others are skipped unparsed."""
+        return self.is_allowed_url(url)
+
+    def _warc_key(self, source: str) -> str:
+        """What the state store remembers a finished WARC file by: its URL, or its absolute path
+        and size (a file still being written is not finished when it grows)."""
+        if is_url(source):
+            return source
+        path = Path(source).resolve()
+        return f"{path}@{path.stat().st_size}"
+
+    async def archived_requests(self) -> AsyncIterator[scrapy.Request]:
+        """Requests for the site's pages in ``-a warc=`` sources, streamed record by record.
+        A source is recorded as finished in the state store only once every page it held has
+        been settled (the crawl is drained first), so a killed run reads it again, and a later
+        run skips it."""
+        total = len(self.warc_sources)
+        self.logger.info("Crawling from %d WARC source(s); nothing is requested from the site", total)
+        started = time.monotonic()
+        for number, source in enumerate(self.warc_sources, 1):
+            key = self._warc_key(source)
+            if self.crawl_state is not None and self.crawl_state.warc_finished(key, self.name):
+                self.stat("archive/files_skipped_finished")
+                self.logger.info("WARC %d/%d %s: read to the end by an earlier run, skipped", number, total, source)
+                continue
+            stats = ReadStats()
+            items_before = self.crawler.stats.get_value("item_scraped_count", 0)
+            last_report = time.monotonic()
+            try:
+                for archived in read_responses(source, self.accepts_archived_url, stats):
+                    request = self.archived_request(archived)
+                    if request is not None:
+                        request.meta["warc_record"] = archived
+                        request.meta["archived_at"] = archived.archived_at
+                        self.stat("archive/pages_read")
+                        yield request
+                    if time.monotonic() - last_report >= ARCHIVE_PROGRESS_EVERY:
+                        last_report = time.monotonic()
+                        self._log_archive_progress(number, total, source, stats, items_before, reading=True)
+            except ArchiveError as error:
+                self.logger.error("WARC %d/%d: %s; it is read again by the next run", number, total, error)
+                self.stat("archive/files_failed")
+                continue
+            finally:
+                self._count_archive_stats(stats)
+            if not await self._drained():
+                return  # the crawl is stopping: this file is not settled, the next run reads it again
+            self._log_archive_progress(number, total, source, stats, items_before, reading=False)
+            self.stat("archive/files_finished")
+            if self.crawl_state is not None:
+                self.crawl_state.finish_warc(key, self.name, stats.records, stats.cut)
+        self.logger.info("Read %d WARC source(s) in %.1f s", total, time.monotonic() - started)
+
+    def _count_archive_stats(self, stats: ReadStats) -> None:
+        for name in ("records", "other_hosts", "not_ok", "cut", "bytes_read"):
+            self.stat(f"archive/{name}", getattr(stats, name))
+
+    def _log_archive_progress(self, number: int, total: int, source: str, stats: ReadStats, items_before: int,
+                              *, reading: bool) -> None:
+        items = self.crawler.stats.get_value("item_scraped_count", 0) - items_before
+        self.logger.info("WARC %d/%d %s%s: %d records, %d of the site, %d other hosts skipped, %d cut; %d articles; "
+                         "%.1f MB at %.1f MB/s", number, total, source, " (reading)" if reading else "",
+                         stats.records, stats.responses, stats.other_hosts, stats.cut, items,
+                         stats.bytes_read / 1e6, stats.megabytes_per_second)
+
+    async def _drained(self) -> bool:
+        """Wait until every request made so far is answered and its items are through the
+        pipelines (and kept): True; False if the crawl is closing instead."""
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        engine = self.crawler.engine
+        while True:
+            slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
+            if slot is None or slot.closing:
+                return False
+            if (engine.scraper.slot.is_idle() and not engine.downloader.active
+                    and not slot.scheduler.has_pending_requests()):
+                return True
+            await maybe_deferred_to_future(deferLater(reactor, 0.02, lambda: None))
 
     def stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)

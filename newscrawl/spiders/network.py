@@ -129,6 +129,10 @@ class NetworkSpider(NewscrawlSpider):
 
     # --- start ------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.warc_sources:
+            async for request in self.archived_requests():
+                yield request
+            return
         if self.article_urls:
             self.logger.info("Fetching %d given article URL(s), no discovery", len(self.article_urls))
             for url in self.article_urls:
@@ -147,6 +151,24 @@ class NetworkSpider(NewscrawlSpider):
             request = self.page_request(safe_url_string(self.base_url + path))
             if request is not None:
                 yield request
+
+    def archived_request(self, archived) -> scrapy.Request | None:
+        """Article pages only (listings and feeds lead to pages the archive has or has not);
+        pages earlier runs settled are skipped before any extraction."""
+        path = network.path_of(archived.url)
+        kind = network.classify_path(path)
+        if kind not in ARTICLE_KINDS:
+            self.stat(f"archive/skipped/{kind}")
+            return None
+        if network.section_id_of(network.fold_amp(path)) in self.site.skip_sections:
+            self.stat("archive/skipped/no_text_section")
+            return None
+        target = self.article_request_url(archived.url)
+        if self.crawl_state and not self.refresh and self.crawl_state.known(self.url_key(target)):
+            self.stat("incremental/skipped_known")
+            return None
+        return scrapy.Request(target, callback=self.parse_article, errback=self.on_error, dont_filter=True,
+                              meta={"feed": {}})
 
     def open_page_requests(self) -> list[scrapy.Request]:
         """Requests for the article pages earlier runs discovered and did not settle: cut off by
@@ -366,8 +388,10 @@ class NetworkSpider(NewscrawlSpider):
             yield from self._retry_unusable(response, problem, "pages")
             return
         hints = response.meta.get("feed") or self._feed_hints.get(self.url_key(response.url), {})
+        # An archived page is read by the parser version of the day it was fetched.
         extraction = extract_article(response.text, response.url, self.site,
-                                     feed=with_response_hints(hints, response))
+                                     feed=with_response_hints(hints, response),
+                                     archived_at=response.meta.get("archived_at"))
         if extraction.not_article:
             self.logger.warning("Not an article: %s (%s)", unquote(response.url), extraction.not_article)
             self.stat("pages/not_article")

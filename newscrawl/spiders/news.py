@@ -71,6 +71,10 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             raise ValueError(f"max_depth must be an integer, got {max_depth!r}") from None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.warc_sources:
+            async for request in self.archived_requests():
+                yield request
+            return
         given = set()
         for url in self.article_urls:
             url = safe_url_string(url)
@@ -94,6 +98,14 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                                  errback=self.on_error, priority=5)
             yield scrapy.Request(safe_url_string(url), callback=self.parse_page, errback=self.on_error,
                                  meta={"hops": 0})
+
+    def archived_request(self, archived) -> scrapy.Request | None:
+        """Every archived HTML page of the site may be an article; pages earlier runs settled
+        are skipped before any extraction. No link is followed from an archived page."""
+        if self._already_kept(archived.url):
+            return None
+        return scrapy.Request(archived.url, callback=self.parse_page, errback=self.on_error, dont_filter=True,
+                              meta={"hops": self.max_depth, "article": True})
 
     def sitemap_filter(self, entries):
         """Remember each URL's ``lastmod``: a last-resort date hint for pages that print none."""
@@ -200,7 +212,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             hints = {**hints, "date_published_raw": lastmod}
         # A page of a known site is read by that site's page object, any other by the generic one.
         extraction = extract_article(response.text, response.url, site_for_url(response.url),
-                                     feed=with_response_hints(hints, response))
+                                     feed=with_response_hints(hints, response),
+                                     archived_at=response.meta.get("archived_at"))
         if extraction.not_article is None:
             canonical = extraction.fields.get("url") or response.url
             if not self.is_allowed_url(canonical):
@@ -222,6 +235,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         if response.meta.get("article") and self.crawl_state is not None:
             asked = asked_url(response)
             self.crawl_state.forget(self.url_key(asked))  # a front or section page, not pending
+        if response.meta.get("warc_record") is not None:  # an archived front or section page: nothing to follow
+            return
         if response.meta.get("given"):  # -a urls=: exactly these pages, no discovery
             self.logger.warning("Not an article: %s (%s)", response.url, extraction.not_article)
             return

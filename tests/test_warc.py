@@ -1,0 +1,177 @@
+"""The raw archive and crawling from archives: real crawls of the mirror, real WARC files,
+checked by a second WARC implementation (warcio), read back by ``scrapy crawl -a warc=``."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from newscrawl.mirror.content import MirrorSite
+from newscrawl.mirror.server import MirrorServer
+from newscrawl.warc import Exchange, WarcFileWriter
+from tests.conftest import CRAWL_ENV, crawl, crawl_args, run_scrapy
+
+SITE = MirrorSite(articles=80)
+# Fields an archived copy must reproduce exactly: all but when the item was made.
+VOLATILE = {"scraped_at"}
+
+
+def by_url(items: list[dict]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for item in items:
+        assert item["url"] not in found, f"{item['url']} twice"
+        found[item["url"]] = {k: v for k, v in item.items() if k not in VOLATILE}
+    return found
+
+
+def warcio_records(path: Path) -> list[tuple[str, str, str]]:
+    """(type, target URI, WARC-Date) of every record, with digests checked by warcio."""
+    with open(path, "rb") as stream:
+        return [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers.get_header("WARC-Date"))
+                for r in ArchiveIterator(stream, check_digests="raise")]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """A crawl of the mirror with default settings (archive on), files rotated small; the
+    mirror is stopped afterwards, so any request a replay made would fail."""
+    work = tmp_path_factory.mktemp("live")
+    with MirrorServer(SITE) as server:
+        items, stats, log = crawl(server.base_url, work, "-s", "NEWSCRAWL_ARCHIVE_MAX_SIZE=0.1")
+        base_url = server.base_url
+    return work, base_url, items, stats
+
+
+def test_a_crawl_archives_every_article_page_as_valid_warc(live):
+    work, base_url, items, stats = live
+    files = sorted((work / "archive" / "almaghrib").glob("*.warc.gz"))
+    assert len(files) > 1, "NEWSCRAWL_ARCHIVE_MAX_SIZE=0.1 MB rotates a 80-article archive"
+    assert all(f.stat().st_size < 0.1 * 1024 ** 2 + 200_000 for f in files)
+    records = [record for path in files for record in warcio_records(path)]
+    responses = [uri for kind, uri, _ in records if kind == "response"]
+    requests = [uri for kind, uri, _ in records if kind == "request"]
+    assert sorted(responses) == sorted(requests), "every response has its request record"
+    assert all(date and date.endswith("Z") for _, _, date in records)
+    assert [kind for kind, _, _ in records].count("warcinfo") == len(files)
+    archived = {unquote(urlsplit(uri).path) for uri in responses}
+    assert all(uri.startswith(base_url) for uri in responses)
+    missing = [i["url"] for i in items if unquote(urlsplit(i["url"]).path) not in archived]
+    assert not missing, f"kept articles whose page is not archived: {missing[:3]}"
+    assert len(responses) >= len(items)
+    assert stats["newscrawl/archive/records_written"] == len(responses)
+    # Article pages only, by default: no listing, feed or robots.txt
+    assert not any(uri.endswith(("/robots.txt", "/rss", ".xml")) for uri in responses)
+    # Each record is its own gzip member: a reader can start at any record's offset.
+    first = files[0].read_bytes()
+    assert first.count(b"\x1f\x8b\x08") >= 3
+
+
+def test_reading_the_archive_back_gives_the_same_articles_without_a_request(live, tmp_path):
+    work, base_url, items, _ = live
+    result = run_scrapy(["crawl", "almaghrib", "-a", f"base_url={base_url}",
+                         "-a", f"warc={work / 'archive' / 'almaghrib'}/*.warc.gz",
+                         "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "NEWSCRAWL_STATE_DIR=state"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    replayed = [json.loads(line) for path in (tmp_path / "feeds" / "almaghrib").glob("*[0-9].jsonl")
+                for line in path.read_text("utf-8").splitlines()]
+    assert by_url(replayed) == by_url(items)
+    stats = json.loads((tmp_path / "stats.json").read_text("utf-8"))
+    assert stats.get("downloader/request_count", 0) == 0  # the mirror is down: nothing was asked of it
+    assert stats["finish_reason"] == "finished"
+    assert stats["newscrawl/archive/files_finished"] > 1
+    assert not (tmp_path / "archive").exists(), "archived pages are not archived again"
+    # The same state store, the same files again: read to the end before, skipped now.
+    again = run_scrapy(["crawl", "almaghrib", "-a", f"base_url={base_url}",
+                        "-a", f"warc={work / 'archive' / 'almaghrib'}/*.warc.gz",
+                        "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "NEWSCRAWL_STATE_DIR=state"], cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    stats = json.loads((tmp_path / "stats.json").read_text("utf-8"))
+    assert stats.get("item_scraped_count", 0) == 0
+    files = len(list((work / "archive" / "almaghrib").glob("*.warc.gz")))
+    assert stats["newscrawl/archive/files_skipped_finished"] == files
+    assert "read to the end by an earlier run, skipped" in again.stderr
+
+
+def test_the_generic_spider_reads_the_archive_too(live, tmp_path):
+    work, base_url, items, _ = live
+    result = run_scrapy(["crawl", "news", "-a", f"start={base_url}/",
+                         "-a", f"warc={work / 'archive' / 'almaghrib'}/*.warc.gz",
+                         "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "NEWSCRAWL_STATE_DIR=state"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    replayed = [json.loads(line) for path in (tmp_path / "feeds" / "news").glob("*[0-9].jsonl")
+                for line in path.read_text("utf-8").splitlines()]
+    assert sorted(i["headline"] for i in replayed) == sorted(i["headline"] for i in items)
+    stats = json.loads((tmp_path / "stats.json").read_text("utf-8"))
+    assert stats.get("downloader/request_count", 0) == 0
+
+
+def test_other_hosts_are_skipped_and_a_cut_record_is_skipped_with_a_warning(live, tmp_path):
+    work, base_url, items, _ = live
+    # A foreign WARC: other hosts' pages between three of the site's, the last one cut short.
+    site_pages = sorted((work / "archive" / "almaghrib").glob("*.warc.gz"))[0]
+    with open(site_pages, "rb") as stream:
+        pages = [(r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
+                 for r in ArchiveIterator(stream) if r.rec_type == "response"][:3]
+    writer = WarcFileWriter(str(tmp_path / "in" / "%(name)s-%(time)s.warc.gz"), "mixed")
+    html = [(b"Content-Type", b"text/html; charset=utf-8")]
+    writer.write(Exchange("https://example.org/news/1", "GET", [], 200, "OK", html, b"<html>other</html>"))
+    for number, (url, body) in enumerate(pages):
+        if number:
+            writer.write(Exchange("http://www.bbc.co.uk/arabic/x", "GET", [], 200, "OK", html, b"<html>bbc</html>"))
+        writer.write(Exchange(url, "GET", [], 200, "OK", html, body))
+    writer.close()
+    whole = writer.path.read_bytes()
+    # Cut in the middle of the last site page's response record (its request record follows it).
+    last_request = whole.rfind(b"\x1f\x8b\x08")
+    last_response = whole.rfind(b"\x1f\x8b\x08", 0, last_request)
+    writer.path.write_bytes(whole[:last_response + (last_request - last_response) // 2])
+    result = run_scrapy(["crawl", "almaghrib", "-a", f"base_url={base_url}", "-a", f"warc={writer.path}",
+                         "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "NEWSCRAWL_STATE_DIR=state"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stats = json.loads((tmp_path / "stats.json").read_text("utf-8"))
+    assert stats["newscrawl/archive/other_hosts"] == 3
+    assert stats["newscrawl/archive/cut"] == 1
+    assert "Skipped a record cut short" in result.stderr
+    assert stats["item_scraped_count"] == 2
+    assert stats.get("downloader/request_count", 0) == 0
+
+
+def test_a_killed_crawl_leaves_readable_archives(tmp_path):
+    with MirrorServer(MirrorSite(articles=300)) as server:
+        process = subprocess.Popen(crawl_args(server.base_url), cwd=tmp_path, env=CRAWL_ENV,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        files: list[Path] = []
+        while time.monotonic() < deadline:
+            files = list((tmp_path / "archive" / "almaghrib").glob("*.warc.gz"))
+            if files and files[0].stat().st_size > 300_000:
+                break
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    assert files, "the crawl archived nothing before the kill"
+    records = warcio_records(files[0])
+    assert sum(kind == "response" for kind, _, _ in records) > 20
+    # Every byte belongs to a whole gzip member: nothing left half-written.
+    assert gzip.decompress(files[0].read_bytes())
+
+
+def test_bad_warc_option_is_one_line(tmp_path):
+    result = run_scrapy(["crawl", "almaghrib", "-a", "warc=nowhere/*.warc.gz"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "Error: no WARC file matches 'nowhere/*.warc.gz'"
+
+
+def test_archive_off(tmp_path):
+    with MirrorServer(MirrorSite(articles=20)) as server:
+        crawl(server.base_url, tmp_path, "-s", "NEWSCRAWL_ARCHIVE=")
+    assert not (tmp_path / "archive").exists()
