@@ -95,7 +95,9 @@ class WarcFileWriter:
 
     def _open(self) -> None:
         stamp = datetime.now(timezone.utc)
-        path = Path(self.template % {"name": self.name, "time": stamp.strftime("%Y%m%dT%H%M%SZ")})
+        # Microseconds: files rotated within one second still sort by name in the order they
+        # were written, which is the order a replay (-a warc=DIR/*.warc.gz) reads them in.
+        path = Path(self.template % {"name": self.name, "time": stamp.strftime("%Y%m%dT%H%M%S.%fZ")})
         path.parent.mkdir(parents=True, exist_ok=True)
         base, counter = path, 1
         while path.exists():  # rotation within one second: another name, never an overwrite

@@ -104,6 +104,12 @@ class NewscrawlSpider(scrapy.Spider):
         if spider.warc_sources and not crawler.settings.frozen:
             # Nothing is fetched, so there is no robots.txt to ask (and no request may go out).
             crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+            # Pages are read one at a time in the archive's order, the order the crawl that
+            # wrote it met them: of a story published twice, the same copy is kept. (Nothing
+            # waits on a network here, so one at a time costs no speed.)
+            crawler.settings.set("CONCURRENT_REQUESTS", 1, priority="spider")
+            crawler.settings.set("SCHEDULER_MEMORY_QUEUE", "scrapy.squeues.FifoMemoryQueue", priority="spider")
+            crawler.settings.set("SCHEDULER_DISK_QUEUE", "scrapy.squeues.PickleFifoDiskQueue", priority="spider")
         host = getattr(spider, "politeness_host", None)
         if is_loopback(host) and not crawler.settings.frozen:
             # A local mirror needs no politeness; command-line -s values still win.
