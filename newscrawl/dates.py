@@ -117,7 +117,7 @@ def _normalise(word: str) -> str:
 # Vocabulary
 
 # Token kinds
-NUM, TIME, NDATE, OFFSET, SEP, WORD = "num", "time", "ndate", "offset", "sep", "word"
+NUM, TIME, OFFSET, SEP, WORD = "num", "time", "offset", "sep", "word"
 MONTH, HMONTH, WEEKDAY, PERIOD, ZONE, ZONEWORD, HMARK = (
     "month", "hmonth", "weekday", "period", "zone", "zoneword", "hmark")
 AGO, UNIT, NUMWORD, ORDINAL, RELDAY, GLUE, MONTHWORD, OF, VAGUE, ERA = (
@@ -306,34 +306,56 @@ _WORDS, _PHRASES, _PHRASE_PREFIXES, _CUT_FORMS = _build_vocabulary()
 _ERA_TOKEN = _WORDS["م"]  # after a year "م" is the era (ميلادي); after a clock, pm
 
 # --------------------------------------------------------------------------------------------
-# The tokeniser. Every alternative is bounded or a single character class, and every non-space
-# character starts a token, so the scan is linear.
+# The tokeniser. Text splits on spaces into pieces; each piece ("الخميس", "2017", ",28",
+# "12:05", "2020م") is cut by one regex into words, numbers, clocks, offsets and punctuation,
+# once per distinct piece (pieces repeat, so the cut is cached). Words then join into the
+# names of several words ("كانون الأول", "بتوقيت القاهرة", "الحادي و العشرون"), longest first.
+# Every alternative of the regex is bounded or a single character class: the scan is linear.
 
-_TOKEN_RE = re.compile(  # groups: word, clock, numeric date, number, offset, punctuation
-    r"\s*(?:([^\W\d_]+)"
+_PIECE_RE = re.compile(  # groups: word, clock, number, offset, punctuation
+    r"([^\W\d_]+)"
     r"|(\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(?!\d)"
-    r"|(\d{1,4} ?[/.-] ?\d{1,2} ?[/.-] ?\d{1,4})(?![\d:])"
     r"|(\d+)"
     r"|([+-](?:\d{2}:?\d{2}|\d{1,2}))(?![\d:])"
-    r"|([^\s\w]|_))"
+    r"|(.)",
+    re.S,
 )
 _DIGIT_RUNS = re.compile(r"\d+")
-_WORD_CACHE: dict[str, tuple[str, tuple]] = {}
+_MAYBE_OFFSET = "maybe offset"  # "+0100": an offset after a clock, else a sign and a number
+_PIECE_CACHE: dict[str, tuple] = {}
 _CACHE_SIZE = 50_000
 
 
-def _lookup_word(word: str) -> tuple[str, tuple]:
-    """(normalised word, token) for a word as printed."""
-    hit = _WORD_CACHE.get(word)
-    if hit is None:
-        norm = _normalise(word)
-        token = _WORDS.get(norm)
-        if token is None and word.endswith(TATWEEL):
-            token = _CUT_FORMS.get(norm)
-        hit = (norm, token or (WORD, norm))
-        if len(_WORD_CACHE) < _CACHE_SIZE:
-            _WORD_CACHE[word] = hit
-    return hit
+def _lookup_word(word: str) -> tuple[str, tuple, bool]:
+    """(normalised word, token, whether it may start a name of several words)."""
+    norm = _normalise(word)
+    token = _WORDS.get(norm)
+    if token is None and word.endswith(TATWEEL):
+        token = _CUT_FORMS.get(norm)
+    return norm, token or (WORD, norm), (norm,) in _PHRASE_PREFIXES
+
+
+def _cut_piece(piece: str) -> tuple:
+    """The items of a piece: (normalised word or number, or None; token; may start a name)."""
+    items = []
+    for word, clock, num, offset, sep in _PIECE_RE.findall(piece):
+        if word:
+            items.append(_lookup_word(word))
+        elif num:
+            norm = fold_digits(num)
+            items.append((norm, (NUM, norm), False))
+        elif clock:
+            items.append((None, (TIME, _time_value(fold_digits(clock))), False))
+        elif offset:
+            offset = fold_digits(offset)
+            numbers = tuple((NUM, d) for d in _DIGIT_RUNS.findall(offset))
+            items.append((None, (_MAYBE_OFFSET, (_offset_value(offset), (SEP, offset[0]), numbers)), False))
+        else:
+            items.append((None, (SEP, _SEP_FOLD.get(sep, sep)), False))
+    items = tuple(items)
+    if len(_PIECE_CACHE) < _CACHE_SIZE:
+        _PIECE_CACHE[piece] = items
+    return items
 
 
 def _time_value(s: str) -> tuple[int, int, int, int]:
@@ -353,17 +375,27 @@ def _offset_value(s: str) -> tzinfo | None:
     return timezone(-delta if s[0] == "-" else delta)
 
 
+_BEFORE_OFFSET = frozenset({TIME, PERIOD, ZONE})
+
+
 def _tokenise(text: str) -> list[tuple]:
     toks: list[tuple] = []
-    run: tuple[str, ...] | None = None  # the words just read, while they may start a phrase
+    run: tuple[str, ...] | None = None  # the words just read, while they may start a name
     run_start = 0
-    for word, clock, ndate, num, offset, sep in _TOKEN_RE.findall(_MARKS_RE.sub("", text).rstrip()):
-        if word or num:
-            if word:
-                norm, token = _WORD_CACHE.get(word) or _lookup_word(word)
-            else:
-                norm = fold_digits(num)
-                token = (NUM, norm)
+    for piece in _MARKS_RE.sub("", text).split():
+        for norm, token, starts in _PIECE_CACHE.get(piece) or _cut_piece(piece):
+            if norm is None:
+                run = None
+                if token[0] is _MAYBE_OFFSET:
+                    zone, sign, numbers = token[1]
+                    if zone is not None and toks and toks[-1][0] in _BEFORE_OFFSET:
+                        toks.append((OFFSET, zone))
+                    else:
+                        toks.append(sign)
+                        toks.extend(numbers)
+                    continue
+                toks.append(token)
+                continue
             if run is not None:  # "كانون الأول", "بتوقيت القاهرة", "الحادي و العشرون", "كانون 2"
                 longer = run + (norm,)
                 phrase = _PHRASES.get(longer)
@@ -375,27 +407,11 @@ def _tokenise(text: str) -> list[tuple]:
                     toks.append(token)
                     run = longer
                     continue
-            if (norm,) in _PHRASE_PREFIXES:
+            if starts:
                 run, run_start = (norm,), len(toks)
             else:
                 run = None
             toks.append(token)
-            continue
-        run = None
-        if clock:
-            toks.append((TIME, _time_value(fold_digits(clock))))
-        elif ndate:
-            toks.append((NDATE, tuple(fold_digits(d) for d in _DIGIT_RUNS.findall(ndate))))
-        elif offset:
-            # "+0100" is an offset only right after a clock, a period or a zone.
-            zone = _offset_value(fold_digits(offset)) if toks and toks[-1][0] in (TIME, PERIOD, ZONE) else None
-            if zone is not None:
-                toks.append((OFFSET, zone))
-            else:
-                toks.append((SEP, offset[0]))
-                toks.extend((NUM, fold_digits(d)) for d in _DIGIT_RUNS.findall(offset))
-        else:
-            toks.append((SEP, _SEP_FOLD.get(sep, sep)))
     return toks
 
 
@@ -406,48 +422,55 @@ def _tokenise(text: str) -> list[tuple]:
 # read makes the phrase unread.
 
 
-@dataclass(slots=True)
 class _Phrase:
-    start: int
-    end: int = -1  # the last token read
-    weekday: int | None = None
-    day: int | None = None
-    month: int | None = None
-    month_kind: str | None = None
-    month_first: bool = False
-    pair_mismatch: bool = False
-    year: int | None = None
-    numeric: tuple | None = None  # a numeric date's three digit runs
-    hijri_mark: bool = False
-    clock: tuple | None = None
-    period: frozenset | None = None
-    zone: tzinfo | None = None
-    relday: int | None = None
-    problem: str | None = None  # "unread", "unknown_zone"
+    """What one phrase printed: each part None (or False) when it did not print it."""
+
+    __slots__ = ("start", "end", "weekday", "day", "month", "month_kind", "month_first",
+                 "pair_mismatch", "year", "numeric", "hijri_mark", "clock", "period", "zone",
+                 "relday", "problem")
+
+    def __init__(self, start, end, weekday, day, month, month_kind, month_first, pair_mismatch,
+                 year, numeric, hijri_mark, clock, period, zone, relday, problem):
+        self.start, self.end, self.weekday, self.day, self.month = start, end, weekday, day, month
+        self.month_kind, self.month_first, self.pair_mismatch = month_kind, month_first, pair_mismatch
+        self.year, self.numeric, self.hijri_mark, self.clock = year, numeric, hijri_mark, clock
+        self.period, self.zone, self.relday, self.problem = period, zone, relday, problem
 
     def has_date(self) -> bool:
         return self.relday is not None or self.numeric is not None or (
             self.day is not None and self.month is not None)
 
 
-def _month_at(toks: list[tuple], j: int, n: int) -> tuple[str, int, int] | None:
-    """(kind, month, index of its last token) for a month at toks[j]: a name ("شباط"), a
-    number after "شهر" ("شهر عشرة", "الشهر التاسع", "شهر 10"), or "شهر" before a name."""
+_PAIR_SEPS = frozenset("/-(")
+
+
+def _month_at(toks: list[tuple], j: int, n: int) -> tuple[str, int, int, bool] | None:
+    """(kind, month, index of its last token, paired name disagrees) for a month at toks[j]:
+    a name ("شباط"), a number after "شهر" ("شهر عشرة", "الشهر التاسع", "شهر 10"), "شهر"
+    before a name; with a paired name after it ("كانون الأول / ديسمبر", "حزيران (يونيو)")."""
     kind, value = toks[j]
-    if kind is MONTH or kind is HMONTH:
-        return kind, value, j
     if kind is MONTHWORD and j + 1 < n:
         next_kind, next_value = toks[j + 1]
         if next_kind is MONTH or next_kind is HMONTH:
-            return next_kind, next_value, j + 1
-        if next_kind is NUM and len(next_value) <= 2 or next_kind is NUMWORD or next_kind is ORDINAL:
-            month = int(next_value)
-            if 1 <= month <= 12:
-                return MONTH, month, j + 1
-    return None
+            kind, value, j = next_kind, next_value, j + 1
+        elif next_kind is NUM and len(next_value) <= 2 or next_kind is NUMWORD or next_kind is ORDINAL:
+            kind, value, j = MONTH, int(next_value), j + 1
+            if not 1 <= value <= 12:
+                return None
+    if kind is not MONTH and kind is not HMONTH:
+        return None
+    mismatch = False
+    if j + 2 < n and toks[j + 1][0] is SEP and toks[j + 1][1] in _PAIR_SEPS:
+        other_kind, other = toks[j + 2]
+        if other_kind is kind:
+            mismatch = other != value
+            j += 2
+            if j + 1 < n and toks[j + 1] == (SEP, ")"):
+                j += 1
+    return kind, value, j, mismatch
 
 
-def _month_after_day(toks: list[tuple], j: int, n: int) -> tuple[str, int, int] | None:
+def _month_after_day(toks: list[tuple], j: int, n: int) -> tuple[str, int, int, bool] | None:
     """The month that makes toks[j - 1] a day: right after it, after "من" or between slashes
     ("11/ينا/1987")."""
     if j < n and (toks[j][0] is OF or toks[j][0] is SEP and toks[j][1] in "/-"):
@@ -455,154 +478,133 @@ def _month_after_day(toks: list[tuple], j: int, n: int) -> tuple[str, int, int] 
     return _month_at(toks, j, n) if j < n else None
 
 
-_PAIR_SEPS = frozenset("/-(")
-
-
-def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase, int]:
-    """The phrase starting at toks[i] and the index where reading stopped."""
-    p = _Phrase(i)
+def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int]:
+    """The phrase starting at toks[i] (None when it reads no date part: a year or a zone
+    alone) and the index where reading stopped."""
+    weekday = day = month = month_kind = year = numeric = clock = period = zone = relday = None
+    month_first = pair_mismatch = hijri_mark = clock_announced = False  # "الساعة": a clock must follow
+    end = -1  # the last token read
     j = i
-    clock_announced = False  # "الساعة", "تمام": a clock must follow
     while j < n:
         kind, value = toks[j]
         if kind is SEP or kind is GLUE:
             if value == "pair":
                 break  # "الموافق": the other calendar's date is a phrase of its own
-            clock_announced = clock_announced or value == "time"
+            if value == "time":
+                clock_announced = True
             j += 1
             continue
-        if kind is WEEKDAY and p.weekday is None:
-            p.weekday = value
-        elif kind is NUM:
-            if len(value) == 4 and p.year is None and p.numeric is None and p.relday is None:
-                p.year = int(value)
+        if kind is NUM:
+            if (j + 4 < n and toks[j + 1][0] is SEP and toks[j + 1][1] in "/.-" and toks[j + 3] == toks[j + 1]
+                    and toks[j + 2][0] is NUM and toks[j + 4][0] is NUM and numeric is None
+                    and day is None and month is None and year is None):
+                numeric = (value, toks[j + 2][1], toks[j + 4][1])  # "28/12/2017", "2017-12-28"
+                j += 4
+            elif len(value) == 4 and year is None and numeric is None:
+                year = int(value)
             elif len(value) > 2:
                 break
-            elif p.day is None and p.month is None and p.numeric is None and (
-                    month := _month_after_day(toks, j + 1, n)) is not None:
-                p.day = int(value)
-                j = _read_month(toks, p, month, n)
-            elif p.month_first and p.day is None and p.end == j - 1:  # "December 28, 2017"
-                p.day = int(value)
-            elif clock_announced and p.clock is None:  # "الساعة 5 مساءً"
-                p.clock = (int(value), 0, 0, 0)
+            elif day is None and month is None and numeric is None and (
+                    found := _month_after_day(toks, j + 1, n)) is not None:
+                day = int(value)
+                month_kind, month, j, pair_mismatch = found
+            elif month_first and day is None and end == j - 1:  # "December 28, 2017"
+                day = int(value)
+            elif clock_announced and clock is None:  # "الساعة 5 مساءً"
+                clock = (int(value), 0, 0, 0)
                 clock_announced = False
-                j = _read_after_clock(toks, p, j + 1, n) - 1
+                period, zone, j = _read_after_clock(toks, j + 1, n, zone)
             else:
                 break
-        elif kind is ORDINAL and p.day is None and p.month is None and p.numeric is None and (
-                month := _month_after_day(toks, j + 1, n)) is not None:
-            p.day = value  # "الثالث عشر من شباط"
-            j = _read_month(toks, p, month, n)
-        elif p.month is None and p.numeric is None and (month := _month_at(toks, j, n)) is not None:
-            p.month_first = p.day is None
-            j = _read_month(toks, p, month, n)
-        elif kind is NDATE and p.numeric is None and p.day is None and p.month is None and p.year is None:
-            p.numeric = value
-        elif kind is TIME and p.clock is None:
-            p.clock = value
+        elif kind is WEEKDAY and weekday is None:
+            weekday = value
+        elif kind is TIME and clock is None:
+            clock = value
             clock_announced = False
-            j = _read_after_clock(toks, p, j + 1, n) - 1
-        elif kind is ZONE and p.clock is None and p.zone is None:  # "GMT 12:05 2017 ..."
-            p.zone = value
-        elif (kind is ERA or toks[j] is _ERA_TOKEN) and p.end == j - 1 and _is_year(toks[p.end]):
+            period, zone, j = _read_after_clock(toks, j + 1, n, zone)
+        elif month is None and numeric is None and (kind is MONTH or kind is HMONTH or kind is MONTHWORD) and (
+                found := _month_at(toks, j, n)) is not None:
+            month_first = day is None
+            month_kind, month, j, pair_mismatch = found
+        elif kind is ORDINAL and day is None and month is None and numeric is None and (
+                found := _month_after_day(toks, j + 1, n)) is not None:
+            day = value  # "الثالث عشر من شباط"
+            month_kind, month, j, pair_mismatch = found
+        elif kind is ZONE and clock is None and zone is None:  # "GMT 12:05 2017 ..."
+            zone = value
+        elif (kind is ERA or toks[j] is _ERA_TOKEN) and end == j - 1 and _is_year(toks[end]):
             pass  # "2020م": the era after a year (ميلادي), not a period of the day
-        elif kind is HMARK and p.end == j - 1 and (p.numeric is not None or toks[p.end][0] is NUM):
-            p.hijri_mark = True
-        elif kind is RELDAY and p.relday is None and p.day is None and p.month is None and p.numeric is None:
-            p.relday = value
+        elif kind is HMARK and end == j - 1 and (numeric is not None or toks[end][0] is NUM):
+            hijri_mark = True
+        elif kind is RELDAY and relday is None and day is None and month is None and numeric is None:
+            relday = value
         elif kind is UNIT and value == ("days", 1) and j + 1 < n and toks[j + 1][0] in (WEEKDAY, NUM, ORDINAL):
             pass  # "يوم الخميس", "يوم 28 ديسمبر"
-        elif kind is UNIT and value == ("years", 1) and p.year is None and j + 1 < n and _is_year(toks[j + 1]):
+        elif kind is UNIT and value == ("years", 1) and year is None and j + 1 < n and _is_year(toks[j + 1]):
             pass  # "عام 2017"
         else:
             break
-        p.end = j
+        end = j
         j += 1
-    stop = j
-    if p.relday is not None and (p.day is not None or p.numeric is not None):
-        p.relday = None  # "اليوم الخميس 28 ديسمبر 2017": the printed date says which day
+    if weekday is None and month is None and numeric is None and clock is None and relday is None:
+        return None, j
+    if relday is not None and (day is not None or numeric is not None):
+        relday = None  # "اليوم الخميس 28 ديسمبر 2017": the printed date says which day
+    problem = None
     if clock_announced:
-        p.problem = "unread"  # "عند الساعة الخامسة": a clock in words
-    elif stop < n:
-        kind = toks[stop][0]
-        # A number right after the phrase (no separator between) is part of it, unread.
-        if kind is NUM and stop == p.end + 1:
-            p.problem = "unread"
-        elif kind is ZONEWORD and p.clock is not None and stop == p.end + 1:
-            p.problem = "unknown_zone"  # "توقيت شرق أوروبا": which offset?
-        elif p.relday is not None and stop == p.end + 1 and kind is not SEP:
-            p.problem = "unread"  # "اليوم السابع", "اليوم التالي": not "today"
-    return p, stop
+        problem = "unread"  # "عند الساعة الخامسة": a clock in words
+    elif j < n and j == end + 1:
+        kind = toks[j][0]
+        if kind is NUM:  # a number right after the phrase (no separator between) is part of it
+            problem = "unread"
+        elif kind is ZONEWORD and clock is not None:
+            problem = "unknown_zone"  # "توقيت شرق أوروبا": which offset?
+        elif relday is not None and kind is not SEP:
+            problem = "unread"  # "اليوم السابع", "اليوم التالي": not "today"
+    return _Phrase(i, end, weekday, day, month, month_kind, month_first, pair_mismatch, year,
+                   numeric, hijri_mark, clock, period, zone, relday, problem), j
 
 
-def _read_month(toks: list[tuple], p: _Phrase, month: tuple[str, int, int], n: int) -> int:
-    """Set the phrase's month; read a paired name ("كانون الأول / ديسمبر", "حزيران (يونيو)").
-    Returns the index of the last token read."""
-    kind, value, j = month
-    p.month_kind, p.month = kind, value
-    if j + 2 < n and toks[j + 1][0] is SEP and toks[j + 1][1] in _PAIR_SEPS:
-        other = _month_at(toks, j + 2, n)
-        if other is not None and other[0] is kind:
-            p.pair_mismatch = p.pair_mismatch or other[1] != value
-            j = other[2]
-            if j + 1 < n and toks[j + 1] == (SEP, ")"):
-                j += 1
-    return j
-
-
-def _read_after_clock(toks: list[tuple], p: _Phrase, j: int, n: int) -> int:
-    """Period, zone and offset after a clock ("09:23 ص", "12:05 م بتوقيت القاهرة",
-    "12:05 GMT+2"); the index after them."""
+def _read_after_clock(toks: list[tuple], j: int, n: int, zone: tzinfo | None):
+    """(period, zone, index of the last token read) after a clock ("09:23 ص", "12:05 م بتوقيت
+    القاهرة", "12:05 GMT+2"); a zone printed after the clock beats one before it."""
+    period = None
     if j < n and toks[j][0] is PERIOD:
-        p.period = toks[j][1]
+        period = toks[j][1]
         j += 1
     if j < n and toks[j][0] is ZONE:
-        p.zone = toks[j][1]
+        zone = toks[j][1]
         j += 1
     elif j + 1 < n and toks[j][0] is GLUE and toks[j + 1][0] is ZONE:  # "10:00 في غرينتش"
-        p.zone = toks[j + 1][1]
+        zone = toks[j + 1][1]
         j += 2
     if j < n and toks[j][0] is OFFSET:
-        p.zone = toks[j][1]
+        zone = toks[j][1]
         j += 1
-    return j
+    return period, zone, j - 1
 
 
 def _is_year(tok: tuple) -> bool:
     return tok[0] is NUM and len(tok[1]) == 4
 
 
-def _starts_phrase(toks: list[tuple], i: int, n: int) -> bool:
-    kind, value = toks[i]
-    if kind is WEEKDAY or kind is MONTH or kind is HMONTH or kind is NDATE or kind is TIME:
-        return True
-    if kind is NUM:
-        return len(value) <= 2 and _month_after_day(toks, i + 1, n) is not None
-    if kind is ORDINAL:
-        return _month_after_day(toks, i + 1, n) is not None
-    if kind is MONTHWORD:
-        return _month_at(toks, i, n) is not None
-    if kind is ZONE:  # "GMT 12:05", "توقيت القاهرة المحلي 00:12:44"
-        i += 1
-        while i < n and toks[i][0] is GLUE:
-            i += 1
-        return i < n and toks[i][0] is TIME
-    if kind is RELDAY:  # "اليوم" after a word is a site name ("المغرب اليوم"), not "today"
-        return value != 0 or i == 0 or toks[i - 1][0] is not WORD
-    return False
+_START_KINDS = frozenset({WEEKDAY, MONTH, HMONTH, TIME, NUM, ORDINAL, MONTHWORD, ZONE, RELDAY})
 
 
 def _phrases(toks: list[tuple]) -> list[_Phrase]:
+    """Every phrase of the text that reads a date part."""
     found = []
     i, n = 0, len(toks)
     while i < n:
-        if _starts_phrase(toks, i, n):
+        kind, value = toks[i]
+        # "اليوم" after a word is a site name ("المغرب اليوم"), not "today"
+        if kind in _START_KINDS and (kind is not RELDAY or value or i == 0 or toks[i - 1][0] is not WORD):
             phrase, stop = _read_phrase(toks, i, n)
-            found.append(phrase)
-            i = max(stop, i + 1)
-        else:
-            i += 1
+            if phrase is not None:
+                found.append(phrase)
+                i = max(stop, i + 1)
+                continue
+        i += 1
     return found
 
 
@@ -622,13 +624,6 @@ def _to_24h(hour: int, period: frozenset | None) -> int:
     if len(meant) != 1:  # none, or the period allows both ("في المساء": 00:00-01:00 and evening)
         raise ValueError("period does not say which hour")
     return meant[0]
-
-
-def _clock_of(p: _Phrase) -> time:
-    if p.clock is None:
-        return time()
-    hour, minute, second, micro = p.clock
-    return time(_to_24h(hour, p.period), minute, second, micro)
 
 
 def _phrase_day(p: _Phrase) -> tuple[int | None, int, int, bool]:
@@ -658,7 +653,12 @@ def _phrase_date(p: _Phrase) -> date:
 def _resolve(p: _Phrase, zone: tzinfo, reference: datetime | None, flags: set) -> datetime:
     """The phrase's value; ValueError/OverflowError when impossible, LookupError when the
     phrase cannot be read as a date (flags say why)."""
-    clock = _clock_of(p)
+    if p.clock is None:
+        hour = minute = second = micro = 0
+    else:
+        hour, minute, second, micro = p.clock
+        if p.period is not None:
+            hour = _to_24h(hour, p.period)
     zone = p.zone or zone
     if p.relday is not None:
         flags.add("relative")
@@ -666,29 +666,34 @@ def _resolve(p: _Phrase, zone: tzinfo, reference: datetime | None, flags: set) -
         if p.clock is None:
             return reference - timedelta(days=p.relday)
         day = reference.astimezone(zone).date() - timedelta(days=p.relday)
-        return datetime.combine(day, clock, zone)
+        return datetime(day.year, day.month, day.day, hour, minute, second, micro, zone)
     year, month, day, hijri = _phrase_day(p)
     if hijri:
         flags.add("hijri")
+        if year is None:
+            flags.add("no_year")
+            raise LookupError("Hijri date without a year")
+        day = _hijri_to_gregorian(year, month, day)
+        return datetime(day.year, day.month, day.day, hour, minute, second, micro, zone)
     if year is None:
         flags.add("no_year")
-        if hijri:
-            raise LookupError("Hijri date without a year")
         reference = _now_unless(reference)
         year = reference.astimezone(zone).year
-        value = datetime.combine(date(year, month, day), clock, zone)
+        value = datetime(year, month, day, hour, minute, second, micro, zone)
         if value > reference + timedelta(days=1):  # a news date is never in the future
             value = value.replace(year=year - 1)
         return value
-    day_value = _hijri_to_gregorian(year, month, day) if hijri else date(year, month, day)
-    return datetime.combine(day_value, clock, zone)
+    return datetime(year, month, day, hour, minute, second, micro, zone)
 
 
 def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) -> _Result:
     phrases = _phrases(toks)
-    dated = [p for p in phrases if p.has_date() and p.relday is None]
-    if not dated:
-        dated = [p for p in phrases if p.relday is not None]
+    if len(phrases) == 1:  # the common case, without the lists
+        dated = phrases if phrases[0].has_date() else ()
+    else:
+        dated = [p for p in phrases if p.has_date() and p.relday is None]
+        if not dated:
+            dated = [p for p in phrases if p.relday is not None]
     if not dated:
         relative = _read_relative(toks, reference)
         if relative is not None:
@@ -701,8 +706,11 @@ def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) ->
             return _fail("no_day")
         return _NO_DATE
     # The first Gregorian date, even after a Hijri one; else the first Hijri date.
-    chosen = next((p for p in dated if not _is_hijri(p)), dated[0])
-    partner = _pair_partner(toks, dated, chosen)
+    if len(dated) == 1:
+        chosen, partner = dated[0], None
+    else:
+        chosen = next((p for p in dated if not _is_hijri(p)), dated[0])
+        partner = _pair_partner(toks, dated, chosen)
     for p in phrases:
         if p.problem is not None:
             return _fail(p.problem)
@@ -724,10 +732,10 @@ def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) ->
         return None, frozenset({"invalid_date"} | (flags & {"relative"}))
     if "no_year" in flags and any(tok[0] is NUM and len(tok[1]) == 4 for tok in toks):
         return _fail("unattached")  # "28 ديسمبر كلام 2017": a year the phrase did not take
-    weekday = chosen.weekday if chosen.weekday is not None else (partner and partner.weekday)
+    weekday = chosen.weekday if chosen.weekday is not None or partner is None else partner.weekday
     if weekday is not None and weekday != value.weekday():
         return _fail("weekday_mismatch")
-    return value, frozenset(flags)
+    return value, frozenset(flags) if flags else _NO_FLAGS
 
 
 def _is_hijri(p: _Phrase) -> bool:
