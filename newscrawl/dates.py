@@ -29,6 +29,7 @@ Flags (``DateResult.flags``):
     unread              a number or word the reader cannot read inside or at the edge of the
                         date phrase ("عند الساعة الخامسة", "منذ ساعة ونصف"): no value
     unknown_zone        a clock followed by a zone name the reader does not know: no value
+    ambiguous_time      a clock without an offset in the hour a zone's clocks go back: no value
     hijri_mismatch      a Gregorian date paired with a Hijri one that converts to another day
                         (the Gregorian date is returned)
     no_year             year-less date, year taken from ``reference`` (never in its future)
@@ -120,8 +121,8 @@ def _normalise(word: str) -> str:
 NUM, TIME, OFFSET, SEP, WORD = "num", "time", "offset", "sep", "word"
 MONTH, HMONTH, WEEKDAY, PERIOD, ZONE, ZONEWORD, HMARK = (
     "month", "hmonth", "weekday", "period", "zone", "zoneword", "hmark")
-AGO, UNIT, NUMWORD, ORDINAL, RELDAY, GLUE, MONTHWORD, OF, VAGUE, ERA = (
-    "ago", "unit", "numword", "ordinal", "relday", "glue", "monthword", "of", "vague", "era")
+AGO, UNIT, NUMWORD, ORDINAL, RELDAY, GLUE, MONTHWORD, OF, VAGUE, ERA, CLOCKWORD = (
+    "ago", "unit", "numword", "ordinal", "relday", "glue", "monthword", "of", "vague", "era", "clockword")
 
 _UTC = timezone.utc
 _HOURS = range(24)
@@ -187,11 +188,13 @@ _REGIONAL: dict[str, dict[object, list[str]]] = {
         12: ["ذو الحجة", "ذي الحجة", "ذوالحجة", "ذيالحجة"],
     },
     WEEKDAY: {  # date.weekday(): Monday is 0
-        0: ["الإثنين", "الاتنين", "اثنين"], 1: ["الثلاثا"], 2: ["الاربعا"], 4: ["الجمعه"],
+        0: ["الإثنين", "الاتنين"], 1: ["الثلاثا"], 2: ["الاربعا"], 4: ["الجمعه"],
     },
     PERIOD: {
         _hours(0, 12): ["صباحا", "صباح", "صباحاً"],
-        _hours(12, 24): ["مساء", "مساءا", "ظهرا", "عصرا", "المساء", "في المساء"],
+        _hours(12, 24): ["مساء", "مساءا", "ظهرا", "عصرا"],
+        # CLDR's "في المساء" is 00:00-01:00 ("12:30 في المساء"); pages mean the evening by it too
+        _hours(13, 24) | {0}: ["المساء", "في المساء"],
         _hours(3, 7): ["فجرا"],
         _hours(18, 6): ["ليلا"],  # "10 ليلاً" is 22:00, "2 ليلاً" is 02:00
     },
@@ -231,7 +234,7 @@ _ORDINAL_UNITS = ["الأول", "الثاني", "الثالث", "الرابع", 
 def _ordinals() -> dict[str, int]:
     """Day ordinals as printed in words, 1-31: "الثالث عشر", "الحادي والعشرون"."""
     words = {name: n for n, name in enumerate(_ORDINAL_UNITS, 1)}
-    words.update({"العاشر": 10, "الحادي عشر": 11, "الحادية عشرة": 11})
+    words.update({"العاشر": 10, "الحادي عشر": 11})
     for n, name in enumerate(_ORDINAL_UNITS[1:], 2):
         words[f"{name} عشر"] = 10 + n
     for tens, names in ((20, ["العشرون", "العشرين"]), (30, ["الثلاثون", "الثلاثين"])):
@@ -254,6 +257,10 @@ _WORD_ROWS: list[tuple[str, str, object]] = [
     *[(name, NUMWORD, n) for name, n in _NUMBER_WORDS.items()],
     *[(name, ORDINAL, n) for name, n in _ordinals().items()],
     *[(name, AGO, None) for name in ("منذ", "قبل")],
+    # An hour in words ("الخامسة", "الثانية عشرة"): not read, so a date it follows has no value.
+    *[(name, CLOCKWORD, None) for name in ("الواحدة", "الثانية", "الثالثة", "الرابعة", "الخامسة",
+                                          "السادسة", "السابعة", "الثامنة", "التاسعة", "العاشرة",
+                                          "الحادية عشرة", "الثانية عشرة", "منتصف النهار")],
     *[(name, VAGUE, None) for name in ("أكثر من", "أقل من", "بضع", "بضعة", "عدة")],
     *[(name, RELDAY, days) for name, days in {
         "أمس": 1, "البارحة": 1, "الأمس": 1, "اليوم": 0, "أول أمس": 2, "قبل أمس": 2,
@@ -304,6 +311,7 @@ def _build_vocabulary():
 
 _WORDS, _PHRASES, _PHRASE_PREFIXES, _CUT_FORMS = _build_vocabulary()
 _ERA_TOKEN = _WORDS["م"]  # after a year "م" is the era (ميلادي); after a clock, pm
+_CLOCK_GLUE = (GLUE, "time")
 
 # --------------------------------------------------------------------------------------------
 # The tokeniser. Text splits on spaces into pieces; each piece ("الخميس", "2017", ",28",
@@ -329,9 +337,8 @@ _CACHE_SIZE = 50_000
 def _lookup_word(word: str) -> tuple[str, tuple, bool]:
     """(normalised word, token, whether it may start a name of several words)."""
     norm = _normalise(word)
-    token = _WORDS.get(norm)
-    if token is None and word.endswith(TATWEEL):
-        token = _CUT_FORMS.get(norm)
+    # A final tatweel marks a cut name: "سبتـ" is September, though "سبت" is Saturday.
+    token = (word.endswith(TATWEEL) and _CUT_FORMS.get(norm)) or _WORDS.get(norm)
     return norm, token or (WORD, norm), (norm,) in _PHRASE_PREFIXES
 
 
@@ -455,6 +462,8 @@ def _month_at(toks: list[tuple], j: int, n: int) -> tuple[str, int, int, bool] |
             kind, value, j = next_kind, next_value, j + 1
         elif next_kind is NUM and len(next_value) <= 2 or next_kind is NUMWORD or next_kind is ORDINAL:
             kind, value, j = MONTH, int(next_value), j + 1
+        elif next_kind is WEEKDAY and next_value == 0:  # "(ال)اثنين" is Monday and two: "شهر اثنين"
+            kind, value, j = MONTH, 2, j + 1
             if not 1 <= value <= 12:
                 return None
     if kind is not MONTH and kind is not HMONTH:
@@ -551,8 +560,8 @@ def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int
     if relday is not None and (day is not None or numeric is not None):
         relday = None  # "اليوم الخميس 28 ديسمبر 2017": the printed date says which day
     problem = None
-    if clock_announced:
-        problem = "unread"  # "عند الساعة الخامسة": a clock in words
+    if clock_announced or j < n and toks[j][0] is CLOCKWORD:
+        problem = "unread"  # "عند الساعة الخامسة", "2000/01/01 الخامسة": a clock in words
     elif j < n and j == end + 1:
         kind = toks[j][0]
         if kind is NUM:  # a number right after the phrase (no separator between) is part of it
@@ -597,8 +606,10 @@ def _phrases(toks: list[tuple]) -> list[_Phrase]:
     i, n = 0, len(toks)
     while i < n:
         kind, value = toks[i]
-        # "اليوم" after a word is a site name ("المغرب اليوم"), not "today"
-        if kind in _START_KINDS and (kind is not RELDAY or value or i == 0 or toks[i - 1][0] is not WORD):
+        # "اليوم" after a word is a site name ("المغرب اليوم") or part of a phrase ("في وقت لاحق
+        # من اليوم"), not "today": only at the start, or after punctuation or a joining word.
+        if kind in _START_KINDS and (kind is not RELDAY or value or i == 0 or toks[i - 1][0] is SEP
+                                     or toks[i - 1][0] is GLUE):
             phrase, stop = _read_phrase(toks, i, n)
             if phrase is not None:
                 found.append(phrase)
@@ -640,6 +651,8 @@ def _phrase_day(p: _Phrase) -> tuple[int | None, int, int, bool]:
         return year, month, day, p.hijri_mark or 1343 <= year <= 1500
     if p.month_first and p.year is None:  # "ديسمبر 28" with no year: a day or a count?
         raise LookupError("month first without a year")
+    if p.hijri_mark and p.month_kind is MONTH:  # "28 ديسمبر 2020 هـ": which calendar?
+        raise LookupError("Gregorian month with a Hijri year")
     return p.year, p.month, p.day, p.month_kind is HMONTH
 
 
@@ -721,6 +734,15 @@ def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) ->
     flags: set[str] = set()
     try:
         value = _resolve(chosen, zone, reference, flags)
+        if chosen.period is None and _stray_time(toks, phrases):
+            return _fail("unattached")  # "12:00 خبر ص", "2000 خبر الخامسة مساء": a time not read
+        if chosen.clock is not None and type(value.tzinfo) is not timezone:
+            # A wall clock in a zone with summer time: the hour that repeats when clocks go back
+            # is two instants, the hour skipped when they go forward is none.
+            if value.replace(fold=1).utcoffset() != value.utcoffset():
+                if value.astimezone(_UTC).astimezone(value.tzinfo).replace(tzinfo=None) == value.replace(tzinfo=None):
+                    return _fail("ambiguous_time")
+                return _INVALID
         if partner is not None:
             if partner.clock is not None and chosen.clock is None:
                 return _fail("unattached")
@@ -736,6 +758,19 @@ def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) ->
     if weekday is not None and weekday != value.weekday():
         return _fail("weekday_mismatch")
     return value, frozenset(flags) if flags else _NO_FLAGS
+
+
+def _stray_time(toks: list[tuple], phrases: list[_Phrase]) -> bool:
+    """A time no phrase read: a day period ("ص", "مساءً"), an announced clock ("الساعة"), an
+    hour in words ("الخامسة")."""
+    read = {k for p in phrases for k in range(p.start, p.end + 1)}
+    for k, tok in enumerate(toks):
+        if k in read:
+            continue
+        kind = tok[0]
+        if kind is PERIOD or kind is CLOCKWORD or tok == _CLOCK_GLUE:
+            return True
+    return False
 
 
 def _is_hijri(p: _Phrase) -> bool:
