@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
@@ -118,7 +119,8 @@ def _normalise(word: str) -> str:
 # Vocabulary
 
 # Token kinds
-NUM, TIME, OFFSET, SEP, WORD = "num", "time", "offset", "sep", "word"
+# Numbers by their digits: a day, month or hour has one or two, a year four; the value is the int.
+NUM, YEAR, BIGNUM, TIME, OFFSET, SEP, WORD = "num", "year", "bignum", "time", "offset", "sep", "word"
 MONTH, HMONTH, WEEKDAY, PERIOD, ZONE, ZONEWORD, HMARK = (
     "month", "hmonth", "weekday", "period", "zone", "zoneword", "hmark")
 AGO, UNIT, NUMWORD, ORDINAL, RELDAY, GLUE, MONTHWORD, OF, VAGUE, ERA, CLOCKWORD = (
@@ -311,12 +313,11 @@ def _build_vocabulary():
 
 _WORDS, _PHRASES, _PHRASE_PREFIXES, _CUT_FORMS = _build_vocabulary()
 _ERA_TOKEN = _WORDS["م"]  # after a year "م" is the era (ميلادي); after a clock, pm
-_CLOCK_GLUE = (GLUE, "time")
 
 # --------------------------------------------------------------------------------------------
 # The tokeniser. Text splits on spaces into pieces; each piece ("الخميس", "2017", ",28",
-# "12:05", "2020م") is cut by one regex into words, numbers, clocks, offsets and punctuation,
-# once per distinct piece (pieces repeat, so the cut is cached). Words then join into the
+# "12:05", "2020م") loses its marks and is cut by one regex into words, numbers, clocks, offsets
+# and punctuation, once per distinct piece (pieces repeat, so the cut is cached). Words then join into the
 # names of several words ("كانون الأول", "بتوقيت القاهرة", "الحادي و العشرون"), longest first.
 # Every alternative of the regex is bounded or a single character class: the scan is linear.
 
@@ -343,26 +344,33 @@ def _lookup_word(word: str) -> tuple[str, tuple, bool]:
 
 
 def _cut_piece(piece: str) -> tuple:
-    """The items of a piece: (normalised word or number, or None; token; may start a name)."""
+    """The items of a piece, (normalised word or number, or None; token; may start a name),
+    and its tokens alone when it holds only words and numbers that start no name."""
     items = []
-    for word, clock, num, offset, sep in _PIECE_RE.findall(piece):
+    for word, clock, num, offset, sep in _PIECE_RE.findall(_MARKS_RE.sub("", piece)):
         if word:
             items.append(_lookup_word(word))
         elif num:
             norm = fold_digits(num)
-            items.append((norm, (NUM, norm), False))
+            items.append((norm, _number_token(norm), False))
         elif clock:
             items.append((None, (TIME, _time_value(fold_digits(clock))), False))
         elif offset:
             offset = fold_digits(offset)
-            numbers = tuple((NUM, d) for d in _DIGIT_RUNS.findall(offset))
+            numbers = tuple(_number_token(d) for d in _DIGIT_RUNS.findall(offset))
             items.append((None, (_MAYBE_OFFSET, (_offset_value(offset), (SEP, offset[0]), numbers)), False))
         else:
             items.append((None, (SEP, _SEP_FOLD.get(sep, sep)), False))
     items = tuple(items)
+    plain = None if any(norm is None or starts for norm, _, starts in items) else tuple(t for _, t, _ in items)
     if len(_PIECE_CACHE) < _CACHE_SIZE:
-        _PIECE_CACHE[piece] = items
-    return items
+        _PIECE_CACHE[piece] = items, plain
+    return items, plain
+
+
+def _number_token(digits: str) -> tuple[str, int]:
+    kind = NUM if len(digits) <= 2 else YEAR if len(digits) == 4 else BIGNUM
+    return kind, int(digits)
 
 
 def _time_value(s: str) -> tuple[int, int, int, int]:
@@ -389,8 +397,12 @@ def _tokenise(text: str) -> list[tuple]:
     toks: list[tuple] = []
     run: tuple[str, ...] | None = None  # the words just read, while they may start a name
     run_start = 0
-    for piece in _MARKS_RE.sub("", text).split():
-        for norm, token, starts in _PIECE_CACHE.get(piece) or _cut_piece(piece):
+    for piece in text.split():
+        items, plain = _PIECE_CACHE.get(piece) or _cut_piece(piece)
+        if plain is not None and run is None:  # words and numbers that start no name
+            toks.extend(plain)
+            continue
+        for norm, token, starts in items:
             if norm is None:
                 run = None
                 if token[0] is _MAYBE_OFFSET:
@@ -429,43 +441,41 @@ def _tokenise(text: str) -> list[tuple]:
 # read makes the phrase unread.
 
 
-class _Phrase:
-    """What one phrase printed: each part None (or False) when it did not print it."""
+# What one phrase printed: each part None (or False) when it did not print it. A named tuple,
+# built with tuple.__new__: a phrase is built on every parse, and this costs a third of a class.
+_Phrase = namedtuple("_Phrase", "start end weekday day month month_kind month_first pair_mismatch "
+                                "year numeric hijri_mark clock period zone relday problem")
 
-    __slots__ = ("start", "end", "weekday", "day", "month", "month_kind", "month_first",
-                 "pair_mismatch", "year", "numeric", "hijri_mark", "clock", "period", "zone",
-                 "relday", "problem")
 
-    def __init__(self, start, end, weekday, day, month, month_kind, month_first, pair_mismatch,
-                 year, numeric, hijri_mark, clock, period, zone, relday, problem):
-        self.start, self.end, self.weekday, self.day, self.month = start, end, weekday, day, month
-        self.month_kind, self.month_first, self.pair_mismatch = month_kind, month_first, pair_mismatch
-        self.year, self.numeric, self.hijri_mark, self.clock = year, numeric, hijri_mark, clock
-        self.period, self.zone, self.relday, self.problem = period, zone, relday, problem
-
-    def has_date(self) -> bool:
-        return self.relday is not None or self.numeric is not None or (
-            self.day is not None and self.month is not None)
+def _has_date(p: _Phrase) -> bool:
+    return p.relday is not None or p.numeric is not None or (p.day is not None and p.month is not None)
 
 
 _PAIR_SEPS = frozenset("/-(")
 
 
-def _month_at(toks: list[tuple], j: int, n: int) -> tuple[str, int, int, bool] | None:
+def _month_at(toks: list[tuple], j: int, n: int, after_day: bool = False) -> tuple[str, int, int, bool] | None:
     """(kind, month, index of its last token, paired name disagrees) for a month at toks[j]:
     a name ("شباط"), a number after "شهر" ("شهر عشرة", "الشهر التاسع", "شهر 10"), "شهر"
-    before a name; with a paired name after it ("كانون الأول / ديسمبر", "حزيران (يونيو)")."""
+    before a name; with a paired name after it ("كانون الأول / ديسمبر", "حزيران (يونيو)").
+    ``after_day``: the month of the day just before it, which may come after "من" or a slash
+    ("الثالث عشر من شباط", "11/ينا/1987")."""
+    if j >= n:
+        return None
     kind, value = toks[j]
+    if after_day and (kind is OF or kind is SEP and value in "/-") and j + 1 < n:
+        j += 1
+        kind, value = toks[j]
     if kind is MONTHWORD and j + 1 < n:
         next_kind, next_value = toks[j + 1]
         if next_kind is MONTH or next_kind is HMONTH:
             kind, value, j = next_kind, next_value, j + 1
-        elif next_kind is NUM and len(next_value) <= 2 or next_kind is NUMWORD or next_kind is ORDINAL:
-            kind, value, j = MONTH, int(next_value), j + 1
-        elif next_kind is WEEKDAY and next_value == 0:  # "(ال)اثنين" is Monday and two: "شهر اثنين"
-            kind, value, j = MONTH, 2, j + 1
+        elif next_kind is NUM or next_kind is NUMWORD or next_kind is ORDINAL:
+            kind, value, j = MONTH, next_value, j + 1
             if not 1 <= value <= 12:
                 return None
+        elif next_kind is WEEKDAY and next_value == 0:  # "(ال)اثنين" is Monday and two: "شهر اثنين"
+            kind, value, j = MONTH, 2, j + 1
     if kind is not MONTH and kind is not HMONTH:
         return None
     mismatch = False
@@ -477,14 +487,6 @@ def _month_at(toks: list[tuple], j: int, n: int) -> tuple[str, int, int, bool] |
             if j + 1 < n and toks[j + 1] == (SEP, ")"):
                 j += 1
     return kind, value, j, mismatch
-
-
-def _month_after_day(toks: list[tuple], j: int, n: int) -> tuple[str, int, int, bool] | None:
-    """The month that makes toks[j - 1] a day: right after it, after "من" or between slashes
-    ("11/ينا/1987")."""
-    if j < n and (toks[j][0] is OF or toks[j][0] is SEP and toks[j][1] in "/-"):
-        j += 1
-    return _month_at(toks, j, n) if j < n else None
 
 
 def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int]:
@@ -503,24 +505,27 @@ def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int
                 clock_announced = True
             j += 1
             continue
-        if kind is NUM:
+        if kind is NUM or kind is YEAR:
             if (j + 4 < n and toks[j + 1][0] is SEP and toks[j + 1][1] in "/.-" and toks[j + 3] == toks[j + 1]
-                    and toks[j + 2][0] is NUM and toks[j + 4][0] is NUM and numeric is None
+                    and toks[j + 2][0] is NUM and toks[j + 4][0] in _NUMBERS and numeric is None
                     and day is None and month is None and year is None):
-                numeric = (value, toks[j + 2][1], toks[j + 4][1])  # "28/12/2017", "2017-12-28"
+                # "28/12/2017", "2017-12-28"; two-digit years are ambiguous: read as no date
+                last_kind, last = toks[j + 4]
+                numeric = ((last, toks[j + 2][1], value) if last_kind is NUM and kind is YEAR else
+                           (value, toks[j + 2][1], last) if last_kind is YEAR and kind is NUM else ())
                 j += 4
-            elif len(value) == 4 and year is None and numeric is None:
-                year = int(value)
-            elif len(value) > 2:
-                break
+            elif kind is YEAR:
+                if year is not None or numeric is not None:
+                    break
+                year = value
             elif day is None and month is None and numeric is None and (
-                    found := _month_after_day(toks, j + 1, n)) is not None:
-                day = int(value)
+                    found := _month_at(toks, j + 1, n, True)) is not None:
+                day = value
                 month_kind, month, j, pair_mismatch = found
             elif month_first and day is None and end == j - 1:  # "December 28, 2017"
-                day = int(value)
+                day = value
             elif clock_announced and clock is None:  # "الساعة 5 مساءً"
-                clock = (int(value), 0, 0, 0)
+                clock = (value, 0, 0, 0)
                 clock_announced = False
                 period, zone, j = _read_after_clock(toks, j + 1, n, zone)
             else:
@@ -536,20 +541,20 @@ def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int
             month_first = day is None
             month_kind, month, j, pair_mismatch = found
         elif kind is ORDINAL and day is None and month is None and numeric is None and (
-                found := _month_after_day(toks, j + 1, n)) is not None:
+                found := _month_at(toks, j + 1, n, True)) is not None:
             day = value  # "الثالث عشر من شباط"
             month_kind, month, j, pair_mismatch = found
         elif kind is ZONE and clock is None and zone is None:  # "GMT 12:05 2017 ..."
             zone = value
-        elif (kind is ERA or toks[j] is _ERA_TOKEN) and end == j - 1 and _is_year(toks[end]):
+        elif (kind is ERA or toks[j] is _ERA_TOKEN) and end == j - 1 and toks[end][0] is YEAR:
             pass  # "2020م": the era after a year (ميلادي), not a period of the day
-        elif kind is HMARK and end == j - 1 and (numeric is not None or toks[end][0] is NUM):
+        elif kind is HMARK and end == j - 1 and (numeric is not None or toks[end][0] is YEAR):
             hijri_mark = True
         elif kind is RELDAY and relday is None and day is None and month is None and numeric is None:
             relday = value
         elif kind is UNIT and value == ("days", 1) and j + 1 < n and toks[j + 1][0] in (WEEKDAY, NUM, ORDINAL):
             pass  # "يوم الخميس", "يوم 28 ديسمبر"
-        elif kind is UNIT and value == ("years", 1) and year is None and j + 1 < n and _is_year(toks[j + 1]):
+        elif kind is UNIT and value == ("years", 1) and year is None and j + 1 < n and toks[j + 1][0] is YEAR:
             pass  # "عام 2017"
         else:
             break
@@ -564,14 +569,14 @@ def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int
         problem = "unread"  # "عند الساعة الخامسة", "2000/01/01 الخامسة": a clock in words
     elif j < n and j == end + 1:
         kind = toks[j][0]
-        if kind is NUM:  # a number right after the phrase (no separator between) is part of it
+        if kind in _NUMBERS:  # a number right after the phrase (no separator between) is part of it
             problem = "unread"
         elif kind is ZONEWORD and clock is not None:
             problem = "unknown_zone"  # "توقيت شرق أوروبا": which offset?
         elif relday is not None and kind is not SEP:
             problem = "unread"  # "اليوم السابع", "اليوم التالي": not "today"
-    return _Phrase(i, end, weekday, day, month, month_kind, month_first, pair_mismatch, year,
-                   numeric, hijri_mark, clock, period, zone, relday, problem), j
+    return tuple.__new__(_Phrase, (i, end, weekday, day, month, month_kind, month_first, pair_mismatch,
+                                   year, numeric, hijri_mark, clock, period, zone, relday, problem)), j
 
 
 def _read_after_clock(toks: list[tuple], j: int, n: int, zone: tzinfo | None):
@@ -593,30 +598,8 @@ def _read_after_clock(toks: list[tuple], j: int, n: int, zone: tzinfo | None):
     return period, zone, j - 1
 
 
-def _is_year(tok: tuple) -> bool:
-    return tok[0] is NUM and len(tok[1]) == 4
-
-
-_START_KINDS = frozenset({WEEKDAY, MONTH, HMONTH, TIME, NUM, ORDINAL, MONTHWORD, ZONE, RELDAY})
-
-
-def _phrases(toks: list[tuple]) -> list[_Phrase]:
-    """Every phrase of the text that reads a date part."""
-    found = []
-    i, n = 0, len(toks)
-    while i < n:
-        kind, value = toks[i]
-        # "اليوم" after a word is a site name ("المغرب اليوم") or part of a phrase ("في وقت لاحق
-        # من اليوم"), not "today": only at the start, or after punctuation or a joining word.
-        if kind in _START_KINDS and (kind is not RELDAY or value or i == 0 or toks[i - 1][0] is SEP
-                                     or toks[i - 1][0] is GLUE):
-            phrase, stop = _read_phrase(toks, i, n)
-            if phrase is not None:
-                found.append(phrase)
-                i = max(stop, i + 1)
-                continue
-        i += 1
-    return found
+_NUMBERS = frozenset({NUM, YEAR, BIGNUM})
+_START_KINDS = frozenset({WEEKDAY, MONTH, HMONTH, TIME, NUM, YEAR, ORDINAL, MONTHWORD, ZONE, RELDAY})
 
 
 # --------------------------------------------------------------------------------------------
@@ -639,14 +622,10 @@ def _to_24h(hour: int, period: frozenset | None) -> int:
 
 def _phrase_day(p: _Phrase) -> tuple[int | None, int, int, bool]:
     """(year, month, day, hijri) the phrase prints; ValueError for a shape it cannot be."""
-    if p.numeric is not None:
-        a, b, c = p.numeric
-        if len(a) == 4 and len(c) <= 2:  # 2017/12/28
-            year, month, day = int(a), int(b), int(c)
-        elif len(c) == 4 and len(a) <= 2:  # 28/12/2017: Arabic pages write day first
-            day, month, year = int(a), int(b), int(c)
-        else:  # two-digit years are ambiguous; do not guess
+    if p.numeric is not None:  # (day, month, year): "28/12/2017" (Arabic pages write the day first), "2017/12/28"
+        if not p.numeric:  # two-digit years are ambiguous; do not guess
             raise LookupError("two-digit year")
+        day, month, year = p.numeric
         # Umm al-Qura years 1343-1500 AH; no news page dates anything in Gregorian 1343-1500.
         return year, month, day, p.hijri_mark or 1343 <= year <= 1500
     if p.month_first and p.year is None:  # "ديسمبر 28" with no year: a day or a count?
@@ -663,9 +642,22 @@ def _phrase_date(p: _Phrase) -> date:
     return date(year, month, day)
 
 
-def _resolve(p: _Phrase, zone: tzinfo, reference: datetime | None, flags: set) -> datetime:
-    """The phrase's value; ValueError/OverflowError when impossible, LookupError when the
-    phrase cannot be read as a date (flags say why)."""
+_RELATIVE = frozenset({"relative"})
+_HIJRI = frozenset({"hijri"})
+_NO_YEAR = frozenset({"no_year"})
+
+
+class _NotADate(Exception):
+    """The phrase cannot be read as a date; ``flags`` say why."""
+
+    def __init__(self, *flags: str) -> None:
+        super().__init__(*flags)
+        self.flags = frozenset(flags)
+
+
+def _resolve(p: _Phrase, zone: tzinfo, reference: datetime | None) -> tuple[datetime, frozenset[str]]:
+    """The phrase's value and flags; ValueError or OverflowError when it is impossible,
+    _NotADate when it is no date."""
     if p.clock is None:
         hour = minute = second = micro = 0
     else:
@@ -674,68 +666,80 @@ def _resolve(p: _Phrase, zone: tzinfo, reference: datetime | None, flags: set) -
             hour = _to_24h(hour, p.period)
     zone = p.zone or zone
     if p.relday is not None:
-        flags.add("relative")
         reference = _now_unless(reference)
         if p.clock is None:
-            return reference - timedelta(days=p.relday)
+            return reference - timedelta(days=p.relday), _RELATIVE
         day = reference.astimezone(zone).date() - timedelta(days=p.relday)
-        return datetime(day.year, day.month, day.day, hour, minute, second, micro, zone)
-    year, month, day, hijri = _phrase_day(p)
+        return datetime(day.year, day.month, day.day, hour, minute, second, micro, zone), _RELATIVE
+    if p.numeric is None and not p.month_first and not p.hijri_mark:  # "28 ديسمبر 2017"
+        year, month, day, hijri = p.year, p.month, p.day, p.month_kind is HMONTH
+    else:
+        try:
+            year, month, day, hijri = _phrase_day(p)
+        except LookupError as error:
+            raise _NotADate("unread") from error
     if hijri:
-        flags.add("hijri")
         if year is None:
-            flags.add("no_year")
-            raise LookupError("Hijri date without a year")
+            raise _NotADate("no_year", "hijri")
         day = _hijri_to_gregorian(year, month, day)
-        return datetime(day.year, day.month, day.day, hour, minute, second, micro, zone)
+        return datetime(day.year, day.month, day.day, hour, minute, second, micro, zone), _HIJRI
     if year is None:
-        flags.add("no_year")
         reference = _now_unless(reference)
         year = reference.astimezone(zone).year
         value = datetime(year, month, day, hour, minute, second, micro, zone)
         if value > reference + timedelta(days=1):  # a news date is never in the future
             value = value.replace(year=year - 1)
-        return value
-    return datetime(year, month, day, hour, minute, second, micro, zone)
+        return value, _NO_YEAR
+    return datetime(year, month, day, hour, minute, second, micro, zone), _NO_FLAGS
 
 
 def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) -> _Result:
-    phrases = _phrases(toks)
+    # Every phrase that reads a date part, and whether a time is printed outside them: a day
+    # period ("ص", "مساءً"), an announced clock ("الساعة"), an hour in words ("الخامسة").
+    phrases = []
+    stray_time = False
+    i, n = 0, len(toks)
+    while i < n:
+        kind, value = toks[i]
+        if kind is PERIOD or kind is CLOCKWORD or kind is GLUE and value == "time":
+            stray_time = True
+        # "اليوم" after a word is a site name ("المغرب اليوم") or part of a phrase ("في وقت لاحق
+        # من اليوم"), not "today": only at the start, or after punctuation or a joining word.
+        if kind in _START_KINDS and (kind is not RELDAY or value or i == 0 or toks[i - 1][0] is SEP
+                                     or toks[i - 1][0] is GLUE):
+            phrase, stop = _read_phrase(toks, i, n)
+            if phrase is not None:
+                phrases.append(phrase)
+                i = max(stop, i + 1)
+                continue
+        i += 1
     if len(phrases) == 1:  # the common case, without the lists
-        dated = phrases if phrases[0].has_date() else ()
+        chosen, partner = phrases[0], None
+        if chosen.day is None and chosen.numeric is None and chosen.relday is None:
+            return _read_without_date(toks, phrases, reference)
+        if chosen.problem is not None:
+            return _fail(chosen.problem)
     else:
-        dated = [p for p in phrases if p.has_date() and p.relday is None]
+        dated = [p for p in phrases if _has_date(p) and p.relday is None] or [
+            p for p in phrases if p.relday is not None]
         if not dated:
-            dated = [p for p in phrases if p.relday is not None]
-    if not dated:
-        relative = _read_relative(toks, reference)
-        if relative is not None:
-            if any(p.clock is not None or p.weekday is not None for p in phrases):
-                return _fail("relative", "unattached")
-            return relative
-        if any(p.clock is not None for p in phrases):
-            return _fail("time_only")
-        if any(p.month is not None for p in phrases):
-            return _fail("no_day")
-        return _NO_DATE
-    # The first Gregorian date, even after a Hijri one; else the first Hijri date.
-    if len(dated) == 1:
-        chosen, partner = dated[0], None
-    else:
+            return _read_without_date(toks, phrases, reference)
+        # The first Gregorian date, even after a Hijri one; else the first Hijri date.
         chosen = next((p for p in dated if not _is_hijri(p)), dated[0])
         partner = _pair_partner(toks, dated, chosen)
-    for p in phrases:
-        if p.problem is not None:
-            return _fail(p.problem)
-        if p is not chosen and p is not partner and not p.has_date():
-            return _fail("unattached")  # a lone clock, weekday or month besides the date
-    if chosen.pair_mismatch or (partner is not None and partner.pair_mismatch):
+        for p in phrases:
+            if p.problem is not None:
+                return _fail(p.problem)
+            if p is not chosen and p is not partner and not _has_date(p):
+                return _fail("unattached")  # a lone clock, weekday or month besides the date
+        if partner is not None and partner.clock is not None and chosen.clock is None:
+            return _fail("unattached")
+    if chosen.pair_mismatch or partner is not None and partner.pair_mismatch:
         return _fail("month_pair_mismatch")
-    flags: set[str] = set()
+    if stray_time:
+        return _fail("unattached")  # "12:00 خبر ص", "2000 خبر الخامسة مساء": a time not read
     try:
-        value = _resolve(chosen, zone, reference, flags)
-        if chosen.period is None and _stray_time(toks, phrases):
-            return _fail("unattached")  # "12:00 خبر ص", "2000 خبر الخامسة مساء": a time not read
+        value, flags = _resolve(chosen, zone, reference)
         if chosen.clock is not None and type(value.tzinfo) is not timezone:
             # A wall clock in a zone with summer time: the hour that repeats when clocks go back
             # is two instants, the hour skipped when they go forward is none.
@@ -743,34 +747,32 @@ def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) ->
                 if value.astimezone(_UTC).astimezone(value.tzinfo).replace(tzinfo=None) == value.replace(tzinfo=None):
                     return _fail("ambiguous_time")
                 return _INVALID
-        if partner is not None:
-            if partner.clock is not None and chosen.clock is None:
-                return _fail("unattached")
-            if _phrase_date(partner) != value.date():
-                flags.add("hijri_mismatch")
-    except LookupError:
-        return _fail("unread" if "no_year" not in flags else "no_year", *flags)
+        if partner is not None and _phrase_date(partner) != value.date():
+            flags = flags | {"hijri_mismatch"}
+    except _NotADate as error:
+        return None, error.flags
     except (ValueError, OverflowError):
-        return None, frozenset({"invalid_date"} | (flags & {"relative"}))
-    if "no_year" in flags and any(tok[0] is NUM and len(tok[1]) == 4 for tok in toks):
+        return _fail("invalid_date", "relative") if chosen.relday is not None else _INVALID
+    if flags is _NO_YEAR and any(tok[0] is YEAR for tok in toks):
         return _fail("unattached")  # "28 ديسمبر كلام 2017": a year the phrase did not take
     weekday = chosen.weekday if chosen.weekday is not None or partner is None else partner.weekday
     if weekday is not None and weekday != value.weekday():
         return _fail("weekday_mismatch")
-    return value, frozenset(flags) if flags else _NO_FLAGS
+    return value, flags
 
 
-def _stray_time(toks: list[tuple], phrases: list[_Phrase]) -> bool:
-    """A time no phrase read: a day period ("ص", "مساءً"), an announced clock ("الساعة"), an
-    hour in words ("الخامسة")."""
-    read = {k for p in phrases for k in range(p.start, p.end + 1)}
-    for k, tok in enumerate(toks):
-        if k in read:
-            continue
-        kind = tok[0]
-        if kind is PERIOD or kind is CLOCKWORD or tok == _CLOCK_GLUE:
-            return True
-    return False
+def _read_without_date(toks: list[tuple], phrases: list[_Phrase], reference: datetime | None) -> _Result:
+    """No phrase reads a date: relative time ("منذ 3 ساعات"), or why there is no date."""
+    relative = _read_relative(toks, reference)
+    if relative is not None:
+        if any(p.clock is not None or p.weekday is not None for p in phrases):
+            return _fail("relative", "unattached")
+        return relative
+    if any(p.clock is not None for p in phrases):
+        return _fail("time_only")
+    if any(p.month is not None for p in phrases):
+        return _fail("no_day")
+    return _NO_DATE
 
 
 def _is_hijri(p: _Phrase) -> bool:
@@ -843,8 +845,8 @@ def _read_relative(toks: list[tuple], reference: datetime | None) -> _Result | N
         if j < n and toks[j][0] is VAGUE:  # "منذ أكثر من سنة"
             return _fail("relative", "vague")
         count = None
-        if j < n and ((toks[j][0] is NUM and len(toks[j][1]) <= 4) or toks[j][0] is NUMWORD):
-            count = int(toks[j][1])
+        if j < n and (toks[j][0] in _NUMBERS and toks[j][1] < 10_000 or toks[j][0] is NUMWORD):
+            count = toks[j][1]
             j += 1
         if j < n and toks[j][0] is MONTHWORD and toks[j][1] is None:
             unit, implied = "months", 1  # "منذ شهر"
@@ -861,7 +863,7 @@ def _read_relative(toks: list[tuple], reference: datetime | None) -> _Result | N
                                   or after[0] is WORD and after[1].startswith("و") and len(after[1]) <= 5):
             return _fail("relative", "unread")
         try:
-            return _minus(_now_unless(reference), unit, count), frozenset({"relative"})
+            return _minus(_now_unless(reference), unit, count), _RELATIVE
         except (ValueError, OverflowError):
             return _fail("relative", "invalid_date")
     return None
