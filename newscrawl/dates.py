@@ -13,8 +13,9 @@ a wrong minute, worse than none).
 Month and weekday names, their abbreviations, day periods and zone names come from CLDR
 through Babel, for every Arabic locale (ar, ar-DZ, ar-MA, ar-TN, ar-EG, ar-SA, ar-LB …) and
 English (the /en/ feeds), loaded once at import. ``_REGIONAL`` holds what CLDR lacks: Hijri
-months, the network's stamp forms and regional spellings, the tatweel-cut forms front-end
-libraries print ("يونـ", date-fns), words for numbers, ordinals and relative time.
+months, the network's stamp forms and regional spellings, the short forms front-end libraries
+print ("ينا", "فبر": date-fns). A name cut with a tatweel ("يونـ", "سبتـ") reads as the one
+month or weekday it begins. Words for numbers, ordinals, zones and relative time follow.
 
 Flags (``DateResult.flags``):
     empty               nothing to read (None, "", whitespace)
@@ -127,7 +128,6 @@ AGO, UNIT, NUMWORD, ORDINAL, RELDAY, GLUE, MONTHWORD, OF, VAGUE, ERA, CLOCKWORD 
     "ago", "unit", "numword", "ordinal", "relday", "glue", "monthword", "of", "vague", "era", "clockword")
 
 _UTC = timezone.utc
-_HOURS = range(24)
 
 
 def _hours(start: int, stop: int) -> frozenset[int]:
@@ -400,7 +400,7 @@ def _tokenise(text: str) -> list[tuple]:
     for piece in text.split():
         items, plain = _PIECE_CACHE.get(piece) or _cut_piece(piece)
         if plain is not None and run is None:  # words and numbers that start no name
-            toks.extend(plain)
+            toks += plain
             continue
         for norm, token, starts in items:
             if norm is None:

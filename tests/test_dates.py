@@ -9,12 +9,9 @@ Umm al-Qura tables, zoneinfo's tz database, and the hand-read dates of ../shared
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 import random
-import re
-import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
