@@ -332,6 +332,7 @@ _PIECE_RE = re.compile(  # groups: word, clock, number, offset, punctuation
 _DIGIT_RUNS = re.compile(r"\d+")
 _MAYBE_OFFSET = "maybe offset"  # "+0100": an offset after a clock, else a sign and a number
 _PIECE_CACHE: dict[str, tuple] = {}
+_PLAIN_PIECES: dict[str, tuple] = {}
 _CACHE_SIZE = 50_000
 
 
@@ -344,8 +345,8 @@ def _lookup_word(word: str) -> tuple[str, tuple, bool]:
 
 
 def _cut_piece(piece: str) -> tuple:
-    """The items of a piece, (normalised word or number, or None; token; may start a name),
-    and its tokens alone when it holds only words and numbers that start no name."""
+    """The items of a piece: (normalised word or number, or None; token; may start a name).
+    A piece of words and numbers that start no name also goes to _PLAIN_PIECES, tokens only."""
     items = []
     for word, clock, num, offset, sep in _PIECE_RE.findall(_MARKS_RE.sub("", piece)):
         if word:
@@ -362,10 +363,11 @@ def _cut_piece(piece: str) -> tuple:
         else:
             items.append((None, (SEP, _SEP_FOLD.get(sep, sep)), False))
     items = tuple(items)
-    plain = None if any(norm is None or starts for norm, _, starts in items) else tuple(t for _, t, _ in items)
     if len(_PIECE_CACHE) < _CACHE_SIZE:
-        _PIECE_CACHE[piece] = items, plain
-    return items, plain
+        _PIECE_CACHE[piece] = items
+        if not any(norm is None or starts for norm, _, starts in items):
+            _PLAIN_PIECES[piece] = tuple(token for _, token, _ in items)
+    return items
 
 
 def _number_token(digits: str) -> tuple[str, int]:
@@ -398,11 +400,12 @@ def _tokenise(text: str) -> list[tuple]:
     run: tuple[str, ...] | None = None  # the words just read, while they may start a name
     run_start = 0
     for piece in text.split():
-        items, plain = _PIECE_CACHE.get(piece) or _cut_piece(piece)
-        if plain is not None and run is None:  # words and numbers that start no name
-            toks += plain
-            continue
-        for norm, token, starts in items:
+        if run is None:
+            plain = _PLAIN_PIECES.get(piece)
+            if plain is not None:  # words and numbers that start no name
+                toks += plain
+                continue
+        for norm, token, starts in _PIECE_CACHE.get(piece) or _cut_piece(piece):
             if norm is None:
                 run = None
                 if token[0] is _MAYBE_OFFSET:
