@@ -105,8 +105,8 @@ def is_plausible(dt: datetime | None, *, now: datetime) -> bool:
 
 # --------------------------------------------------------------------------------------------
 # Normalisation (newscrawl.arabic's tables), per word and cached: marks and tatweel go, letters,
-# borrowed letters ("نوڤمبر"), digits and case fold. Marks also leave the whole text before
-# tokenising: they would split a word ("شوّال") or a date ("28\u200fديسمبر").
+# borrowed letters ("نوڤمبر"), digits and case fold. Marks also leave each piece of text before
+# it is cut into tokens: they would split a word ("شوّال") or a date ("28\u200fديسمبر").
 
 _MARKS_RE = re.compile(f"[{re.escape(MARKS)}]")
 _SEP_FOLD = {"،": ",", "٬": ",", "٫": ".", "؛": ";"}
@@ -175,7 +175,7 @@ def _cldr_names():
 # What CLDR lacks: the network's own forms, regional spellings, Hijri months, words.
 _REGIONAL: dict[str, dict[object, list[str]]] = {
     MONTH: {
-        1: ["كانون ثاني", "كانون 2", "جانفييه", "ينا"], 2: ["فبر"], 4: ["إبريل", "أبر"],
+        1: ["كانون ثاني", "كانون 2", "ينا"], 2: ["فبر"], 4: ["إبريل", "أبر"],
         6: ["يونيه", "يونية"], 7: ["يوليه", "يولية", "جويليه"], 8: ["اغسطس"],
         9: ["sept"], 10: ["تشرين أول", "تشرين 1"], 11: ["تشرين ثاني", "تشرين 2"],
         12: ["كانون أول", "كانون 1"],
@@ -208,9 +208,9 @@ _ZONE_PLACES = {  # "بتوقيت <place>" / "توقيت <place>"
     "الرباط": "Africa/Casablanca", "الجزائر": "Africa/Algiers", "تونس": "Africa/Tunis",
     "بيروت": "Asia/Beirut", "دمشق": "Asia/Damascus", "بغداد": "Asia/Baghdad",
     "القدس": "Asia/Jerusalem", "الإمارات": "Asia/Dubai", "أبوظبي": "Asia/Dubai",
-    "دبي": "Asia/Dubai", "الدوحة": "Asia/Qatar", "الكويت": "Asia/Kuwait", "عمان": "Asia/Amman",
+    "دبي": "Asia/Dubai", "الدوحة": "Asia/Qatar", "الكويت": "Asia/Kuwait",
 }
-_ZONE_WORDS = ["gmt", "utc", "z", "غرينتش", "جرينتش", "غرينيتش", "ت.غ", "تغ"]
+_ZONE_WORDS = ["gmt", "utc", "z", "غرينتش", "جرينتش", "غرينيتش"]
 # Relative units: word -> (unit, count it implies alone; None = a plural that needs a number).
 _UNITS = {
     "seconds": {"ثانية": 1, "ثانيه": 1, "ثانيتين": 2, "ثانيتان": 2, "ثوان": None, "ثواني": None},
@@ -317,8 +317,9 @@ _ERA_TOKEN = _WORDS["م"]  # after a year "م" is the era (ميلادي); after 
 # --------------------------------------------------------------------------------------------
 # The tokeniser. Text splits on spaces into pieces; each piece ("الخميس", "2017", ",28",
 # "12:05", "2020م") loses its marks and is cut by one regex into words, numbers, clocks, offsets
-# and punctuation, once per distinct piece (pieces repeat, so the cut is cached). Words then join into the
-# names of several words ("كانون الأول", "بتوقيت القاهرة", "الحادي و العشرون"), longest first.
+# and punctuation, once per distinct piece (pieces repeat, so the cut is cached). Words then
+# join into the names of several words ("كانون الأول", "بتوقيت القاهرة", "الحادي و العشرون"),
+# longest first.
 # Every alternative of the regex is bounded or a single character class: the scan is linear.
 
 _PIECE_RE = re.compile(  # groups: word, clock, number, offset, punctuation
@@ -332,6 +333,7 @@ _PIECE_RE = re.compile(  # groups: word, clock, number, offset, punctuation
 _DIGIT_RUNS = re.compile(r"\d+")
 _MAYBE_OFFSET = "maybe offset"  # "+0100": an offset after a clock, else a sign and a number
 _PIECE_CACHE: dict[str, tuple] = {}
+_CACHED_PIECE_CHARS = 64  # a hostile page's long pieces are cut each time, never kept
 _PLAIN_PIECES: dict[str, tuple] = {}
 _CACHE_SIZE = 50_000
 
@@ -363,7 +365,7 @@ def _cut_piece(piece: str) -> tuple:
         else:
             items.append((None, (SEP, _SEP_FOLD.get(sep, sep)), False))
     items = tuple(items)
-    if len(_PIECE_CACHE) < _CACHE_SIZE:
+    if len(_PIECE_CACHE) < _CACHE_SIZE and len(piece) <= _CACHED_PIECE_CHARS:
         _PIECE_CACHE[piece] = items
         if not any(norm is None or starts for norm, _, starts in items):
             _PLAIN_PIECES[piece] = tuple(token for _, token, _ in items)
@@ -371,8 +373,9 @@ def _cut_piece(piece: str) -> tuple:
 
 
 def _number_token(digits: str) -> tuple[str, int]:
-    kind = NUM if len(digits) <= 2 else YEAR if len(digits) == 4 else BIGNUM
-    return kind, int(digits)
+    if len(digits) > 9:  # no date part; and int() of thousands of digits is slow
+        return BIGNUM, 10**9
+    return NUM if len(digits) <= 2 else YEAR if len(digits) == 4 else BIGNUM, int(digits)
 
 
 def _time_value(s: str) -> tuple[int, int, int, int]:
@@ -574,8 +577,9 @@ def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int
         kind = toks[j][0]
         if kind in _NUMBERS:  # a number right after the phrase (no separator between) is part of it
             problem = "unread"
-        elif kind is ZONEWORD and clock is not None:
-            problem = "unknown_zone"  # "توقيت شرق أوروبا": which offset?
+        elif clock is not None and (kind is ZONEWORD or kind is WORD and 2 <= len(toks[j][1]) <= 5
+                                                                 and toks[j][1].isascii()):
+            problem = "unknown_zone"  # "توقيت شرق أوروبا", "12:05 EST": which offset?
         elif relday is not None and kind is not SEP:
             problem = "unread"  # "اليوم السابع", "اليوم التالي": not "today"
     return tuple.__new__(_Phrase, (i, end, weekday, day, month, month_kind, month_first, pair_mismatch,
@@ -735,8 +739,11 @@ def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) ->
                 return _fail(p.problem)
             if p is not chosen and p is not partner and not _has_date(p):
                 return _fail("unattached")  # a lone clock, weekday or month besides the date
-        if partner is not None and partner.clock is not None and chosen.clock is None:
-            return _fail("unattached")
+        if partner is not None and partner.clock is not None:
+            if chosen.clock is not None:
+                return _fail("unattached")  # two clocks for one day
+            # "11 شوال 1441 هـ 10:00 الموافق 3 يونيو 2020": the pair's clock is the day's
+            chosen = chosen._replace(clock=partner.clock, period=partner.period, zone=chosen.zone or partner.zone)
     if chosen.pair_mismatch or partner is not None and partner.pair_mismatch:
         return _fail("month_pair_mismatch")
     if stray_time:

@@ -192,6 +192,8 @@ def test_times_joined_by_words_are_attached(text, expected):
         ("منذ أكثر من سنة", "vague"),
         ("أمس الخميس", "weekday_mismatch"),  # REF is a Monday: yesterday was a Sunday
         ("27/10/2001 11:39 م", "ambiguous_time"),  # Beirut's clocks went back at midnight
+        ("28 ديسمبر 2017 12:05 EST", "unknown_zone"),  # never 12:05 in the site's zone
+        ("11 شوال 1441 هـ 10:00 الموافق 3 يونيو 2020 11:00", "unattached"),  # two clocks, one day
     ],
 )
 def test_what_it_cannot_read_gives_none_and_says_why(text, flag):
@@ -248,6 +250,11 @@ def test_gregorian_hijri_pairs_agree(text):
 def test_a_disagreeing_hijri_date_is_flagged_and_the_gregorian_wins(text):
     # Hijri dates are often a day off the Umm al-Qura table (local sighting): flagged, not fatal.
     assert analyse_date(text) == DateResult(datetime(2020, 6, 4, tzinfo=UTC), frozenset({"hijri_mismatch"}))
+
+
+def test_the_clock_printed_with_the_hijri_date_is_the_days():
+    text = "الأربعاء 11 شوال 1441 هـ 10:00 الموافق 3 يونيو 2020"
+    assert analyse_date(text) == DateResult(datetime(2020, 6, 3, 10, 0, tzinfo=UTC), frozenset())
 
 
 def test_the_weekday_of_a_pair_is_checked_against_the_gregorian_date():
