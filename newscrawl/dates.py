@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from collections import namedtuple
+from itertools import chain
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
@@ -348,7 +349,8 @@ def _lookup_word(word: str) -> tuple[str, tuple, bool]:
 
 def _cut_piece(piece: str) -> tuple:
     """The items of a piece: (normalised word or number, or None; token; may start a name).
-    A piece of words and numbers that start no name also goes to _PLAIN_PIECES, tokens only."""
+    A piece with no word that may start a name and no sign that may be an offset also goes to
+    _PLAIN_PIECES, tokens only: it joins nothing."""
     items = []
     for word, clock, num, offset, sep in _PIECE_RE.findall(_MARKS_RE.sub("", piece)):
         if word:
@@ -367,7 +369,7 @@ def _cut_piece(piece: str) -> tuple:
     items = tuple(items)
     if len(_PIECE_CACHE) < _CACHE_SIZE and len(piece) <= _CACHED_PIECE_CHARS:
         _PIECE_CACHE[piece] = items
-        if not any(norm is None or starts for norm, _, starts in items):
+        if not any(starts or token[0] is _MAYBE_OFFSET for _, token, starts in items):
             _PLAIN_PIECES[piece] = tuple(token for _, token, _ in items)
     return items
 
@@ -399,15 +401,17 @@ _BEFORE_OFFSET = frozenset({TIME, PERIOD, ZONE})
 
 
 def _tokenise(text: str) -> list[tuple]:
+    pieces = text.split()
+    plains = list(map(_PLAIN_PIECES.get, pieces))
+    if None not in plains:  # known pieces that start no name: no joining
+        return list(chain.from_iterable(plains))
     toks: list[tuple] = []
     run: tuple[str, ...] | None = None  # the words just read, while they may start a name
     run_start = 0
-    for piece in text.split():
-        if run is None:
-            plain = _PLAIN_PIECES.get(piece)
-            if plain is not None:  # words and numbers that start no name
-                toks += plain
-                continue
+    for piece, plain in zip(pieces, plains):
+        if plain is not None and run is None:  # it starts no name
+            toks += plain
+            continue
         for norm, token, starts in _PIECE_CACHE.get(piece) or _cut_piece(piece):
             if norm is None:
                 run = None
@@ -469,21 +473,22 @@ def _month_at(toks: list[tuple], j: int, n: int, after_day: bool = False) -> tup
     if j >= n:
         return None
     kind, value = toks[j]
-    if after_day and (kind is OF or kind is SEP and value in "/-") and j + 1 < n:
-        j += 1
-        kind, value = toks[j]
-    if kind is MONTHWORD and j + 1 < n:
-        next_kind, next_value = toks[j + 1]
-        if next_kind is MONTH or next_kind is HMONTH:
-            kind, value, j = next_kind, next_value, j + 1
-        elif next_kind is NUM or next_kind is NUMWORD or next_kind is ORDINAL:
-            kind, value, j = MONTH, next_value, j + 1
-            if not 1 <= value <= 12:
-                return None
-        elif next_kind is WEEKDAY and next_value == 0:  # "(ال)اثنين" is Monday and two: "شهر اثنين"
-            kind, value, j = MONTH, 2, j + 1
     if kind is not MONTH and kind is not HMONTH:
-        return None
+        if after_day and (kind is OF or kind is SEP and value in "/-") and j + 1 < n:
+            j += 1
+            kind, value = toks[j]
+        if kind is MONTHWORD and j + 1 < n:
+            next_kind, next_value = toks[j + 1]
+            if next_kind is MONTH or next_kind is HMONTH:
+                kind, value, j = next_kind, next_value, j + 1
+            elif next_kind is NUM or next_kind is NUMWORD or next_kind is ORDINAL:
+                kind, value, j = MONTH, next_value, j + 1
+                if not 1 <= value <= 12:
+                    return None
+            elif next_kind is WEEKDAY and next_value == 0:  # "(ال)اثنين" is Monday and two: "شهر اثنين"
+                kind, value, j = MONTH, 2, j + 1
+        if kind is not MONTH and kind is not HMONTH:
+            return None
     mismatch = False
     if j + 2 < n and toks[j + 1][0] is SEP and toks[j + 1][1] in _PAIR_SEPS:
         other_kind, other = toks[j + 2]
@@ -504,7 +509,7 @@ def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int
     j = i
     while j < n:
         kind, value = toks[j]
-        if kind is SEP or kind is GLUE:
+        if kind in _JOINERS:
             if value == "pair":
                 break  # "الموافق": the other calendar's date is a phrase of its own
             if value == "time":
@@ -606,6 +611,8 @@ def _read_after_clock(toks: list[tuple], j: int, n: int, zone: tzinfo | None):
 
 
 _NUMBERS = frozenset({NUM, YEAR, BIGNUM})
+_JOINERS = frozenset({SEP, GLUE})
+_TIME_WORDS = frozenset({PERIOD, CLOCKWORD, GLUE})  # GLUE: only "الساعة" and the like
 _START_KINDS = frozenset({WEEKDAY, MONTH, HMONTH, TIME, NUM, YEAR, ORDINAL, MONTHWORD, ZONE, RELDAY})
 
 
@@ -708,7 +715,7 @@ def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) ->
     i, n = 0, len(toks)
     while i < n:
         kind, value = toks[i]
-        if kind is PERIOD or kind is CLOCKWORD or kind is GLUE and value == "time":
+        if kind in _TIME_WORDS and (kind is not GLUE or value == "time"):
             stray_time = True
         # "اليوم" after a word is a site name ("المغرب اليوم") or part of a phrase ("في وقت لاحق
         # من اليوم"), not "today": only at the start, or after punctuation or a joining word.
@@ -717,7 +724,7 @@ def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) ->
             phrase, stop = _read_phrase(toks, i, n)
             if phrase is not None:
                 phrases.append(phrase)
-                i = max(stop, i + 1)
+                i = stop  # past toks[i] at least: a phrase reads its first token
                 continue
         i += 1
     if len(phrases) == 1:  # the common case, without the lists
