@@ -45,7 +45,6 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from collections import namedtuple
-from itertools import chain
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
@@ -401,17 +400,15 @@ _BEFORE_OFFSET = frozenset({TIME, PERIOD, ZONE})
 
 
 def _tokenise(text: str) -> list[tuple]:
-    pieces = text.split()
-    plains = list(map(_PLAIN_PIECES.get, pieces))
-    if None not in plains:  # known pieces that start no name: no joining
-        return list(chain.from_iterable(plains))
     toks: list[tuple] = []
     run: tuple[str, ...] | None = None  # the words just read, while they may start a name
     run_start = 0
-    for piece, plain in zip(pieces, plains):
-        if plain is not None and run is None:  # it starts no name
-            toks += plain
-            continue
+    for piece in text.split():
+        if run is None:
+            plain = _PLAIN_PIECES.get(piece)
+            if plain is not None:  # a known piece that starts no name
+                toks += plain
+                continue
         for norm, token, starts in _PIECE_CACHE.get(piece) or _cut_piece(piece):
             if norm is None:
                 run = None
