@@ -1,14 +1,21 @@
-"""Read the dates Arabic news pages print, fast, and only when the text vouches for them.
+"""Read the dates Arabic news pages print, fast, and only when every part of them is read.
 
 Pure functions, no Scrapy. ``analyse_date`` says what it read and why (flags);
 ``parse_date`` returns only the value. Machine formats (ISO 8601, RFC 822) go to the standard
-library; everything Arabic goes through one token scan, because the general tools
-(dateparser, htmldate) miss these shapes ("GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر",
-Moroccan and Algerian month names, paired months) and cost tens to thousands of times more
-per call (benchmarks/bench_dates.py). The shapes pages print most (the network stamp,
-"<weekday> <day> <month> <year> <clock>", RSS pubDate, short relative phrases) have fast paths
-that accept only text the token scan reads the same way and fall through on anything else;
-tests/test_dates.py checks that they agree with it.
+library; everything else goes through one tokeniser and one phrase reader.
+
+Precision first: a value comes back only when every date and time token of the text is
+accounted for. A clock the reader cannot attach to the date, a number or word it cannot read
+inside the date phrase, a zone it does not know, a weekday or a paired month that contradicts
+the date: None and a flag, never a guess (a date at midnight with its printed time dropped is
+a wrong minute, worse than none).
+
+Month and weekday names, their abbreviations, day periods and zone names come from CLDR
+through Babel, for every Arabic locale (ar, ar-DZ, ar-MA, ar-TN, ar-EG, ar-SA, ar-LB …) and
+English (the /en/ feeds), loaded once at import. ``_REGIONAL`` holds what CLDR lacks: Hijri
+months, the network's stamp forms and regional spellings, the short forms front-end libraries
+print ("ينا", "فبر": date-fns). A name cut with a tatweel ("يونـ", "سبتـ") reads as the one
+month or weekday it begins. Words for numbers, ordinals, zones and relative time follow.
 
 Flags (``DateResult.flags``):
     empty               nothing to read (None, "", whitespace)
@@ -17,7 +24,15 @@ Flags (``DateResult.flags``):
     no_day              a month (and year) without a day: not precise enough to vouch for
     invalid_date        a date shape with impossible values ("45 شباط 2017", month 13, hour 25)
     month_pair_mismatch "كانون الأول / نوفمبر": the two names disagree, so no value
-    weekday_mismatch    the weekday printed is not the date's weekday (value still returned)
+    weekday_mismatch    the weekday printed is not the date's weekday: no value
+    unattached          a date or time token outside the date phrase (a second clock, a lone
+                        weekday, a year after an unreadable word): no value
+    unread              a number or word the reader cannot read inside or at the edge of the
+                        date phrase ("عند الساعة الخامسة", "منذ ساعة ونصف"): no value
+    unknown_zone        a clock followed by a zone name the reader does not know: no value
+    ambiguous_time      a clock without an offset in the hour a zone's clocks go back: no value
+    hijri_mismatch      a Gregorian date paired with a Hijri one that converts to another day
+                        (the Gregorian date is returned)
     no_year             year-less date, year taken from ``reference`` (never in its future)
     relative            read against ``reference`` ("منذ 3 ساعات", "أمس")
     vague               relative without a count ("منذ أيام"): no value
@@ -28,17 +43,18 @@ Flags (``DateResult.flags``):
 from __future__ import annotations
 
 import re
-import sys
 from calendar import monthrange
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale, localedata
 from hijridate import Hijri
 
-from newscrawl.arabic import (MARKS, fold_borrowed_letters, fold_case, fold_digits, fold_letters,
-                              remove_marks)
+from newscrawl.arabic import (MARKS, TATWEEL, fold_borrowed_letters, fold_case, fold_digits,
+                              fold_letters, remove_marks)
 
 __all__ = [
     "DateResult",
@@ -60,19 +76,18 @@ class DateResult:
     flags: frozenset[str] = frozenset()
 
 
-# Inside the module a result is a (value, flags) pair: building the frozen dataclass costs a
-# sixth of reading a common date, so only analyse_date builds one.
+# Inside the module a result is a (value, flags) pair: only analyse_date builds the dataclass.
 _Result = tuple[datetime | None, frozenset[str]]
 _NO_FLAGS: frozenset[str] = frozenset()
-_RELATIVE = frozenset({"relative"})
-_WEEKDAY_MISMATCH = frozenset({"weekday_mismatch"})
-_HIJRI = frozenset({"hijri"})
-_HIJRI_WEEKDAY_MISMATCH = frozenset({"hijri", "weekday_mismatch"})
-_PAIR_MISMATCH = (None, frozenset({"month_pair_mismatch"}))
-_INVALID = (None, frozenset({"invalid_date"}))
-_EMPTY = (None, frozenset({"empty"}))
-_NO_DATE = (None, frozenset({"no_date"}))
-_TRUNCATED = frozenset({"truncated"})
+
+
+def _fail(*flags: str) -> _Result:
+    return None, frozenset(flags)
+
+
+_EMPTY = _fail("empty")
+_NO_DATE = _fail("no_date")
+_INVALID = _fail("invalid_date")
 
 
 def parse_date(text, *, reference=None, tz=None) -> datetime | None:
@@ -89,15 +104,11 @@ def is_plausible(dt: datetime | None, *, now: datetime) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Normalisation (newscrawl.arabic's tables). Spelling variants are folded per word, once per
-# distinct word (cached): translating whole texts cost more than the rest of the parse.
-# A word folds like fold_for_matching's words, plus the borrowed letters (پ ڤ ھ: "نوڤمبر"),
-# which only month names need. Marks (tashkeel, Quranic signs, zero-width and bidi controls)
-# would split a word ("شوّال") or a date ("28\u200fديسمبر"), so they leave the text before
-# tokenising. Tatweel is a word character, so it stays a token (a free-standing "ـ" is a word
-# of its own) and leaves each word in its fold. Numbers are digit runs: only fold_digits applies (int() reads ٠-٩ already).
-_MARKS = re.escape(MARKS)  # for character classes
-_MARKS_RE = re.compile(f"[{_MARKS}]")
+# Normalisation (newscrawl.arabic's tables), per word and cached: marks and tatweel go, letters,
+# borrowed letters ("نوڤمبر"), digits and case fold. Marks also leave each piece of text before
+# it is cut into tokens: they would split a word ("شوّال") or a date ("28\u200fديسمبر").
+
+_MARKS_RE = re.compile(f"[{re.escape(MARKS)}]")
 _SEP_FOLD = {"،": ",", "٬": ",", "٫": ".", "؛": ";"}
 
 
@@ -106,161 +117,266 @@ def _normalise(word: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Vocabulary. Written as printed; normalised once at import.
+# Vocabulary
 
-_GREGORIAN_MONTHS = {
-    # Levantine/Iraqi, Egyptian/Gulf, Moroccan, Algerian/Tunisian, English (the /en/ feeds).
-    1: ["كانون الثاني", "كانون ثاني", "كانون 2", "يناير", "جانفي", "january", "jan"],
-    2: ["شباط", "فبراير", "فيفري", "february", "feb"],
-    3: ["آذار", "مارس", "march", "mar"],
-    4: ["نيسان", "أبريل", "إبريل", "أفريل", "april", "apr"],
-    5: ["أيار", "مايو", "ماي", "may"],
-    6: ["حزيران", "يونيو", "يونيه", "يونية", "جوان", "june", "jun"],
-    7: ["تموز", "يوليو", "يوليه", "يولية", "يوليوز", "جويلية", "جويليه", "july", "jul"],
-    8: ["آب", "أغسطس", "اغسطس", "غشت", "أوت", "august", "aug"],
-    9: ["أيلول", "سبتمبر", "شتنبر", "september", "sept", "sep"],
-    10: ["تشرين الأول", "تشرين أول", "تشرين 1", "أكتوبر", "october", "oct"],
-    11: ["تشرين الثاني", "تشرين ثاني", "تشرين 2", "نوفمبر", "نونبر", "november", "nov"],
-    12: ["كانون الأول", "كانون أول", "كانون 1", "ديسمبر", "دجنبر", "december", "dec"],
-}
-_HIJRI_MONTHS = {
-    1: ["محرم", "المحرم"],
-    2: ["صفر"],
-    3: ["ربيع الأول", "ربيع أول"],
-    4: ["ربيع الآخر", "ربيع الآخرة", "ربيع الثاني", "ربيع ثاني", "ربيع آخر"],
-    5: ["جمادى الأولى", "جمادى الأول", "جمادى أولى"],
-    6: ["جمادى الآخرة", "جمادى الآخر", "جمادى الثانية", "جمادى الثاني", "جمادى ثانية"],
-    7: ["رجب"],
-    8: ["شعبان"],
-    9: ["رمضان"],
-    10: ["شوال"],
-    11: ["ذو القعدة", "ذي القعدة", "ذوالقعدة", "ذيالقعدة"],
-    12: ["ذو الحجة", "ذي الحجة", "ذوالحجة", "ذيالحجة"],
-}
-_WEEKDAYS = {  # date.weekday(): Monday is 0
-    0: ["الاثنين", "الإثنين", "الاتنين", "monday", "mon"],
-    1: ["الثلاثاء", "الثلاثا", "ثلاثاء", "tuesday", "tue"],
-    2: ["الأربعاء", "الاربعا", "أربعاء", "wednesday", "wed"],
-    3: ["الخميس", "خميس", "thursday", "thu"],
-    4: ["الجمعة", "جمعة", "friday", "fri"],
-    5: ["السبت", "سبت", "saturday", "sat"],
-    6: ["الأحد", "أحد", "sunday", "sun"],
-}
-_DAY_PERIODS = {
-    "am": ["ص", "صباحا", "صباح", "فجرا", "am"],
-    "pm": ["م", "مساء", "مساءا", "ظهرا", "عصرا", "pm"],  # "م" after a year means AD: skipped
-    "night": ["ليلا"],
-}
+# Token kinds
+# Numbers by their digits: a day, month or hour has one or two, a year four; the value is the int.
+NUM, YEAR, BIGNUM, TIME, OFFSET, SEP, WORD = "num", "year", "bignum", "time", "offset", "sep", "word"
+MONTH, HMONTH, WEEKDAY, PERIOD, ZONE, ZONEWORD, HMARK = (
+    "month", "hmonth", "weekday", "period", "zone", "zoneword", "hmark")
+AGO, UNIT, NUMWORD, ORDINAL, RELDAY, GLUE, MONTHWORD, OF, VAGUE, ERA, CLOCKWORD = (
+    "ago", "unit", "numword", "ordinal", "relday", "glue", "monthword", "of", "vague", "era", "clockword")
+
 _UTC = timezone.utc
-_ZONE_WORDS = {"gmt": _UTC, "utc": _UTC, "z": _UTC, "غرينتش": _UTC, "جرينتش": _UTC, "غرينيتش": _UTC}
-_ZONE_PLACES = {  # "بتوقيت <place>" / "توقيت <place>"
-    "غرينتش": "UTC",
-    "جرينتش": "UTC",
-    "غرينيتش": "UTC",
-    "القاهرة": "Africa/Cairo",
-    "مصر": "Africa/Cairo",
-    "مكة": "Asia/Riyadh",
-    "الرياض": "Asia/Riyadh",
-    "السعودية": "Asia/Riyadh",
-    "المغرب": "Africa/Casablanca",
-    "الرباط": "Africa/Casablanca",
-    "الجزائر": "Africa/Algiers",
-    "تونس": "Africa/Tunis",
-    "بيروت": "Asia/Beirut",
-    "دمشق": "Asia/Damascus",
-    "بغداد": "Asia/Baghdad",
-    "القدس": "Asia/Jerusalem",
-    "الإمارات": "Asia/Dubai",
-    "أبوظبي": "Asia/Dubai",
-    "دبي": "Asia/Dubai",
-    "الدوحة": "Asia/Qatar",
-    "الكويت": "Asia/Kuwait",
+
+
+def _hours(start: int, stop: int) -> frozenset[int]:
+    """The hours of a day period from ``start`` up to, not including, ``stop`` (may wrap)."""
+    return frozenset(h % 24 for h in range(start, stop if stop > start else stop + 24))
+
+
+def _cldr_names():
+    """Month, weekday and day-period names and UTC zone names of every Arabic CLDR locale
+    (and English), as (spelling, kind, value) rows."""
+    rows: list[tuple[str, str, object]] = []
+    ids = [i for i in localedata.locale_identifiers() if i == "ar" or i.startswith("ar_")]
+    for ident in ids + ["en"]:
+        locale = Locale.parse(ident)
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):  # narrow names are single letters: ambiguous
+                for number, name in locale.months[context][width].items():
+                    rows.append((name, MONTH, number))
+            for width in ("wide", "abbreviated", "short") if ident != "en" else ("wide", "abbreviated"):
+                for number, name in locale.days[context][width].items():
+                    rows.append((name, WEEKDAY, number))  # Babel numbers Monday 0, as date does
+            rules = locale.day_period_rules.get(None, {})
+            for width in ("wide", "abbreviated", "narrow"):
+                for period, name in locale.day_periods[context][width].items():
+                    if ident == "en" and period not in ("am", "pm") or width == "narrow" and period in ("am", "pm"):
+                        continue  # English flexible periods ("in the morning") are not printed in dates
+                    if period in ("am", "pm"):
+                        hours = _hours(0, 12) if period == "am" else _hours(12, 24)
+                    elif period in rules:
+                        rule = rules[period][0]
+                        if "at" in rule:  # midnight, noon: a moment, not a period to read a clock by
+                            continue
+                        hours = _hours(rule["from"] // 3600, rule["before"] // 3600)
+                    else:
+                        continue
+                    rows.append((name, PERIOD, hours))
+        utc_names = [locale.zone_formats.get(name, "%s") % "" for name in ("gmt", "gmt_utc")]
+        for names in (locale.time_zones.get("Etc/UTC", {}), locale.meta_zones.get("GMT", {})):
+            for width in ("long", "short"):
+                utc_names.extend(names.get(width, {}).values())
+        rows.extend((name.strip(), ZONE, _UTC) for name in utc_names if name.strip())
+    return rows
+
+
+# What CLDR lacks: the network's own forms, regional spellings, Hijri months, words.
+_REGIONAL: dict[str, dict[object, list[str]]] = {
+    MONTH: {
+        1: ["كانون ثاني", "كانون 2", "ينا"], 2: ["فبر"], 4: ["إبريل", "أبر"],
+        6: ["يونيه", "يونية"], 7: ["يوليه", "يولية", "جويليه"], 8: ["اغسطس"],
+        9: ["sept"], 10: ["تشرين أول", "تشرين 1"], 11: ["تشرين ثاني", "تشرين 2"],
+        12: ["كانون أول", "كانون 1"],
+    },
+    HMONTH: {
+        1: ["محرم", "المحرم"], 2: ["صفر"], 3: ["ربيع الأول", "ربيع أول"],
+        4: ["ربيع الآخر", "ربيع الآخرة", "ربيع الثاني", "ربيع ثاني", "ربيع آخر"],
+        5: ["جمادى الأولى", "جمادى الأول", "جمادى أولى"],
+        6: ["جمادى الآخرة", "جمادى الآخر", "جمادى الثانية", "جمادى الثاني", "جمادى ثانية"],
+        7: ["رجب"], 8: ["شعبان"], 9: ["رمضان"], 10: ["شوال"],
+        11: ["ذو القعدة", "ذي القعدة", "ذوالقعدة", "ذيالقعدة"],
+        12: ["ذو الحجة", "ذي الحجة", "ذوالحجة", "ذيالحجة"],
+    },
+    WEEKDAY: {  # date.weekday(): Monday is 0
+        0: ["الإثنين", "الاتنين"], 1: ["الثلاثا"], 2: ["الاربعا"], 4: ["الجمعه"],
+    },
+    PERIOD: {
+        _hours(0, 12): ["صباحا", "صباح", "صباحاً"],
+        _hours(12, 24): ["مساء", "مساءا", "ظهرا", "عصرا"],
+        # CLDR's "في المساء" is 00:00-01:00 ("12:30 في المساء"); pages mean the evening by it too
+        _hours(13, 24) | {0}: ["المساء", "في المساء"],
+        _hours(3, 7): ["فجرا"],
+        _hours(18, 6): ["ليلا"],  # "10 ليلاً" is 22:00, "2 ليلاً" is 02:00
+    },
 }
+_ZONE_PLACES = {  # "بتوقيت <place>" / "توقيت <place>"
+    "غرينتش": "UTC", "جرينتش": "UTC", "غرينيتش": "UTC", "القاهرة": "Africa/Cairo",
+    "مصر": "Africa/Cairo", "مكة": "Asia/Riyadh", "مكة المكرمة": "Asia/Riyadh",
+    "الرياض": "Asia/Riyadh", "السعودية": "Asia/Riyadh", "المغرب": "Africa/Casablanca",
+    "الرباط": "Africa/Casablanca", "الجزائر": "Africa/Algiers", "تونس": "Africa/Tunis",
+    "بيروت": "Asia/Beirut", "دمشق": "Asia/Damascus", "بغداد": "Asia/Baghdad",
+    "القدس": "Asia/Jerusalem", "الإمارات": "Asia/Dubai", "أبوظبي": "Asia/Dubai",
+    "دبي": "Asia/Dubai", "الدوحة": "Asia/Qatar", "الكويت": "Asia/Kuwait",
+}
+_ZONE_WORDS = ["gmt", "utc", "z", "غرينتش", "جرينتش", "غرينيتش"]
 # Relative units: word -> (unit, count it implies alone; None = a plural that needs a number).
 _UNITS = {
-    "seconds": {"ثانية": 1, "ثانيتين": 2, "ثانيتان": 2, "ثوان": None, "ثواني": None},
+    "seconds": {"ثانية": 1, "ثانيه": 1, "ثانيتين": 2, "ثانيتان": 2, "ثوان": None, "ثواني": None},
     "minutes": {"دقيقة": 1, "دقيقه": 1, "دقيقتين": 2, "دقيقتان": 2, "دقائق": None},
     "hours": {"ساعة": 1, "ساعتين": 2, "ساعتان": 2, "ساعات": None},
     "days": {"يوم": 1, "يوما": 1, "يومين": 2, "يومان": 2, "أيام": None},
     "weeks": {"أسبوع": 1, "أسبوعا": 1, "أسبوعين": 2, "أسبوعان": 2, "أسابيع": None},
-    "months": {"شهر": 1, "شهرا": 1, "شهرين": 2, "شهران": 2, "أشهر": None, "شهور": None},
-    "years": {
-        "سنة": 1, "السنة": 1, "عام": 1, "عاما": 1, "سنتين": 2, "سنتان": 2, "عامين": 2,
-        "عامان": 2, "سنوات": None, "سنين": None, "أعوام": None,
-    },
+    "months": {"شهرا": 1, "شهرين": 2, "شهران": 2, "أشهر": None, "شهور": None},
+    "years": {"سنة": 1, "عام": 1, "عاما": 1, "سنتين": 2, "سنتان": 2, "عامين": 2, "عامان": 2,
+              "سنوات": None, "سنين": None, "أعوام": None},
 }
+_UNIT_NUMBERS = ["واحد", "اثنين", "ثلاثة", "أربعة", "خمسة", "ستة", "سبعة", "ثمانية", "تسعة", "عشرة"]
 _NUMBER_WORDS = {
-    "واحد": 1, "ثلاث": 3, "ثلاثة": 3, "أربع": 4, "أربعة": 4, "خمس": 5, "خمسة": 5, "ست": 6,
-    "ستة": 6, "سبع": 7, "سبعة": 7, "ثماني": 8, "ثمانية": 8, "تسع": 9, "تسعة": 9, "عشر": 10,
-    "عشرة": 10,
+    **{word: n for n, word in enumerate(_UNIT_NUMBERS, 1)},
+    "واحدة": 1, "اثنان": 2, "ثلاث": 3, "أربع": 4, "خمس": 5, "ست": 6, "سبع": 7, "ثماني": 8,
+    "ثمان": 8, "تسع": 9, "عشر": 10, "أحد عشر": 11, "إحدى عشر": 11, "احدعش": 11, "حداشر": 11,
+    "اثنا عشر": 12, "اثني عشر": 12, "اطنعش": 12, "اتناشر": 12,
 }
-_AGO_WORDS = ["منذ", "قبل"]
-_RELATIVE_DAYS = {"أمس": 1, "البارحة": 1, "الأمس": 1, "اليوم": 0}
-_RELATIVE_DAY_PAIRS = {"أول أمس": 2, "قبل أمس": 2, "يوم أمس": 1, "اليوم السابق": 1}
-# Words that may sit between a date and its time or weekday ("6 يناير، 2015، الساعة 05:16").
-_GLUE_WORDS = ["الساعة", "في", "على", "الموافق", "المحلي", "t", "at", "حوالي", "حوالى", "نحو", "قرابة"]
-_HIJRI_MARKS = ["هـ", "ه"]
+_ORDINAL_UNITS = ["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع",
+                  "الثامن", "التاسع"]
 
-# Token kinds
-NUM, TIME, NDATE, OFFSET, SEP, WORD = "num", "time", "ndate", "offset", "sep", "word"
-MONTH, HMONTH, WEEKDAY, AMPM, ZONE, HMARK = "month", "hmonth", "weekday", "ampm", "zone", "hmark"
-AGO, UNIT, NUMWORD, RELDAY, GLUE = "ago", "unit", "numword", "relday", "glue"
+
+def _ordinals() -> dict[str, int]:
+    """Day ordinals as printed in words, 1-31: "الثالث عشر", "الحادي والعشرون"."""
+    words = {name: n for n, name in enumerate(_ORDINAL_UNITS, 1)}
+    words.update({"العاشر": 10, "الحادي عشر": 11})
+    for n, name in enumerate(_ORDINAL_UNITS[1:], 2):
+        words[f"{name} عشر"] = 10 + n
+    for tens, names in ((20, ["العشرون", "العشرين"]), (30, ["الثلاثون", "الثلاثين"])):
+        for name in names:
+            words[name] = tens
+            for n, unit in enumerate(["الحادي"] + _ORDINAL_UNITS[1:], 1):
+                if tens + n <= 31:
+                    words[f"{unit} و{name}"] = words[f"{unit} و {name}"] = tens + n
+    return words
+
+
+_WORD_ROWS: list[tuple[str, str, object]] = [
+    *[(name, kind, value) for kind, table in _REGIONAL.items()
+      for value, names in table.items() for name in names],
+    *[(name, ZONE, _UTC) for name in _ZONE_WORDS],
+    *[(f"{prefix} {place}", ZONE, _UTC if zone == "UTC" else ZoneInfo(zone))
+      for place, zone in _ZONE_PLACES.items() for prefix in ("توقيت", "بتوقيت", "التوقيت")],
+    *[(word, ZONEWORD, None) for word in ("توقيت", "بتوقيت", "التوقيت", "وقت")],
+    *[(name, UNIT, (unit, count)) for unit, forms in _UNITS.items() for name, count in forms.items()],
+    *[(name, NUMWORD, n) for name, n in _NUMBER_WORDS.items()],
+    *[(name, ORDINAL, n) for name, n in _ordinals().items()],
+    *[(name, AGO, None) for name in ("منذ", "قبل")],
+    # An hour in words ("الخامسة", "الثانية عشرة"): not read, so a date it follows has no value.
+    *[(name, CLOCKWORD, None) for name in ("الواحدة", "الثانية", "الثالثة", "الرابعة", "الخامسة",
+                                          "السادسة", "السابعة", "الثامنة", "التاسعة", "العاشرة",
+                                          "الحادية عشرة", "الثانية عشرة", "منتصف النهار")],
+    *[(name, VAGUE, None) for name in ("أكثر من", "أقل من", "بضع", "بضعة", "عدة")],
+    *[(name, RELDAY, days) for name, days in {
+        "أمس": 1, "البارحة": 1, "الأمس": 1, "اليوم": 0, "أول أمس": 2, "قبل أمس": 2,
+        "أمس الأول": 2, "يوم أمس": 1, "اليوم السابق": 1}.items()],
+    *[(name, MONTHWORD, None) for name in ("شهر", "الشهر", "لشهر", "بشهر")],
+    ("من", OF, None),
+    # Words that may join the parts of a date: "time" ones announce a clock that must follow.
+    *[(name, GLUE, "time") for name in ("الساعة", "الساعه", "تمام", "في تمام الساعة", "at")],
+    *[(name, GLUE, "pair") for name in ("الموافق", "الموافق ل", "الموافق لـ", "الموافقة")],
+    ("و", GLUE, "and"),
+    *[(name, GLUE, None) for name in ("في", "على", "عند", "مع", "المحلي", "t", "حوالي", "حوالى",
+                                      "نحو", "قرابة", "تقريبا", "لعام", "العام", "لسنة", "ل")],
+    *[(name, ERA, None) for name in ("ميلادي", "ميلادية", "للميلاد")],
+    *[(name, HMARK, None) for name in ("هـ", "ه", "هجري", "هجرية", "للهجرة")],
+]
 
 
 def _build_vocabulary():
+    """(single words, multi-word phrases, every proper prefix of a phrase, tatweel-cut forms)."""
     words: dict[str, tuple] = {}
-    pairs: dict[tuple[str, str], tuple] = {}
-
-    def add(spelling: str, token: tuple) -> None:
-        parts = _normalise(spelling).split()
+    phrases: dict[tuple[str, ...], tuple] = {}
+    periods: dict[str, set[int]] = {}
+    rows = _cldr_names() + _WORD_ROWS
+    for spelling, kind, value in rows:  # a period word read by several periods: their union
+        if kind is PERIOD:
+            periods.setdefault(_normalise(spelling), set()).update(value)
+    for spelling, kind, value in rows:
+        parts = tuple(_normalise(spelling).split())
+        if not parts:
+            continue
+        if kind is PERIOD:
+            value = frozenset(periods[" ".join(parts)])
+        token = (kind, value)
         if len(parts) == 1:
-            words.setdefault(parts[0], token)
+            words.setdefault(parts[0], token)  # first wins: CLDR names, then the table
         else:
-            pairs[(parts[0], parts[1])] = token
-
-    for table, kind in ((_GREGORIAN_MONTHS, MONTH), (_HIJRI_MONTHS, HMONTH), (_WEEKDAYS, WEEKDAY),
-                        (_DAY_PERIODS, AMPM)):
-        for value, names in table.items():
-            for name in names:
-                add(name, (kind, value))
-    for name, zone in _ZONE_WORDS.items():
-        add(name, (ZONE, zone))
-    for place, zone_name in _ZONE_PLACES.items():
-        zone = _UTC if zone_name == "UTC" else ZoneInfo(zone_name)
-        add("توقيت " + place, (ZONE, zone))
-        add("بتوقيت " + place, (ZONE, zone))
-    for unit, forms in _UNITS.items():
-        for name, count in forms.items():
-            add(name, (UNIT, (unit, count)))
-    for name, value in _NUMBER_WORDS.items():
-        add(name, (NUMWORD, value))
-    for name in _AGO_WORDS:
-        add(name, (AGO, None))
-    for name, days in {**_RELATIVE_DAYS, **_RELATIVE_DAY_PAIRS}.items():
-        add(name, (RELDAY, days))
-    for name in _GLUE_WORDS:
-        add(name, (GLUE, None))
-    for name in _HIJRI_MARKS:
-        add(name, (HMARK, None))
-    return words, pairs
+            phrases.setdefault(parts, token)
+    prefixes = {parts[:k] for parts in phrases for k in range(1, len(parts))}
+    # "يونـ", "سبتـ": the first letters of one month or weekday name, cut with a tatweel.
+    cut: dict[str, set[tuple]] = {}
+    for word, token in words.items():
+        if token[0] in (MONTH, HMONTH, WEEKDAY):
+            for k in range(3, len(word)):
+                cut.setdefault(word[:k], set()).add(token)
+    cut_forms = {prefix: tokens.pop() for prefix, tokens in cut.items() if len(tokens) == 1}
+    return words, phrases, frozenset(prefixes), cut_forms
 
 
-_WORDS, _PAIRS = _build_vocabulary()
-_PAIR_FIRST = frozenset(first for first, _ in _PAIRS)
+_WORDS, _PHRASES, _PHRASE_PREFIXES, _CUT_FORMS = _build_vocabulary()
+_ERA_TOKEN = _WORDS["م"]  # after a year "م" is the era (ميلادي); after a clock, pm
 
 # --------------------------------------------------------------------------------------------
-# Tokenising. Every alternative is bounded or a single character class, and every non-space
-# character starts a token, so the scan is linear.
+# The tokeniser. Text splits on spaces into pieces; each piece ("الخميس", "2017", ",28",
+# "12:05", "2020م") loses its marks and is cut by one regex into words, numbers, clocks, offsets
+# and punctuation, once per distinct piece (pieces repeat, so the cut is cached). Words then
+# join into the names of several words ("كانون الأول", "بتوقيت القاهرة", "الحادي و العشرون"),
+# longest first.
+# Every alternative of the regex is bounded or a single character class: the scan is linear.
 
-_TOKEN_RE = re.compile(  # groups: word, clock, numeric date, number, offset, punctuation
-    r"\s*(?:([^\W\d_]+)"
+_PIECE_RE = re.compile(  # groups: word, clock, number, offset, punctuation
+    r"([^\W\d_]+)"
     r"|(\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(?!\d)"
-    r"|(\d{1,4} ?[/.-] ?\d{1,2} ?[/.-] ?\d{1,4})(?![\d:])"
     r"|(\d+)"
     r"|([+-](?:\d{2}:?\d{2}|\d{1,2}))(?![\d:])"
-    r"|([^\s\w]|_))"  # every non-space character matches something: no rescanning of spaces
+    r"|(.)",
+    re.S,
 )
 _DIGIT_RUNS = re.compile(r"\d+")
+_MAYBE_OFFSET = "maybe offset"  # "+0100": an offset after a clock, else a sign and a number
+_PIECE_CACHE: dict[str, tuple] = {}
+_CACHED_PIECE_CHARS = 64  # a hostile page's long pieces are cut each time, never kept
+_PLAIN_PIECES: dict[str, tuple] = {}
+_CACHE_SIZE = 50_000
+
+
+def _lookup_word(word: str) -> tuple[str, tuple, bool]:
+    """(normalised word, token, whether it may start a name of several words)."""
+    norm = _normalise(word)
+    # A final tatweel marks a cut name: "سبتـ" is September, though "سبت" is Saturday.
+    token = (word.endswith(TATWEEL) and _CUT_FORMS.get(norm)) or _WORDS.get(norm)
+    return norm, token or (WORD, norm), (norm,) in _PHRASE_PREFIXES
+
+
+def _cut_piece(piece: str) -> tuple:
+    """The items of a piece: (normalised word or number, or None; token; may start a name).
+    A piece with no word that may start a name and no sign that may be an offset also goes to
+    _PLAIN_PIECES, tokens only: it joins nothing."""
+    items = []
+    for word, clock, num, offset, sep in _PIECE_RE.findall(_MARKS_RE.sub("", piece)):
+        if word:
+            items.append(_lookup_word(word))
+        elif num:
+            norm = fold_digits(num)
+            items.append((norm, _number_token(norm), False))
+        elif clock:
+            items.append((None, (TIME, _time_value(fold_digits(clock))), False))
+        elif offset:
+            offset = fold_digits(offset)
+            numbers = tuple(_number_token(d) for d in _DIGIT_RUNS.findall(offset))
+            items.append((None, (_MAYBE_OFFSET, (_offset_value(offset), (SEP, offset[0]), numbers)), False))
+        else:
+            items.append((None, (SEP, _SEP_FOLD.get(sep, sep)), False))
+    items = tuple(items)
+    if len(_PIECE_CACHE) < _CACHE_SIZE and len(piece) <= _CACHED_PIECE_CHARS:
+        _PIECE_CACHE[piece] = items
+        if not any(starts or token[0] is _MAYBE_OFFSET for _, token, starts in items):
+            _PLAIN_PIECES[piece] = tuple(token for _, token, _ in items)
+    return items
+
+
+def _number_token(digits: str) -> tuple[str, int]:
+    if len(digits) > 9:  # no date part; and int() of thousands of digits is slow
+        return BIGNUM, 10**9
+    return NUM if len(digits) <= 2 else YEAR if len(digits) == 4 else BIGNUM, int(digits)
 
 
 def _time_value(s: str) -> tuple[int, int, int, int]:
@@ -280,247 +396,421 @@ def _offset_value(s: str) -> tzinfo | None:
     return timezone(-delta if s[0] == "-" else delta)
 
 
-_WORD_CACHE: dict[str, tuple[str, tuple]] = {}
-_WORD_CACHE_SIZE = 50_000
-
-
-def _lookup_word(word: str) -> tuple[str, tuple]:
-    """(normalised word, token) for a word as printed."""
-    hit = _WORD_CACHE.get(word)
-    if hit is None:
-        norm = _normalise(word)
-        hit = (norm, _WORDS.get(norm) or (WORD, norm))
-        if len(_WORD_CACHE) < _WORD_CACHE_SIZE:
-            _WORD_CACHE[word] = hit
-    return hit
+_BEFORE_OFFSET = frozenset({TIME, PERIOD, ZONE})
 
 
 def _tokenise(text: str) -> list[tuple]:
     toks: list[tuple] = []
-    pair_first = None  # the previous word, when it can start a two-word name
-    # rstrip: the one place "\s*" can fail after scanning spaces is the end of the text
-    for word, clock, ndate, num, offset, sep in _TOKEN_RE.findall(_MARKS_RE.sub("", text).rstrip()):
-        if word or num:
-            if word:
-                norm, token = _WORD_CACHE.get(word) or _lookup_word(word)
-            else:
-                norm, token = fold_digits(num), (NUM, num)
-            if pair_first is not None:  # "كانون الأول", "بتوقيت القاهرة", "أول أمس", "كانون 2"
-                pair = _PAIRS.get((pair_first, norm))
-                if pair is not None:
-                    toks[-1] = pair
-                    pair_first = None
+    run: tuple[str, ...] | None = None  # the words just read, while they may start a name
+    run_start = 0
+    for piece in text.split():
+        if run is None:
+            plain = _PLAIN_PIECES.get(piece)
+            if plain is not None:  # a known piece that starts no name
+                toks += plain
+                continue
+        for norm, token, starts in _PIECE_CACHE.get(piece) or _cut_piece(piece):
+            if norm is None:
+                run = None
+                if token[0] is _MAYBE_OFFSET:
+                    zone, sign, numbers = token[1]
+                    if zone is not None and toks and toks[-1][0] in _BEFORE_OFFSET:
+                        toks.append((OFFSET, zone))
+                    else:
+                        toks.append(sign)
+                        toks.extend(numbers)
                     continue
-            toks.append(token)
-            pair_first = norm if word and norm in _PAIR_FIRST else None
-            continue
-        pair_first = None
-        if clock:
-            toks.append((TIME, _time_value(clock)))
-        elif ndate:
-            toks.append((NDATE, tuple(_DIGIT_RUNS.findall(ndate))))
-        elif offset:
-            # "+0100" is an offset only right after a clock or "GMT"; elsewhere a sign and a number.
-            zone = _offset_value(offset) if toks and toks[-1][0] in (TIME, AMPM, ZONE) else None
-            if zone is not None:
-                toks.append((OFFSET, zone))
+                toks.append(token)
+                continue
+            if run is not None:  # "كانون الأول", "بتوقيت القاهرة", "الحادي و العشرون", "كانون 2"
+                longer = run + (norm,)
+                phrase = _PHRASES.get(longer)
+                if phrase is not None:
+                    toks[run_start:] = [phrase]
+                    run = longer if longer in _PHRASE_PREFIXES else None
+                    continue
+                if longer in _PHRASE_PREFIXES:
+                    toks.append(token)
+                    run = longer
+                    continue
+            if starts:
+                run, run_start = (norm,), len(toks)
             else:
-                toks.append((SEP, offset[0]))
-                toks.extend((NUM, digits) for digits in _DIGIT_RUNS.findall(offset))
-        else:
-            toks.append((SEP, _SEP_FOLD.get(sep, sep)))
+                run = None
+            toks.append(token)
     return toks
 
 
 # --------------------------------------------------------------------------------------------
-# Reading dates out of the tokens.
+# The phrase reader: from a token that can start a date, read forward while each token fills
+# a part not yet filled (weekday, day, month, year, clock, period, zone), skipping separators
+# and joining words. What stops it is looked at: a number or an announced clock it could not
+# read makes the phrase unread.
 
 
-@dataclass(slots=True)
-class _Candidate:
-    start: int  # token span of the date itself
-    end: int
-    day: int
-    month: int
-    year: int | None
-    hijri: bool
-    pair_mismatch: bool = False
+# What one phrase printed: each part None (or False) when it did not print it. A named tuple,
+# built with tuple.__new__: a phrase is built on every parse, and this costs a third of a class.
+_Phrase = namedtuple("_Phrase", "start end weekday day month month_kind month_first pair_mismatch "
+                                "year numeric hijri_mark clock period zone relday problem")
 
 
-def _is_day(tok: tuple) -> bool:
-    return tok[0] == NUM and len(tok[1]) <= 2
+def _has_date(p: _Phrase) -> bool:
+    return p.relday is not None or p.numeric is not None or (p.day is not None and p.month is not None)
 
 
-def _is_year(tok: tuple) -> bool:
-    return tok[0] == NUM and len(tok[1]) == 4
+_PAIR_SEPS = frozenset("/-(")
 
 
-def _read_named_date(toks: list[tuple], i: int) -> _Candidate | None:
-    """A date around the month name at toks[i]; None when no day goes with it."""
-    kind, month = toks[i]
-    n = len(toks)
-    start = end = i
-    day = None
-    if i > 0 and _is_day(toks[i - 1]):  # "28 ديسمبر"
-        day, start = int(toks[i - 1][1]), i - 1
+def _month_at(toks: list[tuple], j: int, n: int, after_day: bool = False) -> tuple[str, int, int, bool] | None:
+    """(kind, month, index of its last token, paired name disagrees) for a month at toks[j]:
+    a name ("شباط"), a number after "شهر" ("شهر عشرة", "الشهر التاسع", "شهر 10"), "شهر"
+    before a name; with a paired name after it ("كانون الأول / ديسمبر", "حزيران (يونيو)").
+    ``after_day``: the month of the day just before it, which may come after "من" or a slash
+    ("الثالث عشر من شباط", "11/ينا/1987")."""
+    if j >= n:
+        return None
+    kind, value = toks[j]
+    if kind is not MONTH and kind is not HMONTH:
+        if after_day and (kind is OF or kind is SEP and value in "/-") and j + 1 < n:
+            j += 1
+            kind, value = toks[j]
+        if kind is MONTHWORD and j + 1 < n:
+            next_kind, next_value = toks[j + 1]
+            if next_kind is MONTH or next_kind is HMONTH:
+                kind, value, j = next_kind, next_value, j + 1
+            elif next_kind is NUM or next_kind is NUMWORD or next_kind is ORDINAL:
+                kind, value, j = MONTH, next_value, j + 1
+                if not 1 <= value <= 12:
+                    return None
+            elif next_kind is WEEKDAY and next_value == 0:  # "(ال)اثنين" is Monday and two: "شهر اثنين"
+                kind, value, j = MONTH, 2, j + 1
+        if kind is not MONTH and kind is not HMONTH:
+            return None
     mismatch = False
-    # "كانون الأول / ديسمبر", "آذار/ مارس", "ديسمبر (كانون الأول)": both names must agree.
-    if end + 2 < n and toks[end + 1][0] == SEP and toks[end + 1][1] in "/-(" and toks[end + 2][0] == kind:
-        mismatch = toks[end + 2][1] != month
-        end += 2
-        if end + 1 < n and toks[end + 1] == (SEP, ")"):
-            end += 1
-    if day is None:  # "ديسمبر 28، 2017"
-        j = end + 1
-        if j < n and _is_day(toks[j]):
-            k = j + 2 if j + 1 < n and toks[j + 1] == (SEP, ",") else j + 1
-            if k < n and _is_year(toks[k]):
-                day, end = int(toks[j][1]), j
-    if day is None:
-        return None
-    year = None
-    j = end + 2 if end + 1 < n and toks[end + 1] == (SEP, ",") else end + 1
-    if j < n and _is_year(toks[j]):
-        year, end = int(toks[j][1]), j
-    return _Candidate(start, end, day, month, year, kind == HMONTH, mismatch)
+    if j + 2 < n and toks[j + 1][0] is SEP and toks[j + 1][1] in _PAIR_SEPS:
+        other_kind, other = toks[j + 2]
+        if other_kind is kind:
+            mismatch = other != value
+            j += 2
+            if j + 1 < n and toks[j + 1] == (SEP, ")"):
+                j += 1
+    return kind, value, j, mismatch
 
 
-def _read_numeric_date(toks: list[tuple], i: int) -> _Candidate | None:
-    a, b, c = toks[i][1]
-    if len(a) == 4 and len(c) <= 2:  # 2017/12/28
-        year, month, day = int(a), int(b), int(c)
-    elif len(c) == 4 and len(a) <= 2:  # 28/12/2017: Arabic pages write day first
-        day, month, year = int(a), int(b), int(c)
-    else:  # two-digit years are ambiguous; do not guess
-        return None
-    marked = i + 1 < len(toks) and toks[i + 1][0] == HMARK
-    # Umm al-Qura years 1343-1500 AH; no news page dates anything in Gregorian 1343-1500.
-    hijri = marked or 1343 <= year <= 1500
-    return _Candidate(i, i, day, month, year, hijri)
+def _read_phrase(toks: list[tuple], i: int, n: int) -> tuple[_Phrase | None, int]:
+    """The phrase starting at toks[i] (None when it reads no date part: a year or a zone
+    alone) and the index where reading stopped."""
+    weekday = day = month = month_kind = year = numeric = clock = period = zone = relday = None
+    month_first = pair_mismatch = hijri_mark = clock_announced = False  # "الساعة": a clock must follow
+    end = -1  # the last token read
+    j = i
+    while j < n:
+        kind, value = toks[j]
+        if kind in _JOINERS:
+            if value == "pair":
+                break  # "الموافق": the other calendar's date is a phrase of its own
+            if value == "time":
+                clock_announced = True
+            j += 1
+            continue
+        if kind is NUM or kind is YEAR:
+            if (j + 4 < n and toks[j + 1][0] is SEP and toks[j + 1][1] in "/.-" and toks[j + 3] == toks[j + 1]
+                    and toks[j + 2][0] is NUM and toks[j + 4][0] in _NUMBERS and numeric is None
+                    and day is None and month is None and year is None):
+                # "28/12/2017", "2017-12-28"; two-digit years are ambiguous: read as no date
+                last_kind, last = toks[j + 4]
+                numeric = ((last, toks[j + 2][1], value) if last_kind is NUM and kind is YEAR else
+                           (value, toks[j + 2][1], last) if last_kind is YEAR and kind is NUM else ())
+                j += 4
+            elif kind is YEAR:
+                if year is not None or numeric is not None:
+                    break
+                year = value
+            elif day is None and month is None and numeric is None and (
+                    found := _month_at(toks, j + 1, n, True)) is not None:
+                day = value
+                month_kind, month, j, pair_mismatch = found
+            elif month_first and day is None and end == j - 1:  # "December 28, 2017"
+                day = value
+            elif clock_announced and clock is None:  # "الساعة 5 مساءً"
+                clock = (value, 0, 0, 0)
+                clock_announced = False
+                period, zone, j = _read_after_clock(toks, j + 1, n, zone)
+            else:
+                break
+        elif kind is WEEKDAY and weekday is None:
+            weekday = value
+        elif kind is TIME and clock is None:
+            clock = value
+            clock_announced = False
+            period, zone, j = _read_after_clock(toks, j + 1, n, zone)
+        elif month is None and numeric is None and (kind is MONTH or kind is HMONTH or kind is MONTHWORD) and (
+                found := _month_at(toks, j, n)) is not None:
+            month_first = day is None
+            month_kind, month, j, pair_mismatch = found
+        elif kind is ORDINAL and day is None and month is None and numeric is None and (
+                found := _month_at(toks, j + 1, n, True)) is not None:
+            day = value  # "الثالث عشر من شباط"
+            month_kind, month, j, pair_mismatch = found
+        elif kind is ZONE and clock is None and zone is None:  # "GMT 12:05 2017 ..."
+            zone = value
+        elif (kind is ERA or toks[j] is _ERA_TOKEN) and end == j - 1 and toks[end][0] is YEAR:
+            pass  # "2020م": the era after a year (ميلادي), not a period of the day
+        elif kind is HMARK and end == j - 1 and (numeric is not None or toks[end][0] is YEAR):
+            hijri_mark = True
+        elif kind is RELDAY and relday is None and day is None and month is None and numeric is None:
+            relday = value
+        elif kind is UNIT and value == ("days", 1) and j + 1 < n and toks[j + 1][0] in (WEEKDAY, NUM, ORDINAL):
+            pass  # "يوم الخميس", "يوم 28 ديسمبر"
+        elif kind is UNIT and value == ("years", 1) and year is None and j + 1 < n and toks[j + 1][0] is YEAR:
+            pass  # "عام 2017"
+        else:
+            break
+        end = j
+        j += 1
+    if weekday is None and month is None and numeric is None and clock is None and relday is None:
+        return None, j
+    if relday is not None and (day is not None or numeric is not None):
+        relday = None  # "اليوم الخميس 28 ديسمبر 2017": the printed date says which day
+    problem = None
+    if clock_announced or j < n and toks[j][0] is CLOCKWORD:
+        problem = "unread"  # "عند الساعة الخامسة", "2000/01/01 الخامسة": a clock in words
+    elif j < n and j == end + 1:
+        kind = toks[j][0]
+        if kind in _NUMBERS:  # a number right after the phrase (no separator between) is part of it
+            problem = "unread"
+        elif clock is not None and (kind is ZONEWORD or kind is WORD and 2 <= len(toks[j][1]) <= 5
+                                                                 and toks[j][1].isascii()):
+            problem = "unknown_zone"  # "توقيت شرق أوروبا", "12:05 EST": which offset?
+        elif relday is not None and kind is not SEP:
+            problem = "unread"  # "اليوم السابع", "اليوم التالي": not "today"
+    return tuple.__new__(_Phrase, (i, end, weekday, day, month, month_kind, month_first, pair_mismatch,
+                                   year, numeric, hijri_mark, clock, period, zone, relday, problem)), j
 
 
-def _first_date(toks: list[tuple]) -> _Candidate | None:
-    """The first Gregorian date, even after a Hijri one; else the first Hijri date."""
-    hijri = None
+def _read_after_clock(toks: list[tuple], j: int, n: int, zone: tzinfo | None):
+    """(period, zone, index of the last token read) after a clock ("09:23 ص", "12:05 م بتوقيت
+    القاهرة", "12:05 GMT+2"); a zone printed after the clock beats one before it."""
+    period = None
+    if j < n and toks[j][0] is PERIOD:
+        period = toks[j][1]
+        j += 1
+    if j < n and toks[j][0] is ZONE:
+        zone = toks[j][1]
+        j += 1
+    elif j + 1 < n and toks[j][0] is GLUE and toks[j + 1][0] is ZONE:  # "10:00 في غرينتش"
+        zone = toks[j + 1][1]
+        j += 2
+    if j < n and toks[j][0] is OFFSET:
+        zone = toks[j][1]
+        j += 1
+    return period, zone, j - 1
+
+
+_NUMBERS = frozenset({NUM, YEAR, BIGNUM})
+_JOINERS = frozenset({SEP, GLUE})
+_TIME_WORDS = frozenset({PERIOD, CLOCKWORD, GLUE})  # GLUE: only "الساعة" and the like
+_START_KINDS = frozenset({WEEKDAY, MONTH, HMONTH, TIME, NUM, YEAR, ORDINAL, MONTHWORD, ZONE, RELDAY})
+
+
+# --------------------------------------------------------------------------------------------
+# From a phrase to a value
+
+
+def _to_24h(hour: int, period: frozenset | None) -> int:
+    """The hour a 12- or 24-hour clock means with the period printed after it."""
+    if period is None:
+        return hour
+    if hour > 12 or hour == 0:  # a 24-hour clock: the period must agree
+        if hour in period:
+            return hour
+        raise ValueError("period contradicts the hour")
+    meant = [h for h in (hour % 12, hour % 12 + 12) if h in period]
+    if len(meant) != 1:  # none, or the period allows both ("في المساء": 00:00-01:00 and evening)
+        raise ValueError("period does not say which hour")
+    return meant[0]
+
+
+def _phrase_day(p: _Phrase) -> tuple[int | None, int, int, bool]:
+    """(year, month, day, hijri) the phrase prints; ValueError for a shape it cannot be."""
+    if p.numeric is not None:  # (day, month, year): "28/12/2017" (Arabic pages write the day first), "2017/12/28"
+        if not p.numeric:  # two-digit years are ambiguous; do not guess
+            raise LookupError("two-digit year")
+        day, month, year = p.numeric
+        # Umm al-Qura years 1343-1500 AH; no news page dates anything in Gregorian 1343-1500.
+        return year, month, day, p.hijri_mark or 1343 <= year <= 1500
+    if p.month_first and p.year is None:  # "ديسمبر 28" with no year: a day or a count?
+        raise LookupError("month first without a year")
+    if p.hijri_mark and p.month_kind is MONTH:  # "28 ديسمبر 2020 هـ": which calendar?
+        raise LookupError("Gregorian month with a Hijri year")
+    return p.year, p.month, p.day, p.month_kind is HMONTH
+
+
+def _phrase_date(p: _Phrase) -> date:
+    year, month, day, hijri = _phrase_day(p)
+    if hijri:
+        return _hijri_to_gregorian(year, month, day)
+    return date(year, month, day)
+
+
+_RELATIVE = frozenset({"relative"})
+_HIJRI = frozenset({"hijri"})
+_NO_YEAR = frozenset({"no_year"})
+
+
+class _NotADate(Exception):
+    """The phrase cannot be read as a date; ``flags`` say why."""
+
+    def __init__(self, *flags: str) -> None:
+        super().__init__(*flags)
+        self.flags = frozenset(flags)
+
+
+def _resolve(p: _Phrase, zone: tzinfo, reference: datetime | None) -> tuple[datetime, frozenset[str]]:
+    """The phrase's value and flags; ValueError or OverflowError when it is impossible,
+    _NotADate when it is no date."""
+    if p.clock is None:
+        hour = minute = second = micro = 0
+    else:
+        hour, minute, second, micro = p.clock
+        if p.period is not None:
+            hour = _to_24h(hour, p.period)
+    zone = p.zone or zone
+    if p.relday is not None:
+        reference = _now_unless(reference)
+        if p.clock is None:
+            return reference - timedelta(days=p.relday), _RELATIVE
+        day = reference.astimezone(zone).date() - timedelta(days=p.relday)
+        return datetime(day.year, day.month, day.day, hour, minute, second, micro, zone), _RELATIVE
+    if p.numeric is None and not p.month_first and not p.hijri_mark:  # "28 ديسمبر 2017"
+        year, month, day, hijri = p.year, p.month, p.day, p.month_kind is HMONTH
+    else:
+        try:
+            year, month, day, hijri = _phrase_day(p)
+        except LookupError as error:
+            raise _NotADate("unread") from error
+    if hijri:
+        if year is None:
+            raise _NotADate("no_year", "hijri")
+        day = _hijri_to_gregorian(year, month, day)
+        return datetime(day.year, day.month, day.day, hour, minute, second, micro, zone), _HIJRI
+    if year is None:
+        reference = _now_unless(reference)
+        year = reference.astimezone(zone).year
+        value = datetime(year, month, day, hour, minute, second, micro, zone)
+        if value > reference + timedelta(days=1):  # a news date is never in the future
+            value = value.replace(year=year - 1)
+        return value, _NO_YEAR
+    return datetime(year, month, day, hour, minute, second, micro, zone), _NO_FLAGS
+
+
+def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) -> _Result:
+    # Every phrase that reads a date part, and whether a time is printed outside them: a day
+    # period ("ص", "مساءً"), an announced clock ("الساعة"), an hour in words ("الخامسة").
+    phrases = []
+    stray_time = False
     i, n = 0, len(toks)
     while i < n:
-        kind = toks[i][0]
-        cand = None
-        if kind is MONTH or kind is HMONTH:
-            cand = _read_named_date(toks, i)
-        elif kind is NDATE:
-            cand = _read_numeric_date(toks, i)
-        if cand is not None:
-            if not cand.hijri:
-                return cand
-            hijri = hijri or cand
-            i = cand.end
-        i += 1
-    return hijri
-
-
-_WINDOW_SKIP = frozenset({SEP, GLUE, ZONE, OFFSET, AMPM, HMARK})
-_WINDOW = 8
-
-
-def _context(toks: list[tuple], cand: _Candidate):
-    """Weekday, year and clock printed next to a date, e.g. "GMT 12:05 2017 الخميس ,28 ..."."""
-    weekday = year = time_at = None
-    i, stop = cand.start - 1, max(-1, cand.start - 1 - _WINDOW)
-    while i > stop:
         kind, value = toks[i]
-        if kind == WEEKDAY:
-            weekday = value if weekday is None else weekday
-        elif kind == NUM and len(value) == 4 and year is None:
-            year = int(value)
-        elif kind == TIME:
-            time_at = i
-            break
-        elif kind not in _WINDOW_SKIP:
-            break
-        i -= 1
-    i, stop = cand.end + 1, min(len(toks), cand.end + 1 + _WINDOW)
-    while i < stop:
-        kind, value = toks[i]
-        if kind == WEEKDAY:
-            weekday = value if weekday is None else weekday
-        elif kind == TIME:
-            time_at = i  # a clock after the date beats one before it
-            break
-        elif kind not in _WINDOW_SKIP:
-            break
+        if kind in _TIME_WORDS and (kind is not GLUE or value == "time"):
+            stray_time = True
+        # "اليوم" after a word is a site name ("المغرب اليوم") or part of a phrase ("في وقت لاحق
+        # من اليوم"), not "today": only at the start, or after punctuation or a joining word.
+        if kind in _START_KINDS and (kind is not RELDAY or value or i == 0 or toks[i - 1][0] is SEP
+                                     or toks[i - 1][0] is GLUE):
+            phrase, stop = _read_phrase(toks, i, n)
+            if phrase is not None:
+                phrases.append(phrase)
+                i = stop  # past toks[i] at least: a phrase reads its first token
+                continue
         i += 1
-    return weekday, year, time_at
-
-
-def _to_24h(hour: int, period: str) -> int:
-    if period == "am":
-        if hour > 12:
-            raise ValueError("morning hour after 12")
-        return 0 if hour == 12 else hour
-    if period == "pm":
-        return hour + 12 if hour < 12 else hour
-    # "ليلا" (at night): 10 ليلا is 22:00, 2 ليلا is 02:00, 12 ليلا is midnight
-    return hour + 12 if 6 <= hour < 12 else (0 if hour == 12 else hour)
-
-
-def _clock(hms: tuple, after, zone_before: tzinfo | None) -> tuple:
-    """(hour, minute, second, micro, zone or None) for a clock, given the tokens after it and
-    the zone printed just before it; ValueError when impossible. Shared by both paths."""
-    hour, minute, second, micro = hms
-    zone = None
-    n = len(after)
-    j = 0
-    if j < n and after[j][0] == AMPM:
-        hour = _to_24h(hour, after[j][1])
-        j += 1
-    if j < n and after[j][0] == ZONE:  # "12:05 GMT", "04:32 م بتوقيت القاهرة"
-        zone = after[j][1]
-        j += 1
-    if j < n and after[j][0] == OFFSET:  # "12:05+01:00", "12:05 GMT+2"
-        zone = after[j][1]
-    return hour, minute, second, micro, zone_before if zone is None else zone
-
-
-def _read_time(toks: list[tuple], k: int) -> tuple[time, tzinfo | None]:
-    """The clock at toks[k] with its period and zone; ValueError when impossible."""
-    # A zone before the clock counts when none follows: "GMT 12:05", "توقيت القاهرة المحلي 00:12:44"
-    j = k - 2 if k > 1 and toks[k - 1][0] == GLUE else k - 1
-    before = toks[j][1] if j >= 0 and toks[j][0] == ZONE else None
-    hour, minute, second, micro, zone = _clock(toks[k][1], toks[k + 1 : k + 4], before)
-    return time(hour, minute, second, micro), zone
-
-
-def _resolve(toks, cand: _Candidate, zone: tzinfo, reference: datetime | None) -> _Result:
-    if cand.pair_mismatch:
-        return _PAIR_MISMATCH
-    flags = set()
-    weekday, year_before, time_at = _context(toks, cand)
+    if len(phrases) == 1:  # the common case, without the lists
+        chosen, partner = phrases[0], None
+        if chosen.day is None and chosen.numeric is None and chosen.relday is None:
+            return _read_without_date(toks, phrases, reference)
+        if chosen.problem is not None:
+            return _fail(chosen.problem)
+    else:
+        dated = [p for p in phrases if _has_date(p) and p.relday is None] or [
+            p for p in phrases if p.relday is not None]
+        if not dated:
+            return _read_without_date(toks, phrases, reference)
+        # The first Gregorian date, even after a Hijri one; else the first Hijri date.
+        chosen = next((p for p in dated if not _is_hijri(p)), dated[0])
+        partner = _pair_partner(toks, dated, chosen)
+        for p in phrases:
+            if p.problem is not None:
+                return _fail(p.problem)
+            if p is not chosen and p is not partner and not _has_date(p):
+                return _fail("unattached")  # a lone clock, weekday or month besides the date
+        if partner is not None and partner.clock is not None:
+            if chosen.clock is not None:
+                return _fail("unattached")  # two clocks for one day
+            # "11 شوال 1441 هـ 10:00 الموافق 3 يونيو 2020": the pair's clock is the day's
+            chosen = chosen._replace(clock=partner.clock, period=partner.period, zone=chosen.zone or partner.zone)
+    if chosen.pair_mismatch or partner is not None and partner.pair_mismatch:
+        return _fail("month_pair_mismatch")
+    if stray_time:
+        return _fail("unattached")  # "12:00 خبر ص", "2000 خبر الخامسة مساء": a time not read
     try:
-        clock = time()
-        if time_at is not None:
-            clock, stated_zone = _read_time(toks, time_at)
-            zone = stated_zone or zone
-        year = cand.year if cand.year is not None else year_before
-        if year is None:
-            if cand.hijri:
-                return None, frozenset({"no_year", "hijri"})
-            flags.add("no_year")
-            reference = _now_unless(reference)
-            year = reference.astimezone(zone).year
-        if cand.hijri:
-            flags.add("hijri")
-            day = _hijri_to_gregorian(year, cand.month, cand.day)
-        else:
-            day = date(year, cand.month, cand.day)
-        value = datetime.combine(day, clock, zone)
-        if "no_year" in flags and value > reference + timedelta(days=1):
-            value = value.replace(year=value.year - 1)  # a news date is never in the future
+        value, flags = _resolve(chosen, zone, reference)
+        if chosen.clock is not None and type(value.tzinfo) is not timezone:
+            # A wall clock in a zone with summer time: the hour that repeats when clocks go back
+            # is two instants, the hour skipped when they go forward is none.
+            if value.replace(fold=1).utcoffset() != value.utcoffset():
+                if value.astimezone(_UTC).astimezone(value.tzinfo).replace(tzinfo=None) == value.replace(tzinfo=None):
+                    return _fail("ambiguous_time")
+                return _INVALID
+        if partner is not None and _phrase_date(partner) != value.date():
+            flags = flags | {"hijri_mismatch"}
+    except _NotADate as error:
+        return None, error.flags
     except (ValueError, OverflowError):
-        return _INVALID
+        return _fail("invalid_date", "relative") if chosen.relday is not None else _INVALID
+    if flags is _NO_YEAR and any(tok[0] is YEAR for tok in toks):
+        return _fail("unattached")  # "28 ديسمبر كلام 2017": a year the phrase did not take
+    weekday = chosen.weekday if chosen.weekday is not None or partner is None else partner.weekday
     if weekday is not None and weekday != value.weekday():
-        flags.add("weekday_mismatch")
-    return value, frozenset(flags)
+        return _fail("weekday_mismatch")
+    return value, flags
+
+
+def _read_without_date(toks: list[tuple], phrases: list[_Phrase], reference: datetime | None) -> _Result:
+    """No phrase reads a date: relative time ("منذ 3 ساعات"), or why there is no date."""
+    relative = _read_relative(toks, reference)
+    if relative is not None:
+        if any(p.clock is not None or p.weekday is not None for p in phrases):
+            return _fail("relative", "unattached")
+        return relative
+    if any(p.clock is not None for p in phrases):
+        return _fail("time_only")
+    if any(p.month is not None for p in phrases):
+        return _fail("no_day")
+    return _NO_DATE
+
+
+def _is_hijri(p: _Phrase) -> bool:
+    if p.numeric is not None:
+        try:
+            return _phrase_day(p)[3]
+        except LookupError:
+            return False
+    return p.month_kind is HMONTH
+
+
+def _pair_partner(toks: list[tuple], dated: list[_Phrase], chosen: _Phrase) -> _Phrase | None:
+    """The Hijri date printed next to the chosen Gregorian one ("11 شوال 1441هـ - 03 يونيو
+    2020م", "… الموافق …"), with only separators and joining words between."""
+    if _is_hijri(chosen):
+        return None
+    for p in dated:
+        if p is chosen or not _is_hijri(p):
+            continue
+        first, second = (p, chosen) if p.start < chosen.start else (chosen, p)
+        between = toks[first.end + 1 : second.start]
+        if all(kind is SEP or kind is GLUE or kind is PERIOD or kind is HMARK for kind, _ in between):
+            return p
+    return None
 
 
 _HIJRI_MONTH_CACHE: dict[tuple[int, int], tuple[int, int]] = {}
@@ -541,6 +831,9 @@ def _hijri_to_gregorian(year: int, month: int, day: int) -> date:
     return date.fromordinal(start + day - 1)
 
 
+# --------------------------------------------------------------------------------------------
+# Relative time: "منذ 3 ساعات", "قبل دقيقتين", "منذ حوالي ساعة"
+
 _UNIT_DELTAS = {
     unit: timedelta(**{unit: 1}) for unit in ("seconds", "minutes", "hours", "days", "weeks")
 }
@@ -555,49 +848,39 @@ def _minus(reference: datetime, unit: str, count: int) -> datetime:
     return reference - _UNIT_DELTAS[unit] * count
 
 
-def _read_relative(toks, zone: tzinfo, reference: datetime | None) -> _Result | None:
+def _read_relative(toks: list[tuple], reference: datetime | None) -> _Result | None:
     n = len(toks)
-    for i, (kind, value) in enumerate(toks):
-        if kind == AGO:  # "منذ 3 ساعات", "قبل دقيقتين", "منذ حوالي ساعة"
-            j = i + 1
-            while j < n and toks[j][0] == GLUE:
-                j += 1
-            count = None
-            if j < n and ((toks[j][0] == NUM and len(toks[j][1]) <= 4) or toks[j][0] == NUMWORD):
-                count = int(toks[j][1])
-                j += 1
-            if j < n and toks[j][0] == UNIT:
-                unit, implied = toks[j][1]
-                count = implied if count is None else count
-                if count is None:  # "منذ أيام": some days ago, we cannot say how many
-                    return None, frozenset({"relative", "vague"})
-                try:
-                    value = _minus(_now_unless(reference), unit, count)
-                    return value, _RELATIVE
-                except (ValueError, OverflowError):
-                    return None, frozenset({"relative", "invalid_date"})
-        elif kind == RELDAY:
-            # "اليوم" after a word is a site name ("المغرب اليوم"), not "today".
-            if value == 0 and i > 0 and toks[i - 1][0] == WORD:
-                continue
-            return _relative_day(toks, i, value, zone, _now_unless(reference))
+    for i, (kind, _) in enumerate(toks):
+        if kind is not AGO:
+            continue
+        j = i + 1
+        while j < n and toks[j][0] is GLUE:
+            j += 1
+        if j < n and toks[j][0] is VAGUE:  # "منذ أكثر من سنة"
+            return _fail("relative", "vague")
+        count = None
+        if j < n and (toks[j][0] in _NUMBERS and toks[j][1] < 10_000 or toks[j][0] is NUMWORD):
+            count = toks[j][1]
+            j += 1
+        if j < n and toks[j][0] is MONTHWORD and toks[j][1] is None:
+            unit, implied = "months", 1  # "منذ شهر"
+        elif j < n and toks[j][0] is UNIT:
+            unit, implied = toks[j][1]
+        else:
+            continue
+        count = implied if count is None else count
+        if count is None:  # "منذ أيام": some days ago, we cannot say how many
+            return _fail("relative", "vague")
+        after = toks[j + 1] if j + 1 < n else None
+        # "منذ ساعة ونصف", "منذ 3 ساعات و20 دقيقة": a count it does not read in full
+        if after is not None and (after[0] in (NUM, NUMWORD, UNIT, VAGUE) or after == (GLUE, "and")
+                                  or after[0] is WORD and after[1].startswith("و") and len(after[1]) <= 5):
+            return _fail("relative", "unread")
+        try:
+            return _minus(_now_unless(reference), unit, count), _RELATIVE
+        except (ValueError, OverflowError):
+            return _fail("relative", "invalid_date")
     return None
-
-
-def _relative_day(toks, i: int, days: int, zone: tzinfo, reference: datetime) -> _Result:
-    """"أمس", "أول أمس", "اليوم", optionally with a clock ("أمس الساعة 10:30 مساء")."""
-    j = i + 1
-    while j < len(toks) and j <= i + 3 and toks[j][0] in (SEP, GLUE):
-        j += 1
-    try:  # a reference near datetime.min or max has no yesterday
-        if j < len(toks) and toks[j][0] == TIME:
-            clock, stated_zone = _read_time(toks, j)
-            zone = stated_zone or zone
-            day = reference.astimezone(zone).date() - timedelta(days=days)
-            return datetime.combine(day, clock, zone), _RELATIVE
-        return reference - _UNIT_DELTAS["days"] * days, _RELATIVE
-    except (ValueError, OverflowError):
-        return None, frozenset({"relative", "invalid_date"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -605,33 +888,6 @@ def _relative_day(toks, i: int, days: int, zone: tzinfo, reference: datetime) ->
 
 _RFC822 = re.compile(r"(?:([A-Za-z]{3}),?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _RFC_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-# The pubDate shape feeds actually print, read directly: email.utils costs several µs. Limited
-# to what email.utils reads the same way (4-digit year from 1000, offsets up to ±14:59).
-_RFC822_COMMON = re.compile(
-    r"(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
-    r"|Nov|Dec) ([1-9][0-9]{3}) ([0-9]{2}):([0-9]{2})(?::([0-9]{2}))? (GMT|UTC|UT|Z|[+-]"
-    r"(?:0[0-9]|1[0-4])[0-5][0-9])"
-)
-_RFC_MONTHS = {
-    name: i for i, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)
-}
-_RFC_ZONES: dict[str, tzinfo] = {"GMT": _UTC, "UTC": _UTC, "UT": _UTC, "Z": _UTC, "-0000": _UTC}
-
-
-def _read_rfc822_common(match: re.Match) -> _Result | None:
-    printed, day, month, year, hour, minute, second, offset = match.groups()
-    zone = _RFC_ZONES.get(offset)
-    if zone is None:  # at most 2 × 15 × 60 distinct offsets: cache them
-        delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:]))
-        zone = _RFC_ZONES[offset] = timezone(-delta if offset[0] == "-" else delta)
-    try:
-        value = datetime(int(year), _RFC_MONTHS[month], int(day), int(hour), int(minute),
-                         int(second) if second else 0, 0, zone)
-    except ValueError:
-        return None  # as when email.utils refuses it: the text reader decides
-    if printed and _RFC_WEEKDAYS[printed.lower()] != value.weekday():
-        return value, _WEEKDAY_MISMATCH
-    return value, _NO_FLAGS
 
 
 def _read_machine_format(s: str, zone: tzinfo) -> _Result | None:
@@ -641,9 +897,6 @@ def _read_machine_format(s: str, zone: tzinfo) -> _Result | None:
             return _aware(datetime.fromisoformat(s), zone), _NO_FLAGS
         except ValueError:
             return None
-    match = _RFC822_COMMON.fullmatch(s)
-    if match:
-        return _read_rfc822_common(match)
     match = _RFC822.match(s)
     if match:
         try:
@@ -653,224 +906,10 @@ def _read_machine_format(s: str, zone: tzinfo) -> _Result | None:
         if value.tzinfo is None:  # "-0000" means UTC, origin unknown; other unknown zones: ours
             value = value.replace(tzinfo=_UTC if s.rstrip().endswith("-0000") else zone)
         printed = match.group(1)
-        mismatch = printed and _RFC_WEEKDAYS.get(printed.lower()) not in (None, value.weekday())
-        return value, _WEEKDAY_MISMATCH if mismatch else _NO_FLAGS
+        if printed and _RFC_WEEKDAYS.get(printed.lower()) not in (None, value.weekday()):
+            return _fail("weekday_mismatch")
+        return value, _NO_FLAGS
     return None
-
-
-# --------------------------------------------------------------------------------------------
-# Fast paths for the common shapes. Each is a whole-string regex that can only match text
-# _tokenise splits into the tokens its reader assumes: digit runs end at a space, a letter or a
-# comma, never where they would become a clock or a numeric date, and words are the
-# letters-and-marks runs _tokenise sees once marks are gone. The reader then checks every word
-# is of the kind it assumes and cannot pair with the next one, and returns None (fall through to
-# the general path) whenever it is not.
-
-
-def _plain(pattern: str) -> str:
-    """``pattern`` without possessive quantifiers and atomic groups (syntax new in Python 3.11)."""
-    return re.sub(r"(?<=[*+?}])\+", "", pattern).replace("(?>", "(?:")
-
-
-def _compile(pattern: str, flags: int = 0) -> re.Pattern:
-    # Possessive quantifiers and atomic groups only drop backtracking that cannot lead to a match
-    # (tests check the plain pattern matches alike), so Python 3.10 gets the plain one, slower
-    # on text that falls through. Failing fast matters: most text the general path reads tries
-    # the fast paths first.
-    return re.compile(pattern if sys.version_info >= (3, 11) else _plain(pattern), flags)
-
-
-# A word: a letter these pages use (a subset of _TOKEN_RE's [^\W\d_] that the engine tests
-# much faster), then letters and marks ("مساءً", "الخميس\u200f"). Any other letter, or a mark
-# outside a word, matches nothing, so such text falls through.
-_LETTERS = "A-Za-z\u0620-\u064A\u066E\u066F\u0671-\u06D3\u06D5\u06EE\u06EF\u06FA-\u06FC\u06FF"
-_W = f"[{_LETTERS}][{_LETTERS}{_MARKS}]*+"
-_COMMA = "[,،٬]"
-_STAMP_RE = _compile(  # 17 groups, in _read_stamp's order; group 5 is the stamp's year
-    rf"""
-    (?>(?:({_W})\s++)?+ (\d\d?+):(\d\d)(?::(\d\d))?+ \s++ (\d{{4}}) \s++)?+  # GMT 12:05 2017
-    (?:({_W}) \s*+{_COMMA}?+\s*+)?+                                      # الخميس ,
-    (\d\d?+) \s*+ ({_W}) (?:\s++({_W}|\d(?!\d)))?+                        # 28 كانون الأول
-    (?:\s*+[/(-]\s*+ ({_W}) (?:\s++({_W}|\d(?!\d)))?+ (?:\s*+\))?+)?+        # / ديسمبر
-    (?(5)|  # the stamp ends here; any other shape needs its year next
-        \s*+{_COMMA}?+\s*+ (\d{{4}})                                         # ، 2015
-        (?>(?:\s*+{_COMMA}\s*+|\s++-\s++|\s++) (?:({_W})\s++)?+            # ، الساعة
-            (\d\d?+):(\d\d)(?::(\d\d))?+)?+                                  # 05:16
-        ((?:\s++{_W})*+)                                                   # مساءً
-    )
-    """,
-    re.X,
-)
-_AGO_RE = _compile(rf"({_W})\s++(?:(\d{{1,4}}+)\s++)?+({_W})")  # "منذ 5 دقائق", "قبل ساعتين"
-_WORDS_ONLY_RE = _compile(rf"(?:{_W}|\d+)(?:\s+(?:{_W}|\d+))*")  # "أمس", "منذ حوالي ساعة"
-_FAST_MAX_CHARS = 160
-_AFTER_CLOCK = frozenset({AMPM, ZONE, HMARK})
-
-
-def _read_fast(s: str, zone: tzinfo, reference: datetime | None) -> _Result | None:
-    """The result the general path gives for ``s``, when a fast path can tell; else None."""
-    if len(s) > _FAST_MAX_CHARS:
-        return None
-    match = _STAMP_RE.fullmatch(s)
-    if match is not None:
-        result = _read_stamp(match.groups(), zone)
-        if result is not None:
-            return result
-    match = _AGO_RE.fullmatch(s)
-    if match is not None:
-        result = _read_ago(match.groups(), reference)
-        if result is not None:
-            return result
-    if _WORDS_ONLY_RE.fullmatch(s):
-        return _read_tokens(_word_tokens(s.split()), zone, reference)
-    return None
-
-
-def _word_tokens(pieces: list[str]) -> list[tuple]:
-    """_tokenise for text of words and digit runs only, split on spaces: the same pairing."""
-    toks: list[tuple] = []
-    pair_first = None
-    for piece in pieces:
-        if piece[0].isdecimal():  # \d is exactly the decimal digits
-            norm, token, word = fold_digits(piece), (NUM, piece), False
-        else:
-            (norm, token), word = _WORD_CACHE.get(piece) or _lookup_word(piece), True
-        if pair_first is not None:
-            pair = _PAIRS.get((pair_first, norm))
-            if pair is not None:
-                toks[-1] = pair
-                pair_first = None
-                continue
-        toks.append(token)
-        pair_first = norm if word and norm in _PAIR_FIRST else None
-    return toks
-
-
-_NOT_ALONE = ("not alone", None)  # a word that may pair with the next: no kind check accepts it
-_ALONE_CACHE: dict[str, tuple] = {}
-
-
-def _alone(word: str) -> tuple:
-    """The token for a word when a word or number follows it: _NOT_ALONE if they may pair."""
-    token = _ALONE_CACHE.get(word)
-    if token is None:
-        norm, token = _WORD_CACHE.get(word) or _lookup_word(word)
-        if norm in _PAIR_FIRST:
-            token = _NOT_ALONE
-        if len(_ALONE_CACHE) < _WORD_CACHE_SIZE:
-            _ALONE_CACHE[word] = token
-    return token
-
-
-_PHRASE_CACHE: dict[tuple[str, str], tuple] = {}
-_TAIL_CACHE: dict[str, tuple] = {}
-
-
-def _phrase(first: str, second: str | None) -> tuple:
-    """The token for one word, or for two read as one name ("كانون الأول", "كانون 2");
-    _NOT_ALONE when _tokenise could read them otherwise."""
-    if second is None:
-        return _ALONE_CACHE.get(first) or _alone(first)
-    token = _PHRASE_CACHE.get((first, second))
-    if token is None:
-        norm = (_WORD_CACHE.get(first) or _lookup_word(first))[0]
-        if second[0].isdecimal():
-            second_norm = fold_digits(second)
-        else:
-            second_norm = (_WORD_CACHE.get(second) or _lookup_word(second))[0]
-        token = _PAIRS.get((norm, second_norm), _NOT_ALONE) if norm in _PAIR_FIRST else _NOT_ALONE
-        if len(_PHRASE_CACHE) < _WORD_CACHE_SIZE:
-            _PHRASE_CACHE[first, second] = token
-    return token
-
-
-def _read_ago(groups: tuple, reference: datetime | None) -> _Result | None:
-    """_read_relative for exactly <ago> [<number>] <unit>; None to fall through."""
-    ago_word, number, unit_word = groups
-    ago_norm, (ago_kind, _) = _WORD_CACHE.get(ago_word) or _lookup_word(ago_word)
-    unit_norm, (unit_kind, unit) = _WORD_CACHE.get(unit_word) or _lookup_word(unit_word)
-    if ago_kind is not AGO or unit_kind is not UNIT:
-        return None
-    if (ago_norm, fold_digits(number) if number else unit_norm) in _PAIRS:
-        return None  # "قبل أمس" and the like: _tokenise reads the two words as one
-    unit, count = unit
-    if number:
-        count = int(number)
-    if count is None:  # "منذ أيام": some days ago, we cannot say how many
-        return None, frozenset({"relative", "vague"})
-    try:
-        return _minus(_now_unless(reference), unit, count), _RELATIVE
-    except (ValueError, OverflowError):
-        return None, frozenset({"relative", "invalid_date"})
-
-
-def _read_stamp(groups: tuple, zone: tzinfo) -> _Result | None:
-    """_resolve for a _STAMP_RE match, without tokens; None to fall through. Every word is
-    checked to be what this reading assumes before anything is returned."""
-    (stamp_zone, stamp_hour, stamp_minute, stamp_second, year_before, weekday_word, day, month1,
-     month1b, month2, month2b, year, glue, hour, minute, second, tail) = groups
-    kind, month = _phrase(month1, month1b)
-    if kind is not MONTH and kind is not HMONTH:
-        return None
-    mismatch = False
-    if month2 is not None:  # "كانون الأول / ديسمبر": both names must agree
-        other_kind, other = _phrase(month2, month2b)
-        if other_kind is not kind:
-            return None
-        mismatch = other != month
-    weekday = None
-    if weekday_word is not None:
-        word_kind, weekday = _ALONE_CACHE.get(weekday_word) or _alone(weekday_word)
-        if word_kind is not WEEKDAY:
-            weekday = None
-            # any other word ends the backward look for the stamp's year and clock
-            if year_before is not None or (word_kind is not WORD and word_kind is not GLUE):
-                return None
-    zone_before = None
-    after = ()
-    if year_before is not None:  # "GMT 12:05 2017 الخميس ,28 ..."
-        if stamp_zone is not None:
-            word_kind, zone_before = _ALONE_CACHE.get(stamp_zone) or _alone(stamp_zone)
-            if word_kind is not ZONE:
-                return None
-        year, hour, minute, second = year_before, stamp_hour, stamp_minute, stamp_second
-    else:
-        if tail:  # " ص", " مساءً", " م بتوقيت القاهرة": few distinct runs, so cached
-            after = _TAIL_CACHE.get(tail)
-            if after is None:
-                after = tuple(_word_tokens(tail.split()))
-                if len(_TAIL_CACHE) < _WORD_CACHE_SIZE:
-                    _TAIL_CACHE[tail] = after
-            for token in after:
-                if token[0] not in _AFTER_CLOCK:
-                    return None
-        if glue is not None:  # "، الساعة 05:16"; "2017 GMT 12:05" gives the clock its zone
-            word_kind, value = _ALONE_CACHE.get(glue) or _alone(glue)
-            if word_kind is ZONE:
-                zone_before = value
-            elif word_kind is not GLUE:
-                return None
-    if mismatch:
-        return _PAIR_MISMATCH
-    try:
-        if hour is None:
-            hour = minute = second = 0
-        else:
-            hour, minute, second = int(hour), int(minute), int(second) if second else 0
-            if after:  # "09:23 ص", "12:05 م بتوقيت القاهرة"
-                hms = (hour, minute, second, 0)
-                hour, minute, second, _, zone_before = _clock(hms, after, zone_before)
-            zone = zone_before or zone
-        if kind is HMONTH:
-            day = _hijri_to_gregorian(int(year), month, int(day))
-            value = datetime.combine(day, time(hour, minute, second), zone)
-        else:
-            value = datetime(int(year), month, int(day), hour, minute, second, 0, zone)
-    except (ValueError, OverflowError):
-        return _INVALID
-    if weekday is not None and weekday != value.weekday():
-        return value, _HIJRI_WEEKDAY_MISMATCH if kind is HMONTH else _WEEKDAY_MISMATCH
-    return value, _HIJRI if kind is HMONTH else _NO_FLAGS
 
 
 # --------------------------------------------------------------------------------------------
@@ -900,11 +939,10 @@ def _analyse(text, reference, tz) -> _Result:
         s = s[:MAX_SCAN_CHARS]
     if reference is not None and type(reference.tzinfo) is not timezone:
         reference = _aware(reference, zone)
-
     result = _read_machine_format(s, zone) if s.isascii() else None
     if result is None:
-        result = _read_fast(s, zone, reference) or _read_text(s, zone, reference)
-    return (result[0], result[1] | _TRUNCATED) if truncated else result
+        result = _read_tokens(_tokenise(s), zone, reference)
+    return (result[0], result[1] | {"truncated"}) if truncated else result
 
 
 def _as_text(text, zone: tzinfo) -> str | _Result:
@@ -921,26 +959,6 @@ def _as_text(text, zone: tzinfo) -> str | _Result:
     if text is None:
         return _EMPTY
     return text if isinstance(text, str) else _NO_DATE
-
-
-def _read_text(s: str, zone: tzinfo, reference: datetime | None) -> _Result:
-    """The general path: every shape, through the token scan."""
-    return _read_tokens(_tokenise(s), zone, reference)
-
-
-def _read_tokens(toks: list[tuple], zone: tzinfo, reference: datetime | None) -> _Result:
-    cand = _first_date(toks)
-    if cand is not None:
-        return _resolve(toks, cand, zone, reference)
-    relative = _read_relative(toks, zone, reference)
-    if relative is not None:
-        return relative
-    kinds = {tok[0] for tok in toks}
-    if TIME in kinds:
-        return None, frozenset({"time_only"})
-    if MONTH in kinds or HMONTH in kinds:
-        return None, frozenset({"no_day"})
-    return _NO_DATE
 
 
 _ZONES: dict[str, tzinfo] = {}

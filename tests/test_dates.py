@@ -9,12 +9,9 @@ Umm al-Qura tables, zoneinfo's tz database, and the hand-read dates of ../shared
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 import random
-import re
-import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -151,11 +148,10 @@ def test_time_only_is_never_a_date(text):
         ("Sun, 01 Sep 2018 13:11:07 GMT", 6, utc(2018, 9, 1, 13, 11, 7)),
     ],
 )
-def test_weekday_mismatch_is_flagged_not_hidden(text, printed_weekday, expected):
+def test_weekday_mismatch_is_flagged_and_gives_no_value(text, printed_weekday, expected):
+    # The text contradicts itself: which of the two is the date? No value, and the flag says why.
     assert expected.weekday() != printed_weekday  # the printed weekday really is wrong
-    result = analyse_date(text)
-    assert result.value == expected
-    assert "weekday_mismatch" in result.flags
+    assert analyse_date(text) == DateResult(None, frozenset({"weekday_mismatch"}))
 
 
 @pytest.mark.parametrize(
@@ -295,6 +291,12 @@ def test_naive_iso_takes_the_default_zone():
     )
 
 
+# A page's meta value that is not a date format: "-0305:49:00-10800" holds a clock and an offset
+# (in seconds) that no reading recovers with certainty, so the day alone at midnight would be a
+# wrong minute.
+MALFORMED_META_VALUES = {"2022-05-04-0305:49:00-10800"}
+
+
 @pytest.mark.skipif(not (SHARED / "eval").is_dir(), reason="../shared not available")
 def test_meta_and_json_ld_values_from_real_pages():
     """<meta>/JSON-LD date values in the eval pages, read with a plain regex, must parse."""
@@ -312,7 +314,11 @@ def test_meta_and_json_ld_values_from_real_pages():
             continue
         html = (SHARED / "eval" / page["file"]).read_text("utf-8", errors="replace")
         for raw in pattern.findall(html)[:1]:
-            value = parse_date(raw)
+            result = analyse_date(raw)
+            value = result.value
+            if raw in MALFORMED_META_VALUES:  # a clock it cannot read: refused, never midnight
+                assert value is None and result.flags == {"unattached"}, raw
+                continue
             assert value is not None, raw
             if raw[:10] == gold[:10]:  # the value as printed agrees with the gold day
                 assert value.date().isoformat() == gold[:10], raw
@@ -701,116 +707,6 @@ def test_fuzz_never_raises():
         result = analyse_date(text, reference=REF, tz="Africa/Casablanca")
         assert result.value is None or result.value.tzinfo is not None
         assert all(isinstance(flag, str) for flag in result.flags)
-
-
-# --- fast paths -----------------------------------------------------------------------------
-# The common shapes have fast paths that must give exactly what the general token scan gives,
-# falling through to it whenever they cannot tell.
-
-FAST_SHAPES = [text for text, _ in SEED_STAMPS] + [
-    "28 دجنبر 2017", "الجمعة 8 فيفري 2019", "الإثنين 18 آذار/ مارس 2019", "13 تشرين الأول 2015",
-    "الإثنين، 24 أغسطس 2020 09:23 ص", "الأربعاء، 07 أكتوبر 2020 - 12:09 م", "۳ یولیو ۲۰۱۴",
-    "6 يناير، 2015، الساعة 05:16 مساءً", "15 ربيع الأول 1437 هـ", "45 شباط 2017",
-    "28 كانون الأول / نوفمبر 2017", "1 يوليو 2023 12:05 م توقيت القاهرة", "15 كانون 2 2023",
-    "منذ 5 دقائق", "منذ ساعتين", "قبل 3 أسابيع", "أمس", "أول أمس",
-]
-
-
-def test_common_shapes_take_a_fast_path():
-    # A shape that silently stops matching is only slower, so say which ones must match.
-    for text in FAST_SHAPES:
-        assert dates_module._read_fast(text, UTC, REF) is not None, text
-    for text in ["Sat, 01 Sep 2018 13:11:07 GMT", "Sun, 01 Sep 2018 13:11:07 +0100",
-                 "1 Sep 2018 13:11 -0000"]:
-        assert dates_module._RFC822_COMMON.fullmatch(text), text
-
-
-@functools.cache
-def _fast_path_corpus() -> list[tuple[str, str | None]]:
-    """Texts in and around the fast paths' shapes, with odd spacing, marks and wrong values."""
-    rng = random.Random(20171228)
-    leads = ["", "", "", "الخميس ", "الخميس، ", "الجمعه,", "الإثنين ، ", "في ", "نشر ", "اليوم ",
-             "يوم ", "قبل ", "كانون ", "الموافق ", "x ", "GMT 12:05 2017 الخميس ,",
-             "GMT 12:05 2017 ", "12:05 2017 الخميس ,", "UTC 23:59:59 2019 الجمعة ،",
-             "بتوقيت 12:05 2017 الخميس ,", "الساعة 12:05 2017 السبت ,", "GMT 12:05 1437 الخميس ,",
-             "GMT 25:05 2017 الخميس ,", "GMT 12:05 2017 كلام ,", "GMT 12:05 2017 ديسمبر ,"]
-    days = ["28 ", "28", "٢٨ ", "1 ", "01 ", "31 ", "29 ", "45 ", "0 ", "128 ", "28, ", "28/ "]
-    months = ["ديسمبر", "كانون الأول", "كانون 1", "كانون ١", "كانون 2", "كانون", "تشرين الثاني",
-              "ربيع الأول", "شوال", "رمضـان", "دجنبر", "ديســمبر", "December", "dec", "ماي", "شباط",
-              "قبل", "الأول", "الخميس", "ساعات", "مساءً", "آذار"]
-    pairs = ["", "", "", " / ديسمبر", "/ كانون الأول", "/كانون الثاني", " - نوفمبر", " (كانون الأول)",
-             "(ديسمبر", " / شوال", " / 2017", " / مارس", " /"]
-    years = ["", " 2017", " 2017", "، 2017", ",2017", "2017", " ٢٠١٧", " 1437", " 1441", " 17",
-             " 20171", " 0000", " 2020", " 2017 2018"]
-    clocks = ["", "", " 12:05", " - 12:05", "، الساعة 05:16", " الساعة 5:00", ",12:05", " -12:05",
-              " 12:05:30", " 12:05:3", " 25:00", " 13:00", " 12:60", " GMT 12:05", " 12:05.5",
-              " ١٢:٠٥", " في 10:30", " م 12:05", " 12:05+01:00", " 28:05", "12:05"]
-    tails = ["", "", " م", " ص", " مساءً", " صباحاً", " GMT", " بتوقيت القاهرة", " م بتوقيت القاهرة",
-             " هـ", " ليلاً", " +0100", " الخميس", " كلام", " 2018", " GMT م", " توقيت", " UTC ص"]
-    odd = ["\u200f", "\u064b", "\u0640", "\u00a0", " ", ",", "\u0301", "é", "ـ"]
-    words = ["منذ", "قبل", "5", "٥", "12345", "دقائق", "دقيقة", "ساعة", "ساعتين", "أيام", "أسبوع",
-             "أمس", "أول", "اليوم", "السابق", "يوم", "حوالي", "ثلاث", "المغرب", "كانون", "الأول",
-             "2", "ديسمبر", "28", "2017", "شوال", "1441", "هـ", "الخميس", "م", "GMT", "شهرا", "شهر"]
-    rfc = [
-        f"{wd}{d} {m} {y} {t} {z}"
-        for wd in ["", "Sat, ", "Sun, ", "sat, ", "Sat,"] for d in ["01", "1", "45", "31"]
-        for m in ["Sep", "Feb", "sep"] for y in ["2018", "0999", "1000", "18"]
-        for t in ["13:11:07", "13:11", "25:00:00"]
-        for z in ["GMT", "UT", "UTC", "Z", "+0100", "-0000", "+0000", "-0330", "+1459", "+1500", "EST"]
-    ]
-    corpus = []
-    for i in range(24_000):
-        if i % 4 == 3:
-            text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
-        else:
-            text = (rng.choice(leads) + rng.choice(days) + rng.choice(months) + rng.choice(pairs)
-                    + rng.choice(years) + rng.choice(clocks) + rng.choice(tails))
-        if rng.random() < 0.25:
-            at = rng.randrange(len(text) + 1)
-            text = text[:at] + rng.choice(odd) + text[at:]
-        corpus.append(text)
-    corpus += rng.sample(rfc, 2_000)
-    corpus += FAST_SHAPES + [text for text, _ in RELATIVE + DATEPARSER_ABSOLUTE + DATEPARSER_RELATIVE]
-    corpus += [f"15 {name} 2019" for _, _, name in (case.values for case in FAMILY_CASES)]
-    return [(text, rng.choice([None, "Africa/Casablanca", "Asia/Beirut"])) for text in corpus]
-
-
-def test_fast_paths_agree_with_the_general_path(monkeypatch):
-    corpus = _fast_path_corpus()
-    read_fast, taken = dates_module._read_fast, []
-
-    def counted(*args):
-        result = read_fast(*args)
-        taken.append(result is not None)
-        return result
-
-    monkeypatch.setattr(dates_module, "_read_fast", counted)
-    fast = [analyse_date(text, reference=REF, tz=tz) for text, tz in corpus]
-    assert sum(taken) > len(corpus) // 4  # the corpus does exercise the fast paths
-    monkeypatch.setattr(dates_module, "_read_fast", lambda s, zone, reference: None)
-    monkeypatch.setattr(dates_module, "_RFC822_COMMON", re.compile("(?!)"))
-    for (text, tz), quick in zip(corpus, fast):
-        slow = analyse_date(text, reference=REF, tz=tz)
-        assert quick.flags == slow.flags, (text, tz, quick, slow)
-        if slow.value is None:
-            assert quick.value is None, (text, tz, quick)
-        else:  # the same instant, printed the same way, in the same zone
-            assert quick.value == slow.value, (text, tz, quick, slow)
-            assert quick.value.replace(tzinfo=None) == slow.value.replace(tzinfo=None), text
-            assert quick.value.tzinfo == slow.value.tzinfo, (text, tz, quick, slow)
-
-
-def test_plain_patterns_match_like_the_possessive_ones():
-    # Python 3.10 has no possessive quantifiers or atomic groups and gets the plain patterns.
-    texts = [text for text, _ in _fast_path_corpus()]
-    for pattern in (dates_module._STAMP_RE, dates_module._AGO_RE, dates_module._WORDS_ONLY_RE):
-        plain = re.compile(dates_module._plain(pattern.pattern), pattern.flags)
-        assert plain.pattern != pattern.pattern or sys.version_info < (3, 11)
-        for text in texts:
-            possessive_match, plain_match = pattern.fullmatch(text), plain.fullmatch(text)
-            assert (possessive_match and possessive_match.groups()) == (
-                plain_match and plain_match.groups()
-            ), text
 
 
 # --- API ------------------------------------------------------------------------------------

@@ -55,7 +55,8 @@ LABEL = "المغرب اليوم"
 LABELS = (LABEL, "almaghribtoday", "almaghrib")
 REFERENCE = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 KNOWN_FLAGS = {"empty", "no_date", "time_only", "no_day", "invalid_date", "month_pair_mismatch",
-               "weekday_mismatch", "no_year", "relative", "vague", "hijri", "truncated"}
+               "weekday_mismatch", "no_year", "relative", "vague", "hijri", "truncated",
+               "unattached", "unread", "unknown_zone", "hijri_mismatch", "ambiguous_time"}
 
 # Pieces of what pages print, so the generated text reaches the interesting paths.
 DATE_PIECES = [
