@@ -57,6 +57,8 @@ def _one_error_line(result, message: str) -> None:
     (["mirror", "--port", "0", "--bogus"], "unexpected argument(s): --bogus"),
     (["export", "almaghrib", "-o", "-", "--bogus"], "unexpected argument(s): --bogus"),
     (["export", "almaghrib", "-o", "x.xml"], "cannot tell the format from 'x.xml'"),
+    (["reextract", "almaghrib", "-o", "x.jsonl", "--since", "notaday"], "--since"),
+    (["ccnews", "almaghrib", "--from", "2019-13", "--to", "2019-06"], "--from"),
 ])
 def test_bad_invocation_of_any_command_is_one_clear_line(tmp_path, command, message):
     result = run_scrapy(command, cwd=tmp_path, timeout=60)

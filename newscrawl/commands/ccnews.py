@@ -26,6 +26,7 @@ from urllib.parse import urljoin
 
 from scrapy.exceptions import UsageError
 
+from newscrawl.commands.startup import one_line_errors
 from newscrawl.commands.crawl import Command as CrawlCommand
 from newscrawl.commands.startup import print_error
 
@@ -91,6 +92,7 @@ class Command(CrawlCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
+        one_line_errors(parser)
         parser.add_argument("--from", dest="month_from", metavar="YYYY-MM", help="first month (included)")
         parser.add_argument("--to", dest="month_to", metavar="YYYY-MM", help="last month (included)")
 

@@ -34,6 +34,7 @@ from scrapy.exceptions import UsageError
 from scrapy.http import Headers, TextResponse
 from scrapy.responsetypes import responsetypes
 
+from newscrawl.commands.startup import one_line_errors
 from newscrawl.commands.export import JsonLinesWriter, parse_day
 
 IGNORED_FIELDS = {"scraped_at", "extraction"}  # when and how, not what: never a change
@@ -140,6 +141,7 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
+        one_line_errors(parser)
         parser.add_argument("-o", "--output", metavar="FILE", help="JSON Lines file for the re-extracted items")
         parser.add_argument("--report", metavar="FILE", help="JSON report of the changes (default: FILE.report.json)")
         parser.add_argument("--since", metavar="YYYY-MM-DD", help="articles published on or after this day")
