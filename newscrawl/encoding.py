@@ -32,11 +32,21 @@ def arabic_share(text: str) -> float:
 def better_encoding(body: bytes, current: str | None) -> str | None:
     """The encoding *body* should be decoded with, if not *current*; None when *current* is right."""
     current = _canonical(current)
-    if not body or max(body, default=0) < 0x80:
+    if not body or body.isascii():
         return None
+    try:
+        strict = body.decode("utf-8")
+    except UnicodeDecodeError:
+        strict = None
+    if strict is not None and "\ufffd" not in strict:
+        # Valid UTF-8 holding a byte past ASCII, so a multi-byte character, and no U+FFFD the
+        # count below would take for a broken byte: the rule below says UTF-8 too, after a
+        # second decode and a count that cost several times the page's parse.
+        return None if current == "utf-8" else "utf-8"
     as_utf8 = body.decode("utf-8", "replace")
     broken = as_utf8.count("\ufffd")
-    valid = sum(1 for c in as_utf8 if c > "\x7f") - broken  # well-formed multi-byte characters
+    # well-formed multi-byte characters: the non-ASCII ones, less the replacement marks
+    valid = len(as_utf8) - len(as_utf8.encode("ascii", "ignore")) - broken
     # A UTF-8 page with a few broken bytes is still UTF-8; cp1256 bytes break almost every
     # non-ASCII character.
     if valid > 0 and broken <= max(2, 0.02 * valid):
