@@ -6,10 +6,38 @@ import re
 from functools import cached_property
 from urllib.parse import unquote, urljoin, urlsplit
 
+from lxml import etree
+from lxml import html as lxml_html
 from parsel import Selector
+from parsel.selector import create_root_node
 
 from newscrawl.extraction.metadata import PageMetadata, read_metadata
 from newscrawl.text import MAX_BLOCK_CHARS
+
+
+class _HTMLParser(etree.HTMLParser):
+    """lxml.html's parser with its element classes chosen in C: ``lxml.html.HTMLParser`` asks a
+    Python method for the class of every element each time one is touched (a fifth of walking
+    a tree). Every element is an ``HtmlElement`` here (forms and inputs too: nothing reads
+    their form helpers), so trafilatura and the ``text_content()`` callers see the same API."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lxml_html.HtmlElement, comment=lxml_html.HtmlComment,
+            pi=lxml_html.HtmlProcessingInstruction, entity=lxml_html.HtmlEntity))
+
+
+# parsel reads a text opening with an XML declaration as XML (and one that is JSON as JSON).
+_XML_DECLARATION = re.compile(r"[\s\ufeff]*<\?xml\s")
+
+
+def _selector(html: str) -> Selector:
+    """``Selector(text=html)``: the same parse (parsel's own steps, with the parser above)
+    for a text that parsel reads as HTML; parsel itself reads any other."""
+    if not html.lstrip().startswith("<") or _XML_DECLARATION.match(html):
+        return Selector(text=html)
+    return Selector(root=create_root_node(html, _HTMLParser, huge_tree=True), type="html")
 
 
 class Document:
@@ -18,15 +46,20 @@ class Document:
 
     def __init__(self, html: str, url: str):
         try:
-            self.sel = Selector(text=html)
+            self.sel = _selector(html)
         except UnicodeEncodeError:  # lone surrogates ("\ud800", from a JSON escape): lxml takes UTF-8
-            self.sel = Selector(text=html.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+            self.sel = _selector(html.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
         self.root = self.sel.root
         self.url = url
         self.meta: PageMetadata = read_metadata(self.sel)
-        self.order = {el: i for i, el in enumerate(self.root.iter())}
-        cut_long_text(self.order)  # after read_metadata: a long JSON-LD script stays whole
+        cut_long_text(self.root)  # after read_metadata: a long JSON-LD script stays whole
         self.path = unquote(urlsplit(url).path) or "/"
+
+    @cached_property
+    def order(self) -> dict:
+        """Each node's place in document order (built on first use: the generic page never
+        compares positions)."""
+        return {el: i for i, el in enumerate(self.root.iter())}
 
     def position(self, el) -> int:
         return self.order.get(el, -1)
@@ -37,17 +70,25 @@ class Document:
         h1 = self.root.find(".//h1")
         return self.position(h1) if h1 is not None else -1
 
-    @property
+    @cached_property
     def size(self) -> int:
-        """Number of elements."""
-        return len(self.order)
+        """Number of nodes ``root.iter()`` yields: elements, comments and processing
+        instructions (counted in C)."""
+        return int(self.root.xpath("count(descendant-or-self::*|descendant::comment()"
+                                   "|descendant::processing-instruction())"))
 
 
-def cut_long_text(elements) -> None:
-    """Cut every text node of *elements* to MAX_BLOCK_CHARS, in place: no paragraph is that
+def cut_long_text(root) -> None:
+    """Cut every text node of *root*'s tree to MAX_BLOCK_CHARS, in place: no paragraph is that
     long, and a megabyte text node (a wall of tashkeel, a line without spaces) would otherwise
     be read whole by every field and by trafilatura."""
-    for el in elements:
+    # The texts and tails are read first in C (itertext), and comments and processing
+    # instructions by XPath: the element-by-element walk runs only on a page that has a long one.
+    if not any(len(piece) > MAX_BLOCK_CHARS for piece in root.itertext()) and not root.xpath(
+            f"boolean(descendant-or-self::comment()[string-length() > {MAX_BLOCK_CHARS}]"
+            f"|descendant-or-self::processing-instruction()[string-length() > {MAX_BLOCK_CHARS}])"):
+        return
+    for el in root.iter():
         text, tail = el.text, el.tail
         if text and len(text) > MAX_BLOCK_CHARS:
             el.text = _xml_text(text[:MAX_BLOCK_CHARS])
