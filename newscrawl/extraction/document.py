@@ -51,7 +51,7 @@ class Document:
             self.sel = _selector(html.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
         self.root = self.sel.root
         self.url = url
-        self.meta: PageMetadata = read_metadata(self.sel)
+        self.meta: PageMetadata = read_metadata(self.root)
         cut_long_text(self.root)  # after read_metadata: a long JSON-LD script stays whole
         self.path = unquote(urlsplit(url).path) or "/"
 

@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from parsel import Selector
+from lxml import etree
 
 from newscrawl.text import MAX_BLOCK_CHARS, MAX_TITLE_CHARS, clean_text
 
@@ -23,16 +23,24 @@ class PageMetadata:
     jsonld: dict = field(default_factory=dict)
     """The first schema.org Article-like object of the page's JSON-LD (``@graph`` searched too)."""
 
+    _cleaned: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    """``clean_text`` of each key's values, read once: fields ask for the same keys many times."""
+
+    def cleaned(self, key: str) -> list[str]:
+        values = self._cleaned.get(key)
+        if values is None:
+            values = self._cleaned[key] = [clean_text(v) for v in self.meta.get(key, ())]
+        return values
+
     def first(self, *keys: str) -> str | None:
         for key in keys:
-            for value in self.meta.get(key, ()):
-                value = clean_text(value)
+            for value in self.cleaned(key):
                 if value:
                     return value
         return None
 
     def all(self, *keys: str) -> list[str]:
-        return [clean_text(v) for key in keys for v in self.meta.get(key, ()) if clean_text(v)]
+        return [v for key in keys for v in self.cleaned(key) if v]
 
 
 def _walk_jsonld(node):
@@ -72,17 +80,27 @@ def _load_json(text: str):
             return None
 
 
-def read_metadata(sel: Selector) -> PageMetadata:
+_META = etree.XPath("//meta")
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
+_TITLE = etree.XPath("string(//title)")
+_JSONLD = etree.XPath("//script[@type='application/ld+json']/text()")
+
+
+def read_metadata(root) -> PageMetadata:
+    """The metadata of the page whose tree is *root* (XPath on the lxml tree: a parsel
+    Selector per ``<meta>`` cost more than reading it)."""
     result = PageMetadata()
-    for node in sel.xpath("//meta"):
-        key = node.attrib.get("property") or node.attrib.get("name") or node.attrib.get("itemprop")
-        value = node.attrib.get("content")
+    for node in _META(root):
+        attrib = node.attrib
+        key = attrib.get("property") or attrib.get("name") or attrib.get("itemprop")
+        value = attrib.get("content")
         if key and value is not None:  # cut: a value is read (cleaned) once per lookup
             result.meta.setdefault(key.strip().lower(), []).append(value[:MAX_BLOCK_CHARS])
-    result.canonical = sel.xpath("//link[@rel='canonical']/@href").get()
-    result.title = clean_text(sel.xpath("string(//title)").get()[:MAX_TITLE_CHARS])
-    for script in sel.xpath("//script[@type='application/ld+json']/text()").getall():
-        data = _load_json(script)
+    canonical = _CANONICAL(root)
+    result.canonical = str(canonical[0]) if canonical else None
+    result.title = clean_text(str(_TITLE(root))[:MAX_TITLE_CHARS])
+    for script in _JSONLD(root):
+        data = _load_json(str(script))
         for node in _walk_jsonld(data):
             if _is_article(node):
                 result.jsonld = node

@@ -23,6 +23,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from lxml import etree
 from web_poet import ItemPage, field
 from web_poet.fields import item_from_fields_sync
 
@@ -69,6 +70,12 @@ CLOCK_WORDS = re.compile(r"آخر\s+تحديث|توقيت\s+\S+(?:\s+\S+)?\s+ا�
 # second opinion is skipped (on the tuned eval pages it changed 2 of 18 such pages, by one
 # snippet and 0.002 F1, and costs a third of the extraction).
 SOLE_PROSE = 0.95
+# Compiled once (lxml's own XPath: a parsel Selector per result cost more than the query).
+_H1S = etree.XPath("//h1")
+_TEXTS = etree.XPath(".//text()")
+_ARTICLE_BODY = etree.XPath("//*[@itemprop='articleBody']")
+_BELOW_HEADLINE = etree.XPath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]")
+_BREADCRUMBS = etree.XPath("//body//*[text()[contains(., '»')]]")
 ARTICLE_OG_TYPES = {"article", "news", "newsarticle", "article:news", "blog", "blogposting"}
 MIN_GENERIC_BODY_CHARS = 300
 
@@ -141,8 +148,8 @@ class ArticlePage(ItemPage):
 
     @cached_property
     def h1_texts(self) -> list[str]:
-        return [h for h in (clean_text(cut(" ".join(h.xpath(".//text()").getall()), MAX_TITLE_CHARS))
-                            for h in self.doc.sel.xpath("//h1")[:MAX_H1S]) if h]
+        return [h for h in (clean_text(cut(" ".join(_TEXTS(h)), MAX_TITLE_CHARS))
+                            for h in _H1S(self.doc.root)[:MAX_H1S]) if h]
 
     @cached_property
     def _title_affixes(self) -> list[str]:
@@ -181,9 +188,9 @@ class ArticlePage(ItemPage):
 
     def body_container(self) -> Found:
         """The element holding the article text, and how it was found."""
-        found = self.doc.sel.xpath("//*[@itemprop='articleBody']")
+        found = _ARTICLE_BODY(self.doc.root)
         if found:
-            return Found(found[0].root, "microdata")
+            return Found(found[0], "microdata")
         guess, self.density_share = densest_container_and_share(self.doc.root)
         return Found(guess, "density") if guess is not None else NOTHING
 
@@ -594,16 +601,16 @@ class ArticlePage(ItemPage):
     def _date_near_headline(self) -> str | None:
         """A short visible line just below the headline that reads as a full date (what htmldate
         and trafilatura call the text heuristic); clocks and related items' stamps are not there."""
-        for node in self.doc.sel.xpath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]"):
-            text = clean_text(cut(node.get(), MAX_TITLE_CHARS))
+        for node in _BELOW_HEADLINE(self.doc.root):
+            text = clean_text(cut(str(node), MAX_TITLE_CHARS))
             if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not self.is_clock(text):
                 if parse_date(text) is not None:
                     return text
         return None
 
     def _breadcrumb_section(self) -> str | None:
-        for element in self.doc.sel.xpath("//body//*[text()[contains(., '»')]]")[:5]:
-            parts = [clean_text(p) for p in clean_text(text_start(element.root, MAX_BLOCK_CHARS)).split("»")]
+        for element in _BREADCRUMBS(self.doc.root)[:5]:
+            parts = [clean_text(p) for p in clean_text(text_start(element, MAX_BLOCK_CHARS)).split("»")]
             if len(parts) >= 2 and fold_for_matching(parts[0]) in HOME_SECTION_NAMES and parts[-1]:
                 return parts[-1]
         return None

@@ -16,12 +16,19 @@ from __future__ import annotations
 from functools import cached_property
 from itertools import islice
 
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+
 from newscrawl.extraction.document import absolute_url, text_start
 from newscrawl.extraction.page import NOTHING, ArticlePage, Found
 from newscrawl.extraction.versions import ParserVersion, SiteParser
 from newscrawl.sites import network
 from newscrawl.text import MAX_TITLE_CHARS, clean_text
 
+# The landmarks' CSS as XPath, compiled once (parsel's translation, as Selector.css uses).
+_BODY = etree.XPath(HTMLTranslator().css_to_xpath(network.BODY_SELECTOR))
+_DATELINES = etree.XPath(HTMLTranslator().css_to_xpath(network.DATELINE_SELECTOR))
+_STAMPS = etree.XPath("//body//*[text()[contains(., 'GMT')]]")
 # A page prints its own stamp and a few dozen related items' stamps below the headline.
 MAX_STAMPS = 200
 # A page's writer link is among the last links above the body.
@@ -40,21 +47,21 @@ class NetworkArticlePage(ArticlePage):
         return labels
 
     def body_container(self) -> Found:
-        found = self.doc.sel.css(network.BODY_SELECTOR)
-        return Found(found[0].root, "selectors") if found else super().body_container()
+        found = _BODY(self.doc.root)
+        return Found(found[0], "selectors") if found else super().body_container()
 
     def dateline_element(self, container):
-        candidates = self.doc.sel.css(network.DATELINE_SELECTOR)
+        candidates = _DATELINES(self.doc.root)
         if not candidates:
             return None
         if container is None:
-            return candidates[0].root
+            return candidates[0]
         doc = self.doc
         start = doc.position(container)
         end = start + sum(1 for _ in container.iter())
         # Teaser boxes elsewhere on the page carry datelines too: only the headline's own counts.
-        before = [c.root for c in candidates if doc.headline_position < doc.position(c.root) < start]
-        inside = [c.root for c in candidates if start <= doc.position(c.root) < end]
+        before = [c for c in candidates if doc.headline_position < doc.position(c) < start]
+        inside = [c for c in candidates if start <= doc.position(c) < end]
         return inside[0] if inside else (before[-1] if before else None)
 
     def published_candidates(self) -> list[Found]:
@@ -126,7 +133,7 @@ class NetworkArticlePage(ArticlePage):
         container = self.container.value
         body_start = doc.position(container) if container is not None else None
         candidates = []
-        below_headline = (el for el in doc.root.xpath("//body//*[text()[contains(., 'GMT')]]")
+        below_headline = (el for el in _STAMPS(doc.root)
                           if doc.position(el) > doc.headline_position)  # not a sidebar above it
         for element in islice(below_headline, MAX_STAMPS):
             text = clean_text(text_start(element, MAX_TITLE_CHARS))  # a stamp is one short line
