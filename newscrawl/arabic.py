@@ -279,10 +279,21 @@ def is_label_only(text: str, labels: tuple[str, ...]) -> bool:
     if not _SEPARATORS_AND_SPACES.sub("", text):
         return True
     folded = _label_form(text)
-    for label in labels:
-        if label:
-            folded = folded.replace(_label_form(label), " ")
+    for form in _label_forms(tuple(labels)):
+        folded = folded.replace(form, " ")
     return not _SEPARATORS_AND_SPACES.sub("", folded)
+
+
+# A page's few labels are folded once, not once per line checked against them.
+@lru_cache(maxsize=256)
+def _label_forms(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """``_label_form`` of each non-empty label, in order."""
+    return tuple(_label_form(label) for label in labels if label)
+
+
+@lru_cache(maxsize=256)
+def _label_forms_longest_first(labels: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(dict.fromkeys(_label_forms(labels)), key=len, reverse=True))
 
 
 def strip_site_label(text: str, labels: tuple[str, ...]) -> str:
@@ -298,7 +309,7 @@ def strip_site_label(text: str, labels: tuple[str, ...]) -> str:
     linear in the text (times the few labels).
     """
     # Longest first, so "almaghribtoday" goes before "almaghrib"; an empty label matches nothing.
-    forms = tuple(sorted(dict.fromkeys(_label_form(label) for label in labels if label), key=len, reverse=True))
+    forms = _label_forms_longest_first(tuple(labels))
     if not text or not forms:
         return text
     folded = _label_form(text)

@@ -52,7 +52,8 @@ class Document:
         self.root = self.sel.root
         self.url = url
         self.meta: PageMetadata = read_metadata(self.root)
-        cut_long_text(self.root)  # after read_metadata: a long JSON-LD script stays whole
+        if len(html) > MAX_BLOCK_CHARS:  # no text of the page is longer than the page
+            cut_long_text(self.root)  # after read_metadata: a long JSON-LD script stays whole
         self.path = unquote(urlsplit(url).path) or "/"
 
     @cached_property
@@ -84,7 +85,7 @@ def cut_long_text(root) -> None:
     be read whole by every field and by trafilatura."""
     # The texts and tails are read first in C (itertext), and comments and processing
     # instructions by XPath: the element-by-element walk runs only on a page that has a long one.
-    if not any(len(piece) > MAX_BLOCK_CHARS for piece in root.itertext()) and not root.xpath(
+    if max(map(len, root.itertext()), default=0) <= MAX_BLOCK_CHARS and not root.xpath(
             f"boolean(descendant-or-self::comment()[string-length() > {MAX_BLOCK_CHARS}]"
             f"|descendant-or-self::processing-instruction()[string-length() > {MAX_BLOCK_CHARS}])"):
         return

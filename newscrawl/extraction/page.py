@@ -76,6 +76,9 @@ _TEXTS = etree.XPath(".//text()")
 _ARTICLE_BODY = etree.XPath("//*[@itemprop='articleBody']")
 _BELOW_HEADLINE = etree.XPath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]")
 _BREADCRUMBS = etree.XPath("//body//*[text()[contains(., '»')]]")
+# The 40 nearest non-blank texts before a node, in document order (on a reverse axis position()
+# counts from the node: only these 40 become Python strings, not every text above it).
+_NEAREST_TEXTS_BEFORE = etree.XPath("preceding::text()[normalize-space()][position() <= 40]")
 ARTICLE_OG_TYPES = {"article", "news", "newsarticle", "article:news", "blog", "blogposting"}
 MIN_GENERIC_BODY_CHARS = 300
 
@@ -539,7 +542,7 @@ class ArticlePage(ItemPage):
             return None
         passed_headline = False
         headline_key = loose(headline)
-        for node in reversed(anchor.xpath("preceding::text()[normalize-space()]")[-40:]):
+        for node in reversed(_NEAREST_TEXTS_BEFORE(anchor)):
             parent = node.getparent()
             text = clean_text(cut(str(node), MAX_TITLE_CHARS))  # a headline is cut as long
             if loose(strip_site_label(text, self.labels)) == headline_key:
