@@ -98,15 +98,29 @@ def _text_lengths(root) -> dict[Any, tuple[tuple, int]]:
     """For each element under *root*: (summary of its text_content(), characters of link text
     in its descendants, as ``sum(len(clean_text(a.text_content())) for a in el.iter("a"))`` for
     an element that is no link itself). One pass, descendants first; each text node is cleaned
-    once."""
+    once. (``_summary``, ``_joined`` and ``_stripped_length`` inlined: this loop runs for every
+    element of the page.)"""
     result: dict[Any, tuple[tuple, int]] = {}
     for el in reversed(list(root.iter())):
         # text_content() leaves out comments and processing instructions, but not their tails.
-        summary = _summary(el.text) if isinstance(el.tag, str) else _NO_TEXT
+        text = el.text if isinstance(el.tag, str) else None
+        summary = _NO_TEXT if not text else _BLANK if text.isspace() else _summary(text)
         link = 0
         for child in el:
             child_summary, child_link = result[child]
-            summary = _joined(_joined(summary, child_summary), _summary(child.tail))
-            link += child_link + (_stripped_length(child_summary) if child.tag == "a" else 0)
+            if child_summary[0]:
+                summary = child_summary if not summary[0] else (
+                    summary[0] + child_summary[0] - (summary[2] and child_summary[1]),
+                    summary[1], child_summary[2], child_summary[3] or summary[3])
+            tail = child.tail
+            if tail:
+                tail_summary = _BLANK if tail.isspace() else _summary(tail)
+                if tail_summary[0]:
+                    summary = tail_summary if not summary[0] else (
+                        summary[0] + tail_summary[0] - (summary[2] and tail_summary[1]),
+                        summary[1], tail_summary[2], tail_summary[3] or summary[3])
+            link += child_link
+            if child.tag == "a" and child_summary[3]:
+                link += child_summary[0] - child_summary[1] - child_summary[2]
         result[el] = (summary, link)
     return result
