@@ -80,31 +80,44 @@ def _load_json(text: str):
             return None
 
 
-_META = etree.XPath("//meta")
-_CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
-_TITLE = etree.XPath("string(//title)")
-_JSONLD = etree.XPath("//script[@type='application/ld+json']/text()")
+# The four lookups in one walk of the page, in document order.
+_HEAD_NODES = etree.XPath("//meta|//link[@rel='canonical'][@href]|//title|//script[@type='application/ld+json']")
+_STRING = etree.XPath("string(.)")
+_TEXTS = etree.XPath("text()")
 
 
 def read_metadata(root) -> PageMetadata:
-    """The metadata of the page whose tree is *root* (XPath on the lxml tree: a parsel
-    Selector per ``<meta>`` cost more than reading it)."""
+    """The metadata of the page whose tree is *root*: every ``<meta>``, the first canonical
+    link, the first ``<title>``, the first Article-like JSON-LD object (lxml XPath on the tree:
+    a parsel Selector per ``<meta>`` cost more than reading it)."""
     result = PageMetadata()
-    for node in _META(root):
-        attrib = node.attrib
-        key = attrib.get("property") or attrib.get("name") or attrib.get("itemprop")
-        value = attrib.get("content")
-        if key and value is not None:  # cut: a value is read (cleaned) once per lookup
-            result.meta.setdefault(key.strip().lower(), []).append(value[:MAX_BLOCK_CHARS])
-    canonical = _CANONICAL(root)
-    result.canonical = str(canonical[0]) if canonical else None
-    result.title = clean_text(str(_TITLE(root))[:MAX_TITLE_CHARS])
-    for script in _JSONLD(root):
-        data = _load_json(str(script))
-        for node in _walk_jsonld(data):
-            if _is_article(node):
-                result.jsonld = node
-                return result
+    canonical = title = None
+    scripts = []
+    for node in _HEAD_NODES(root):
+        tag = node.tag
+        if tag == "meta":
+            attrib = node.attrib
+            key = attrib.get("property") or attrib.get("name") or attrib.get("itemprop")
+            value = attrib.get("content")
+            if key and value is not None:  # cut: a value is read (cleaned) once per lookup
+                result.meta.setdefault(key.strip().lower(), []).append(value[:MAX_BLOCK_CHARS])
+        elif tag == "link":
+            if canonical is None:
+                canonical = node.get("href")
+        elif tag == "title":
+            if title is None:
+                title = node
+        else:
+            scripts.append(node)
+    result.canonical = canonical
+    result.title = clean_text(str(_STRING(title))[:MAX_TITLE_CHARS] if title is not None else "")
+    for script in scripts:
+        for text in _TEXTS(script):
+            data = _load_json(str(text))
+            for node in _walk_jsonld(data):
+                if _is_article(node):
+                    result.jsonld = node
+                    return result
     return result
 
 
