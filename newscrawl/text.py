@@ -30,6 +30,8 @@ def clean_text(text: str | None) -> str:
     """Collapse whitespace, drop invisible marks, NFC-normalise. ``None`` → ``""``."""
     if not text:
         return ""
+    if text.isascii():  # (a flag of the string, not a scan) NFC and the invisibles leave ASCII as is
+        return " ".join(text.split())
     return " ".join(arabic.remove_invisibles(unicodedata.normalize("NFC", text)).split())
 
 
@@ -38,7 +40,8 @@ def collapse_text(text: str | None) -> str:
     ends, so pieces of one text can be cleaned separately and joined."""
     if not text:
         return ""
-    text = arabic.remove_invisibles(unicodedata.normalize("NFC", text))
+    if not text.isascii():  # NFC and the invisibles leave ASCII as is
+        text = arabic.remove_invisibles(unicodedata.normalize("NFC", text))
     # str.split() splits on exactly the characters re's \s matches (str.isspace), and joining
     # its parts is about twice as fast as a regex substitution: this runs on every text node.
     parts = text.split()
