@@ -41,11 +41,16 @@ def _tag(el) -> str:
     tag = el.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return ""
+    if tag.islower() and "}" not in tag:  # what the HTML parser gives: nothing to change
+        return tag
     return tag.rsplit("}", 1)[-1].lower()
 
 
 def is_caption(el) -> bool:
-    attrs = f"{el.get('class', '')} {el.get('id', '')}".lower()
+    attrib = el.attrib
+    if not attrib:  # most elements: no class, no id
+        return False
+    attrs = f"{attrib.get('class', '')} {attrib.get('id', '')}".lower()
     return any(hint in attrs for hint in CAPTION_HINTS)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml import etree
+
 from newscrawl.extraction.blocks import is_caption
 from newscrawl.text import clean_text, collapse_text
 
@@ -23,7 +25,7 @@ def densest_container(root):
 def densest_container_and_share(root) -> tuple[Any, float]:
     """The densest container, and the share of the page's prose blocks (paragraphs of 40+
     characters ending a sentence) that lie inside it: near 1, no prose is left to find."""
-    lengths = _text_lengths(root)
+    lengths = _text_lengths(_candidates_scope(root))
     scores: dict[Any, int] = {}
     prose_blocks: list[tuple[Any, int]] = []
     for el in root.iter("p", "div", "td"):
@@ -56,6 +58,19 @@ def densest_container_and_share(root) -> tuple[Any, float]:
     within = set(best.iter())  # one walk of the container, whatever the nesting depth
     inside = sum(prose for el, prose in prose_blocks if el in within)
     return best, (inside / total if total else 1.0)
+
+
+_CANDIDATES = etree.XPath("count(descendant-or-self::p|descendant-or-self::div|descendant-or-self::td)")
+
+
+def _candidates_scope(root):
+    """The ``<body>`` when it holds every candidate (p, div, td) of the page, else *root*: the
+    text summaries are needed for the candidates only, and the head's scripts and styles are
+    long texts to clean for nothing."""
+    body = root.find("body")
+    if body is not None and _CANDIDATES(body) == _CANDIDATES(root):
+        return body
+    return root
 
 
 # What densest_container needs of an element's text_content(): the length clean_text gives it
