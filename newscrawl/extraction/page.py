@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -201,16 +203,20 @@ class ArticlePage(ItemPage):
         """The element printing "City - Reporter" for this article (None: look in the body)."""
         return None
 
-    def published_candidates(self) -> list[Found]:
+    def published_candidates(self) -> Iterator[Found]:
+        """The publication date's sources, most reliable first. A generator: the first that
+        reads as a date ends the search, and the sources after it are never looked at."""
+        yield from self.metadata_published_candidates()
+        yield Found(self._date_near_headline(), "text")
+
+    def metadata_published_candidates(self) -> Iterator[Found]:
+        """What the page's metadata and markup say the publication date is."""
         ld = self.doc.meta.jsonld
-        return [
-            Found(jsonld_text(ld, "datePublished"), "jsonld"),
-            Found(self.doc.meta.first("article:published_time", "og:article:published_time"), "opengraph"),
-            Found(self.doc.meta.first("datepublished", "pubdate", "publishdate", "date", "dc.date.issued", "dc.date",
-                                      "parsely-pub-date", "sailthru.date"), "meta"),
-            Found(self._markup_date("datePublished"), "microdata"),
-            Found(self._date_near_headline(), "text"),
-        ]
+        yield Found(jsonld_text(ld, "datePublished"), "jsonld")
+        yield Found(self.doc.meta.first("article:published_time", "og:article:published_time"), "opengraph")
+        yield Found(self.doc.meta.first("datepublished", "pubdate", "publishdate", "date", "dc.date.issued", "dc.date",
+                                        "parsely-pub-date", "sailthru.date"), "meta")
+        yield Found(self._markup_date("datePublished"), "microdata")
 
     def canonical_ok(self, absolute: str) -> bool:
         """Whether a declared canonical URL names an article page (else the fetched URL stands)."""
@@ -300,17 +306,18 @@ class ArticlePage(ItemPage):
 
     @field(cached=True)
     def date_published_raw(self) -> Found:
-        return _first_date([*self.published_candidates(), Found(self.feed.get("date_published_raw"), "feed")])
+        return _first_date(chain(self.published_candidates(), [Found(self.feed.get("date_published_raw"), "feed")]))
 
     @field(cached=True)
     def date_modified_raw(self) -> Found:
+        return _first_date(self._modified_candidates())
+
+    def _modified_candidates(self) -> Iterator[Found]:
         ld = self.doc.meta.jsonld
-        return _first_date([
-            Found(jsonld_text(ld, "dateModified"), "jsonld"),
-            Found(self.doc.meta.first("article:modified_time", "og:updated_time"), "opengraph"),
-            Found(self.doc.meta.first("datemodified", "dc.date.modified"), "meta"),
-            Found(self._markup_date("dateModified"), "microdata"),
-        ])
+        yield Found(jsonld_text(ld, "dateModified"), "jsonld")
+        yield Found(self.doc.meta.first("article:modified_time", "og:updated_time"), "opengraph")
+        yield Found(self.doc.meta.first("datemodified", "dc.date.modified"), "meta")
+        yield Found(self._markup_date("dateModified"), "microdata")
 
     @field(cached=True)
     def section(self) -> Found:
@@ -699,11 +706,21 @@ def _jsonld_language(node: dict) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _first_date(candidates: list[Found]) -> Found:
+def _first_date(candidates: Iterable[Found]) -> Found:
     """The first candidate that reads as a date; if none does, the first one found (kept as
-    evidence: the date pipeline counts and logs it as unparsed)."""
-    found = [Found(clean_text(raw), step) for raw, step in candidates if raw and clean_text(raw)]
-    return next((f for f in found if parse_date(f.value) is not None), found[0] if found else NOTHING)
+    evidence: the date pipeline counts and logs it as unparsed). Candidates after the one that
+    reads as a date are not produced (*candidates* may be a generator)."""
+    first_found = NOTHING
+    for raw, step in candidates:
+        value = clean_text(raw) if raw else ""
+        if not value:
+            continue
+        found = Found(value, step)
+        if parse_date(value) is not None:
+            return found
+        if not first_found:
+            first_found = found
+    return first_found
 
 
 _WORD = re.compile(r"[\w\u064b-\u0652]+")

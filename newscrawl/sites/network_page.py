@@ -13,6 +13,7 @@ fixtures of a page of the new template; the README's "Adding a site" shows how.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cached_property
 from itertools import islice
 
@@ -64,11 +65,11 @@ class NetworkArticlePage(ArticlePage):
         inside = [c for c in candidates if start <= doc.position(c) < end]
         return inside[0] if inside else (before[-1] if before else None)
 
-    def published_candidates(self) -> list[Found]:
+    def published_candidates(self) -> Iterator[Found]:
         # The site's own stamp is the most reliable source on the network; the generic
         # "date below the headline" guess is left out (the stamp is that line, when right).
-        generic = [c for c in super().published_candidates() if c.step != "text"]
-        return [Found(self._stamp(), "selectors"), *generic]
+        yield Found(self._stamp(), "selectors")
+        yield from self.metadata_published_candidates()
 
     def canonical_ok(self, absolute: str) -> bool:
         path = network.fold_amp(network.path_of(absolute))
