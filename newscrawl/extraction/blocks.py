@@ -59,51 +59,64 @@ def iter_blocks(root) -> list[Block]:
     are left out. A block's text is cut at MAX_BLOCK_CHARS."""
     blocks: list[Block] = []
     pieces: list[str] = []
-    state = {"link": 0, "image": False, "tag": ""}
+    # The block being gathered: characters of link text, whether it holds an image, its tag.
+    link, image, block_tag = 0, False, ""
 
     def flush() -> None:
-        text = clean_text("".join(pieces)[:MAX_BLOCK_CHARS])
-        if text or state["image"]:  # an image-only block marks where a caption may follow
-            blocks.append(Block(text, min(state["link"], len(text)), state["image"], state["tag"]))
-        pieces.clear()
-        state.update(link=0, image=False, tag="")
-
-    def add(text: str | None, in_link: bool) -> None:
-        if text:
-            pieces.append(text)
-            if in_link:
-                state["link"] += len(clean_text(text))
+        nonlocal link, image, block_tag
+        if pieces:
+            text = clean_text("".join(pieces)[:MAX_BLOCK_CHARS])
+            pieces.clear()
+        else:
+            text = ""
+        if text or image:  # an image-only block marks where a caption may follow
+            blocks.append(Block(text, min(link, len(text)), image, block_tag))
+        link, image, block_tag = 0, False, ""
 
     # An explicit stack, not recursion: hostile or broken pages nest thousands of elements,
     # past Python's recursion limit. An entry is (element, in_link, None) before the element's
     # subtree and (element, in_link, is_block) after it, when only its tail is left.
     root_in_link = _tag(root) == "a"
-    add(root.text, root_in_link)
+    if root.text:
+        pieces.append(root.text)
+        if root_in_link:
+            link += len(clean_text(root.text))
     stack: list[tuple] = [(child, root_in_link, None) for child in reversed(root)]
     while stack and len(blocks) < MAX_BLOCKS:  # the root's own tail lies outside the subtree
         el, in_link, closing = stack.pop()
         if closing is not None:
             if closing:
                 flush()
-            if el.tail:
-                add(el.tail, in_link)
+            tail = el.tail
+            if tail:
+                pieces.append(tail)
+                if in_link:
+                    link += len(clean_text(tail))
             continue
         tag = _tag(el)
         if not tag or tag in SKIP_TAGS or is_caption(el):
-            if el.tail:
-                add(el.tail, in_link)
+            tail = el.tail
+            if tail:
+                pieces.append(tail)
+                if in_link:
+                    link += len(clean_text(tail))
             continue
         block = tag in BLOCK_TAGS
         if block or tag == "br":
             flush()
         if block:
-            state["tag"] = tag
+            block_tag = tag
         if tag in ("img", "amp-img", "picture"):
-            state["image"] = True
+            image = True
         inner_link = in_link or tag == "a"
-        add(el.text, inner_link)
+        text = el.text
+        if text:
+            pieces.append(text)
+            if inner_link:
+                link += len(clean_text(text))
         stack.append((el, in_link, block))
-        stack.extend((child, inner_link, None) for child in reversed(el))
+        if len(el):
+            stack.extend((child, inner_link, None) for child in reversed(el))
     flush()
     return blocks[:MAX_BLOCKS]
 
