@@ -77,7 +77,12 @@ _H1S = etree.XPath("//h1")
 _TEXTS = etree.XPath(".//text()")
 _ARTICLE_BODY = etree.XPath("//*[@itemprop='articleBody']")
 _BELOW_HEADLINE = etree.XPath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]")
-_BREADCRUMBS = etree.XPath("//body//*[text()[contains(., '»')]]")
+# Elements below <body> with a text child holding "»" (found from the texts, in document
+# order: twice as fast as testing every element's text children).
+_BREADCRUMBS = etree.XPath("//body//text()[contains(., '»')]/parent::*[ancestor::body]")
+# Elements with an itemprop or property attribute, and <time>s (found from the attributes:
+# twice as fast as testing every element).
+_MARKUP_DATE_HOLDERS = etree.XPath("//@itemprop/..|//@property/..|//time")
 # The 40 nearest non-blank texts before a node, in document order (on a reverse axis position()
 # counts from the node: only these 40 become Python strings, not every text above it).
 _NEAREST_TEXTS_BEFORE = etree.XPath("preceding::text()[normalize-space()][position() <= 40]")
@@ -592,7 +597,7 @@ class ArticlePage(ItemPage):
         """Every microdata/RDFa date attribute and ``<time datetime>``, read in one pass over
         the page (a scan per property was two full-document XPath walks)."""
         found: dict[str, list[str]] = {"datePublished": [], "dateModified": [], "time": []}
-        for el in self.doc.root.xpath("//*[@itemprop or @property or self::time]"):
+        for el in _MARKUP_DATE_HOLDERS(self.doc.root):
             if el.tag == "time" and el.get("datetime") is not None:
                 found["time"].append(el.get("datetime"))
             if el.tag == "meta":

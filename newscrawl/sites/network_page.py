@@ -13,6 +13,7 @@ fixtures of a page of the new template; the README's "Adding a site" shows how.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cached_property
 from itertools import islice
@@ -26,10 +27,20 @@ from newscrawl.extraction.versions import ParserVersion, SiteParser
 from newscrawl.sites import network
 from newscrawl.text import MAX_TITLE_CHARS, clean_text
 
-# The landmarks' CSS as XPath, compiled once (parsel's translation, as Selector.css uses).
-_BODY = etree.XPath(HTMLTranslator().css_to_xpath(network.BODY_SELECTOR))
-_DATELINES = etree.XPath(HTMLTranslator().css_to_xpath(network.DATELINE_SELECTOR))
-_STAMPS = etree.XPath("//body//*[text()[contains(., 'GMT')]]")
+
+def _compiled_css(selector: str) -> etree.XPath:
+    """*selector* as compiled XPath: parsel's translation (what Selector.css runs), but a bare
+    ``#id`` is found from the id attributes, twice as fast as testing every element."""
+    if re.fullmatch(r"#[\w-]+", selector):
+        return etree.XPath(f"//@id[. = '{selector[1:]}']/..")
+    return etree.XPath(HTMLTranslator().css_to_xpath(selector))
+
+
+# The landmarks, compiled once.
+_BODY = _compiled_css(network.BODY_SELECTOR)
+_DATELINES = _compiled_css(network.DATELINE_SELECTOR)
+# Elements below <body> with a text child holding "GMT" (found from the texts: faster).
+_STAMPS = etree.XPath("//body//text()[contains(., 'GMT')]/parent::*[ancestor::body]")
 # A page prints its own stamp and a few dozen related items' stamps below the headline.
 MAX_STAMPS = 200
 # A page's writer link is among the last links above the body.
