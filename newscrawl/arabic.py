@@ -278,8 +278,21 @@ def is_label_only(text: str, labels: tuple[str, ...]) -> bool:
     "almaghribtoday"). *text* as ``clean_text`` leaves it."""
     if not _SEPARATORS_AND_SPACES.sub("", text):
         return True
+    labels = tuple(labels)
+    # Most lines hold a character no label has: the first character outside every spelling of
+    # the labels' letters, if its folded form is no label's letter, settles it without folding
+    # the line (a folded line keeps each plain character's form at its place, and a removed
+    # label takes only its own letters with it). Σ (lower case by context) and characters whose
+    # lower case is longer are left to the full check.
+    outside, label_chars = _label_alphabet(labels)
+    found = outside.search(text)
+    if found:
+        char = found.group()
+        form = fold_case(fold_letters(char))
+        if char != "Σ" and len(form) == 1 and form not in label_chars and not _SEPARATORS_AND_SPACES.match(form):
+            return False
     folded = _label_form(text)
-    for form in _label_forms(tuple(labels)):
+    for form in _label_forms(labels):
         folded = folded.replace(form, " ")
     return not _SEPARATORS_AND_SPACES.sub("", folded)
 
@@ -289,6 +302,17 @@ def is_label_only(text: str, labels: tuple[str, ...]) -> bool:
 def _label_forms(labels: tuple[str, ...]) -> tuple[str, ...]:
     """``_label_form`` of each non-empty label, in order."""
     return tuple(_label_form(label) for label in labels if label)
+
+
+@lru_cache(maxsize=256)
+def _label_alphabet(labels: tuple[str, ...]) -> tuple[re.Pattern, frozenset[str]]:
+    """A pattern finding a character outside the labels' letters in any spelling (upper case,
+    unfolded letters), separators and spaces; and the letters of the labels' folded forms."""
+    label_chars = frozenset("".join(_label_forms(labels)))
+    spellings = set(label_chars) | {c.upper() for c in label_chars if len(c.upper()) == 1} \
+        | {k for k, v in LETTER_FOLD.items() if v in label_chars}
+    outside = re.compile(f"[^{re.escape(''.join(sorted(spellings)) + LABEL_SEPARATORS)}\\s]")
+    return outside, label_chars
 
 
 @lru_cache(maxsize=256)
