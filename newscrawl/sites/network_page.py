@@ -40,7 +40,7 @@ def _compiled_css(selector: str) -> etree.XPath:
 _BODY = _compiled_css(network.BODY_SELECTOR)
 _DATELINES = _compiled_css(network.DATELINE_SELECTOR)
 # Elements below <body> with a text child holding "GMT" (found from the texts: faster).
-_STAMPS = etree.XPath("//body//text()[contains(., 'GMT')]/parent::*[ancestor::body]")
+_STAMPS = etree.XPath("/descendant::text()[contains(., 'GMT')]/parent::*[ancestor::body]")
 # A page prints its own stamp and a few dozen related items' stamps below the headline.
 MAX_STAMPS = 200
 # A page's writer link is among the last links above the body.
