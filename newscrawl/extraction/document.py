@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import cached_property
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -32,12 +33,26 @@ class _HTMLParser(etree.HTMLParser):
 _XML_DECLARATION = re.compile(r"[\s\ufeff]*<\?xml\s")
 
 
+_PARSERS = threading.local()
+
+
+def _reused_parser(**options) -> _HTMLParser:
+    """This thread's parser for *options* (parsel's), made once: a parser is reusable one
+    document at a time, and making one costs as much as parsing a small page's head."""
+    key = tuple(sorted(options.items()))
+    parsers = _PARSERS.__dict__.setdefault("by_options", {})
+    parser = parsers.get(key)
+    if parser is None:
+        parser = parsers[key] = _HTMLParser(**options)
+    return parser
+
+
 def _selector(html: str) -> Selector:
     """``Selector(text=html)``: the same parse (parsel's own steps, with the parser above)
     for a text that parsel reads as HTML; parsel itself reads any other."""
     if not html.lstrip().startswith("<") or _XML_DECLARATION.match(html):
         return Selector(text=html)
-    return Selector(root=create_root_node(html, _HTMLParser, huge_tree=True), type="html")
+    return Selector(root=create_root_node(html, _reused_parser, huge_tree=True), type="html")
 
 
 class Document:
