@@ -33,6 +33,9 @@ class _HTMLParser(etree.HTMLParser):
 _XML_DECLARATION = re.compile(r"[\s\ufeff]*<\?xml\s")
 
 
+# A union sorts its nodes into document order (and drops repeats); "/.." adds nothing.
+_IN_DOCUMENT_ORDER = etree.XPath("$nodes | /..")
+
 _PARSERS = threading.local()
 
 
@@ -79,6 +82,18 @@ class Document:
 
     def position(self, el) -> int:
         return self.order.get(el, -1)
+
+    def ranks(self, *groups) -> dict:
+        """Each node of *groups* (None skipped) by its rank in document order: compared with each
+        other, ranks order nodes as ``position`` does, from one sort in C of these few nodes
+        rather than a map of the whole page."""
+        nodes = [node for group in groups for node in group if node is not None]
+        return {node: i for i, node in enumerate(_IN_DOCUMENT_ORDER(self.root, nodes=nodes))}
+
+    @cached_property
+    def headline(self):
+        """The first h1 (None without one): the article starts there."""
+        return self.root.find(".//h1")
 
     @cached_property
     def headline_position(self) -> int:

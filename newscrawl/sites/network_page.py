@@ -45,6 +45,8 @@ _STAMPS = etree.XPath("/descendant::text()[contains(., 'GMT')]/parent::*[ancesto
 MAX_STAMPS = 200
 # A page's writer link is among the last links above the body.
 MAX_WRITER_LINKS = 15
+# The writer links nearest above the body, in document order.
+_NEAREST_LINKS_BEFORE = etree.XPath(f"preceding::a[@href][position() <= {MAX_WRITER_LINKS}]")
 
 
 class NetworkArticlePage(ArticlePage):
@@ -68,13 +70,15 @@ class NetworkArticlePage(ArticlePage):
             return None
         if container is None:
             return candidates[0]
-        doc = self.doc
-        start = doc.position(container)
-        end = start + sum(1 for _ in container.iter())
+        headline = self.doc.headline
+        rank = self.doc.ranks(candidates, (container, headline))
+        after_headline = rank[headline] if headline is not None else -1
         # Teaser boxes elsewhere on the page carry datelines too: only the headline's own counts.
-        before = [c for c in candidates if doc.headline_position < doc.position(c) < start]
-        inside = [c for c in candidates if start <= doc.position(c) < end]
-        return inside[0] if inside else (before[-1] if before else None)
+        inside = [c for c in candidates if c is container or container in c.iterancestors()]
+        if inside:
+            return inside[0]
+        before = [c for c in candidates if after_headline < rank[c] < rank[container]]
+        return before[-1] if before else None
 
     def published_candidates(self) -> Iterator[Found]:
         # The site's own stamp is the most reliable source on the network; the generic
@@ -95,10 +99,13 @@ class NetworkArticlePage(ArticlePage):
     def byline_link(self, container) -> Found:
         # The network links a column's writer to the writer's page, /w-<id>-more/ (the URL grammar in sites/network.py).
         doc = self.doc
-        for link in container.xpath("preceding::a[@href]")[-MAX_WRITER_LINKS:]:
+        links = _NEAREST_LINKS_BEFORE(container)
+        headline = doc.headline
+        rank = doc.ranks(links, (headline,))
+        after_headline = rank[headline] if headline is not None else -1
+        for link in links:
             href = absolute_url(doc.url, link.get("href"))
-            if href and doc.position(link) > doc.headline_position and \
-                    network.classify_path(network.path_of(href)) == "writer":
+            if href and rank[link] > after_headline and network.classify_path(network.path_of(href)) == "writer":
                 name = clean_text(text_start(link, MAX_TITLE_CHARS))
                 if name and len(name.split()) <= 5:
                     return Found(name, "selectors")
@@ -143,17 +150,20 @@ class NetworkArticlePage(ArticlePage):
         doc = self.doc
         url_time = network.url_publish_time(network.fold_amp(doc.path))
         container = self.container.value
-        body_start = doc.position(container) if container is not None else None
+        stamps = _STAMPS(doc.root)
+        headline = doc.headline
+        rank = doc.ranks(stamps, (container, headline))
+        body_start = rank[container] if container is not None else None
+        after_headline = rank[headline] if headline is not None else -1
         candidates = []
-        below_headline = (el for el in _STAMPS(doc.root)
-                          if doc.position(el) > doc.headline_position)  # not a sidebar above it
+        below_headline = (el for el in stamps if rank[el] > after_headline)  # not a sidebar above it
         for element in islice(below_headline, MAX_STAMPS):
             text = clean_text(text_start(element, MAX_TITLE_CHARS))  # a stamp is one short line
             if network.CLOCK_PATTERN.search(text):
                 continue
             match = network.STAMP_PATTERN.search(text)
             if match:
-                candidates.append((doc.position(element), match))
+                candidates.append((rank[element], match))
         if not candidates:
             return None
         if url_time:
