@@ -86,6 +86,8 @@ _MARKUP_DATE_HOLDERS = etree.XPath("//@itemprop/..|//@property/..|//time")
 # The 40 nearest non-blank texts before a node, in document order (on a reverse axis position()
 # counts from the node: only these 40 become Python strings, not every text above it).
 _NEAREST_TEXTS_BEFORE = etree.XPath("preceding::text()[normalize-space()][position() <= 40]")
+_PHOTO_BESIDE = etree.XPath("./img|./amp-img|../img|../amp-img")
+_IMAGE_SOURCES = etree.XPath(".//img/@src|.//amp-img/@src")
 # The 5 nearest elements before a node whose first text names a writer ("بقلم", "كتب").
 _NEAREST_BYLINES_BEFORE = etree.XPath("preceding::*[contains(text(), 'بقلم') or contains(text(), 'كتب')][position() <= 5]")
 ARTICLE_OG_TYPES = {"article", "news", "newsarticle", "article:news", "blog", "blogposting"}
@@ -351,7 +353,7 @@ class ArticlePage(ItemPage):
                     return Found(absolute, step)
         container = self.container.value
         if container is not None:
-            for src in container.xpath(".//img/@src|.//amp-img/@src"):
+            for src in _IMAGE_SOURCES(container):
                 absolute = absolute_url(self.doc.url, src)
                 if absolute and not self.is_generic_image(src):
                     return Found(absolute, "selectors")
@@ -583,7 +585,9 @@ class ArticlePage(ItemPage):
             return False
         if any(is_caption(el) for el in chain):
             return False
-        if parent.xpath("./img|./amp-img|../img|../amp-img"):
+        # (a compiled XPath takes elements only; a tail's parent may be a comment)
+        beside = _PHOTO_BESIDE(parent) if isinstance(parent.tag, str) else parent.xpath(_PHOTO_BESIDE.path)
+        if beside:
             return False  # text beside a photo is its caption
         return not (text in skip or is_furniture(text, self.labels))
 
