@@ -59,7 +59,7 @@ def _selector(html: str) -> Selector:
 
 
 class Document:
-    """A page parsed once: its selector, tree, metadata and element order. Page objects of
+    """A page parsed once: its selector, tree and metadata. Page objects of
     several parser versions can share one Document, so choosing a version costs no re-parse."""
 
     def __init__(self, html: str, url: str):
@@ -74,19 +74,10 @@ class Document:
             cut_long_text(self.root)  # after read_metadata: a long JSON-LD script stays whole
         self.path = unquote(urlsplit(url).path) or "/"
 
-    @cached_property
-    def order(self) -> dict:
-        """Each node's place in document order (built on first use: the generic page never
-        compares positions)."""
-        return {el: i for i, el in enumerate(self.root.iter())}
-
-    def position(self, el) -> int:
-        return self.order.get(el, -1)
-
     def ranks(self, *groups) -> dict:
-        """Each node of *groups* (None skipped) by its rank in document order: compared with each
-        other, ranks order nodes as ``position`` does, from one sort in C of these few nodes
-        rather than a map of the whole page."""
+        """Each node of *groups* (None skipped) by its rank in document order, compared with each
+        other: one sort in C of these few nodes (a map of every element of the page cost more
+        than the lookups that read it)."""
         nodes = [node for group in groups for node in group if node is not None]
         return {node: i for i, node in enumerate(_IN_DOCUMENT_ORDER(self.root, nodes=nodes))}
 
@@ -94,12 +85,6 @@ class Document:
     def headline(self):
         """The first h1 (None without one): the article starts there."""
         return self.root.find(".//h1")
-
-    @cached_property
-    def headline_position(self) -> int:
-        """Document position of the first h1 (-1 without one): the article starts there."""
-        h1 = self.root.find(".//h1")
-        return self.position(h1) if h1 is not None else -1
 
     @cached_property
     def size(self) -> int:
