@@ -20,7 +20,7 @@ neighbour slows all of them alike:
   extraction   ``extract_article(text, url, site)``
   trafilatura  ``trafilatura.extract(text, url=url)`` with its defaults
 
-The figure of a step is the median of its per-round totals, shown as ms per page and as a ratio
+The figure of a step is the least of its per-round totals, shown as ms per page and as a ratio
 to lxml's. The functools caches of trafilatura, htmldate and courlan are emptied before each
 step's pass (as benchmarks/eval_extraction.py does), so no step reuses what another computed;
 within a pass they warm as they would over a crawl.
@@ -33,7 +33,6 @@ import cProfile
 import json
 import os
 import pstats
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -104,7 +103,8 @@ def output(page: dict) -> dict:
 
 
 def measure(pages: list[dict], rounds: int, with_trafilatura: bool) -> dict[str, float]:
-    """Median over rounds of each step's total CPU seconds."""
+    """Each step's total CPU seconds: the least over rounds (a busy neighbour only ever adds
+    time, so the least is the closest to the step's own cost)."""
     import trafilatura
 
     texts = [decode(p["body"], p["declared"]) for p in pages]
@@ -127,7 +127,7 @@ def measure(pages: list[dict], rounds: int, with_trafilatura: bool) -> dict[str,
                 call(i, page)
                 spent += clock() - start
             totals[step].append(spent)
-    return {step: statistics.median(values) for step, values in totals.items()}
+    return {step: min(values) for step, values in totals.items()}
 
 
 def show(title: str, pages: int, figures: dict[str, float]) -> str:
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path,
                         default=Path(os.environ.get("NEWSCRAWL_SHARED", REPO.parent / "shared")))
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--mirror-pages", type=int, default=300)
     parser.add_argument("--no-trafilatura", action="store_true", help="leave trafilatura.extract out (faster)")
     parser.add_argument("--only", choices=("eval", "mirror"))
