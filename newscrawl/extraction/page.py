@@ -89,7 +89,8 @@ _NEAREST_TEXTS_BEFORE = etree.XPath("preceding::text()[normalize-space()][positi
 _PHOTO_BESIDE = etree.XPath("./img|./amp-img|../img|../amp-img")
 _IMAGE_SOURCES = etree.XPath(".//img/@src|.//amp-img/@src")
 # The 5 nearest elements before a node whose first text names a writer ("بقلم", "كتب").
-_NEAREST_BYLINES_BEFORE = etree.XPath("preceding::*[contains(text(), 'بقلم') or contains(text(), 'كتب')][position() <= 5]")
+_NEAREST_BYLINES_BEFORE = etree.XPath(
+    "preceding::*[contains(text(), 'بقلم') or contains(text(), 'كتب')][position() <= 5]")
 ARTICLE_OG_TYPES = {"article", "news", "newsarticle", "article:news", "blog", "blogposting"}
 MIN_GENERIC_BODY_CHARS = 300
 
