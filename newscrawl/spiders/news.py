@@ -22,7 +22,7 @@ from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import site_for_url
-from newscrawl.spiders.common import (NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page,
+from newscrawl.spiders.common import (NewscrawlSpider, UrlDigests, asked_url, read_url_list, retry_later, unusable_page,
                                       with_response_hints)
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
@@ -62,7 +62,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         # A start URL with an explicit port (a local test server) allows that port only.
         self._ports = {urlsplit(u).hostname.removeprefix("www."): urlsplit(u).port
                        for u in self.start_urls + self.article_urls}
-        self._emitted: set[str] = set()
+        self._emitted = UrlDigests()  # digests, not URLs: flat memory on long crawls
         self._sitemap_dates: dict[str, str] = {}
         self.run_started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
         try:
