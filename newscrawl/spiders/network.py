@@ -122,7 +122,7 @@ class NetworkSpider(NewscrawlSpider):
         and spellings (raw Arabic or percent-encoded): the site and its decoded path, AMP folded,
         without a trailing slash. The six digits are a time, not an id (docs/site-facts.md F3), so
         the whole path is the key; the site, because syndicated columns share paths."""
-        return f"{self.site.key}:{network.fold_amp(network.path_of(url)).rstrip('/') or '/'}"
+        return f"{self.site.key}:{_folded_path(url)}"
 
     def article_request_url(self, url: str) -> str:
         """The canonical fetch URL of an article link: AMP folded, percent-encoded."""
@@ -266,7 +266,8 @@ class NetworkSpider(NewscrawlSpider):
         chain["urls"].add(_page_key(response.url))
         links = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
                  if h.strip() and not h.strip().startswith(("#", "javascript:", "mailto:"))]
-        pages = [u for u in links if _is_pagination(u, response.url)]
+        is_pagination = _pagination_test(response.url)
+        pages = [u for u in links if is_pagination(u)]
         deeper = [u for u in pages if _page_key(u) not in chain["urls"]]
         stop = self._stop_reason(response, chain_key, page, links) if deeper else None
         if not deeper:
@@ -429,6 +430,12 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
+@functools.lru_cache(maxsize=4096)  # bounded; one page's URL is keyed several times in a row
+def _folded_path(url: str) -> str:
+    """*url*'s decoded path, AMP folded, without a trailing slash (``NetworkSpider.url_key``)."""
+    return network.fold_amp(network.path_of(url)).rstrip("/") or "/"
+
+
 @functools.lru_cache(maxsize=4096)  # bounded; menus and pagination links repeat on every page
 def _page_key(url: str) -> str:
     """A page's URL as one spelling: trailing slash, fragment, encoding and query order aside."""
@@ -439,9 +446,22 @@ def _page_key(url: str) -> str:
 def _is_pagination(url: str, listing_url: str) -> bool:
     """A link to another page of the same listing: the same path with another query
     ("?page=2", "?start=20"), or the path plus a page number ("/314-slug/2")."""
-    a, b = urlsplit(url), urlsplit(listing_url)
-    if a.netloc != b.netloc or a.query == b.query and a.path.rstrip("/") == b.path.rstrip("/"):
-        return False
-    path, listing = network.path_of(url).rstrip("/"), network.path_of(listing_url).rstrip("/")
+    return _pagination_test(listing_url)(url)
+
+
+def _pagination_test(listing_url: str):
+    """``_is_pagination(url, listing_url)`` as a function of *url*, the listing's parts worked
+    out once: a listing page has a hundred links to test."""
+    b = urlsplit(listing_url)
+    listing_path = b.path.rstrip("/")
+    listing = network.path_of(listing_url).rstrip("/")
     base = listing.rsplit("/", 1)[0] if re.search(r"/\d+$", listing) else listing
-    return path == base or (path.startswith(base + "/") and path[len(base) + 1:].isdigit())
+
+    def test(url: str) -> bool:
+        a = urlsplit(url)
+        if a.netloc != b.netloc or a.query == b.query and a.path.rstrip("/") == listing_path:
+            return False
+        path = (unquote(a.path) or "/").rstrip("/")
+        return path == base or (path.startswith(base + "/") and path[len(base) + 1:].isdigit())
+
+    return test
