@@ -47,6 +47,7 @@ class Mirror:
 
     def __init__(self, articles: int, workdir: Path):
         self.articles = articles
+        workdir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scrapy", "mirror", "--articles", str(articles), "--port", "0"],
             cwd=workdir, env=_env(project=True), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -175,16 +176,71 @@ def crawl_comparison(articles: int, workdir: Path, *, bench_seconds: int, timeou
     return result
 
 
-def memory_run(articles: int, workdir: Path, *, timeout: float) -> dict:
-    """Peak RSS of newscrawl's crawl of a whole *articles*-article mirror."""
+def memory_run(articles: int, workdir: Path, *, timeout: float, kept_before: bool = False) -> dict:
+    """Peak RSS of newscrawl's crawl of a whole *articles*-article mirror (every listing page).
+
+    *kept_before*: the state store first holds every article as kept by an earlier run
+    (``prepare_kept_state``), so the crawl discovers every article URL, checks each against
+    the store and fetches none: the per-URL run state at full size, at a fraction of a first
+    crawl's cost (a first crawl of 100,000 articles takes longer than the whole benchmark may)."""
     with mirror(articles, workdir) as server:
+        if kept_before:
+            prepare_kept_state(articles, server.base_url, workdir / "crawl")
         before = server.cpu()
         run = crawl_newscrawl(server.base_url, workdir / "crawl", timeout=timeout)
         run["mirror_cpu"] = server.cpu() - before
     run["articles"] = articles
+    run["kept_before"] = kept_before
     return run
+
+
+def prepare_kept_state(articles: int, base_url: str, workdir: Path) -> None:
+    """The state store an earlier run leaves after keeping every article of the mirror: written
+    through ``CrawlState.keep`` under the keys the spider computes (``url_key``)."""
+    from newscrawl.spiders.almaghrib import AlmaghribSpider
+    from newscrawl.state import CrawlState
+
+    spider = AlmaghribSpider(base_url=base_url)
+    state = CrawlState(workdir / ".newscrawl" / "state.sqlite")
+    site = MirrorSite(articles=articles)
+    try:
+        for article in site.iter_all():
+            url = spider.article_request_url(site.url(base_url, article.path))
+            state.keep(spider.url_key(url), {
+                "url": url, "source": spider.name, "headline": article.headline, "body": "\n".join(article.paragraphs),
+                "date_published": article.published.isoformat(), "section": article.section_name})
+    finally:
+        state.close()
 
 
 if __name__ == "__main__":  # ad-hoc: python -m benchmarks.crawl ARTICLES
     with tempfile.TemporaryDirectory(prefix="newscrawl-crawl-") as tmp:
         print(json.dumps(crawl_comparison(int(sys.argv[1]), Path(tmp), bench_seconds=5, timeout=3600), indent=1))
+
+
+def mirror_page_costs(large: int, small: int = 300, repeat: int = 20) -> dict:
+    """The mirror's CPU per page, in this process through its request router, on a *small* and
+    a *large* site: the same kinds of page (home, first and deepest listing page, the newest and
+    the oldest article) should cost about the same whatever the site's size.
+    (An article is found by its URL's time of day: among articles/1440 candidates, checked by
+    arithmetic, so the oldest of 100,000 costs a little more.)"""
+    from newscrawl.mirror.server import route
+
+    figures: dict[str, dict] = {}
+    for which, articles in (("small", small), ("large", large)):
+        site = MirrorSite(articles=articles)
+        section = site.sections[0][0]
+        listing = site.listing_path(section)
+        deep = site.section_pages(section)
+        pages = {"home": "/", "listing, first page": listing, "listing, deepest page": f"{listing}/?page={deep}",
+                 "article, oldest": site.original(articles - 2).path, "article, newest": site.original(0).path}
+        for name, path in pages.items():
+            route(site, "http://127.0.0.1:8080", path)  # first call builds the site's small tables
+            start = time.process_time()
+            for _ in range(repeat):
+                status, _, _ = route(site, "http://127.0.0.1:8080", path)
+            assert status == 200, (name, path, status)
+            figures.setdefault(name, {})[which] = 1000 * (time.process_time() - start) / repeat
+    return {"small": small, "large": large,
+            "ms_per_page": figures,
+            "x_small": {name: costs["large"] / max(costs["small"], 1e-9) for name, costs in figures.items()}}

@@ -59,9 +59,9 @@ def check_state_file(path: Path, *, thorough: bool = True) -> None:
     _CHECKED.add(stamp)
 
 
-# Page cache of each connection, in KiB: bounded, so a crawl's memory does not grow with its state
-# files (SQLite's default is about 2 MB; the title store sets its own, newscrawl.dedupe.store).
-CACHE_KIB = 4096
+# Page cache of each connection, in KiB: set explicitly, so a crawl's memory stays bounded however
+# large its state files grow (the title store sets its own, newscrawl.pipelines).
+CACHE_KIB = 2048
 
 
 def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True,

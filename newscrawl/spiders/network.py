@@ -430,13 +430,13 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-@functools.lru_cache(maxsize=4096)  # bounded; one page's URL is keyed several times in a row
+@functools.lru_cache(maxsize=1024)  # bounded; one page's URL is keyed several times in a row
 def _folded_path(url: str) -> str:
     """*url*'s decoded path, AMP folded, without a trailing slash (``NetworkSpider.url_key``)."""
     return network.fold_amp(network.path_of(url)).rstrip("/") or "/"
 
 
-@functools.lru_cache(maxsize=4096)  # bounded; menus and pagination links repeat on every page
+@functools.lru_cache(maxsize=1024)  # bounded; menus and pagination links repeat on every page
 def _page_key(url: str) -> str:
     """A page's URL as one spelling: trailing slash, fragment, encoding and query order aside."""
     parts = urlsplit(canonicalize_url(url))
