@@ -65,6 +65,28 @@ class UrlDigests:
         return True
 
 
+class RecentUrls:
+    """The last *size* URLs seen (as digests, oldest forgotten first): a cache for work that a
+    set of every URL would remember for ever. Menus and tickers repeat the same links on every
+    page, so they stay in it; a forgotten URL is merely handled again."""
+
+    __slots__ = ("_digests", "size")
+
+    def __init__(self, size: int = 4096) -> None:
+        self._digests: dict[bytes, None] = {}
+        self.size = size
+
+    def add_new(self, url: str) -> bool:
+        """Remember *url*; True if it was not among the recent ones."""
+        digest = UrlDigests._digest(url)
+        if digest in self._digests:
+            return False
+        self._digests[digest] = None
+        if len(self._digests) > self.size:
+            del self._digests[next(iter(self._digests))]
+        return True
+
+
 def is_loopback(host: str | None) -> bool:
     if host == "localhost":
         return True

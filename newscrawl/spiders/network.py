@@ -18,7 +18,7 @@ from w3lib.url import canonicalize_url, safe_url_string
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
-from newscrawl.spiders.common import (NewscrawlSpider, UrlDigests, asked_url, read_url_list, retry_later,
+from newscrawl.spiders.common import (NewscrawlSpider, RecentUrls, UrlDigests, asked_url, read_url_list, retry_later,
                                       unusable_page, with_response_hints)
 
 FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
@@ -78,7 +78,7 @@ class NetworkSpider(NewscrawlSpider):
         self._emitted = UrlDigests()  # url keys of the items this run yielded: one item per article
         self._chains: dict[str, dict] = {}  # listing chain key → {"depth", "ended", "urls"} this run
         self._requested = UrlDigests()
-        self._followed = UrlDigests()  # links follow_link has decided on: menus repeat them on every page
+        self._recent_links = RecentUrls()  # links follow_link decided on lately: menus repeat them on every page
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._feed_hints: dict[str, dict] = {}  # url key → what a feed said (title, pubDate)
 
@@ -315,9 +315,9 @@ class NetworkSpider(NewscrawlSpider):
     def follow_link(self, url: str, *, page: int = 1, feed: dict | None = None,
                     chain: str | None = None) -> scrapy.Request | None:
         """A request for a link the crawl should follow, or None (off-site, skipped kind, page limit)."""
-        if not self._followed.add_new(url):
-            # Decided before: requested then (a second request is never made), or refused then
-            # (and counted then). Menus and tickers repeat the same links on every page.
+        if not self._recent_links.add_new(url):
+            # Decided a moment ago: requested then (a second request is never made), or refused
+            # then (and counted then). Menus and tickers repeat the same links on every page.
             return None
         url = self.rebase(url)
         if url is None:
