@@ -11,7 +11,6 @@ section ids, dateline and stamp formats and the reporters' names (docs/site-fact
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -356,33 +355,30 @@ class MirrorSite:
         return (self.republish_every > 0 and index % self.republish_every == 3 and index not in self.FLAWS
                 and index % OPINION_EVERY != OPINION_EVERY - 1)
 
-    def _weight(self, index: int, listed: bool) -> int:
+    def _weight(self, index: int, listed: bool, *, flaws: bool = True) -> int:
         """Pages story *index* contributes: to a section listing (*listed*; opinion columns are
-        not listed) or to the whole site (original and copy)."""
-        if listed and index % OPINION_EVERY == OPINION_EVERY - 1:
-            return 0
-        return 1 + self._has_copy(index)
+        not listed, and never republished) or to the whole site (original and copy). Without
+        *flaws*: as if FLAWS (never republished) were not there."""
+        if index % OPINION_EVERY == OPINION_EVERY - 1:
+            return 0 if listed else 1
+        copy = (self.republish_every > 0 and index % self.republish_every == 3
+                and not (flaws and index in self.FLAWS))
+        return 1 + copy
 
     def _count_before(self, start: int, step: int, k: int, listed: bool) -> int:
         """Pages contributed by the first *k* indices of ``range(start, ..., step)``."""
-        period = OPINION_EVERY * self.republish_every // gcd(OPINION_EVERY, self.republish_every) \
-            if self.republish_every > 0 else OPINION_EVERY
+        period = lcm(OPINION_EVERY, self.republish_every) if self.republish_every > 0 else OPINION_EVERY
         table = self._period_tables.get((start % period, step, listed))
         if table is None:
             table = [0]
             for j in range(period):
-                index = start + step * j
-                copy = (self.republish_every > 0 and index % self.republish_every == 3
-                        and index % OPINION_EVERY != OPINION_EVERY - 1)
-                opinion = index % OPINION_EVERY == OPINION_EVERY - 1
-                table.append(table[-1] + (0 if listed and opinion else 1 + copy))
+                table.append(table[-1] + self._weight(start + step * j, listed, flaws=False))
             self._period_tables[(start % period, step, listed)] = table
         cycles, rest = divmod(k, period)
         count = cycles * table[period] + table[rest]
-        for flaw in self.FLAWS:  # a flawed story is never republished
-            if (flaw - start) % step == 0 and 0 <= (flaw - start) // step < k and self.republish_every > 0 \
-                    and flaw % self.republish_every == 3 and flaw % OPINION_EVERY != OPINION_EVERY - 1:
-                count -= 1
+        for flaw in self.FLAWS:  # the period table counts them as if they were not flawed
+            if (flaw - start) % step == 0 and 0 <= (flaw - start) // step < k:
+                count -= self._weight(flaw, listed, flaws=False) - self._weight(flaw, listed)
         return count
 
     @cached_property
@@ -439,20 +435,6 @@ class MirrorSite:
         position = next(i for i, x in enumerate(self.sections) if x[0] == section)
         first = self.indices.start
         return range(first + (position - first) % len(self.sections), self.articles, len(self.sections))
-
-    def _section_entries(self, section: str):
-        """Pages listed under *section*, newest first: each story's republished copy (3 minutes
-        newer) before the original; the seed last (it is years older)."""
-        for index in self.section_indices(section):
-            article = self.original(index)
-            if article.is_opinion:
-                continue
-            copy = self.republished(index)
-            if copy is not None:
-                yield copy
-            yield article
-        if self.seed is not None and section == self.seed.section:
-            yield self.seed
 
     def _section_count(self, section: str) -> int:
         indices = self.section_indices(section)
