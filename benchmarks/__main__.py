@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         results = run(args.quick, args.shared or default_shared(), log)
-    except Exception as error:  # noqa: BLE001 (one line for the user; the traceback with -v)
+    except Exception as error:  # noqa: BLE001 (one line for the user; NEWSCRAWL_BENCH_DEBUG=1 shows the traceback)
         if os.environ.get("NEWSCRAWL_BENCH_DEBUG"):
             traceback.print_exc()
         print(f"Benchmark failed: {error}", file=sys.stderr)

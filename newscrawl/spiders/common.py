@@ -32,6 +32,11 @@ from newscrawl.items import Article
 from newscrawl.retry import retry_later  # noqa: F401 (re-exported for the spiders)
 
 
+def url_digest(url: str) -> bytes:
+    """A URL's 16-byte BLAKE2b digest: what the spiders' run state keeps instead of the URL."""
+    return hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 class UrlDigests:
     """A set of URLs (or URL keys) that keeps a 16-byte BLAKE2b digest of each, not the text:
     a spider's run state then costs the same ~100 bytes for a 300-character Arabic URL as for
@@ -43,9 +48,7 @@ class UrlDigests:
     def __init__(self) -> None:
         self._digests: set[bytes] = set()
 
-    @staticmethod
-    def _digest(url: str) -> bytes:
-        return hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    _digest = staticmethod(url_digest)
 
     def __contains__(self, url: str) -> bool:
         return self._digest(url) in self._digests
@@ -78,7 +81,7 @@ class RecentUrls:
 
     def add_new(self, url: str) -> bool:
         """Remember *url*; True if it was not among the recent ones."""
-        digest = UrlDigests._digest(url)
+        digest = url_digest(url)
         if digest in self._digests:
             return False
         self._digests[digest] = None
