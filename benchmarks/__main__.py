@@ -1,7 +1,7 @@
 """Every newscrawl benchmark in one run: one table, and benchmarks/results.json.
 
     python -m benchmarks                 # the full run (README "Performance")
-    python -m benchmarks --quick         # CI-sized (under two minutes); figures are indicative only
+    python -m benchmarks --quick         # CI-sized (under two minutes; benchmarks/results-quick.json)
     python -m benchmarks --json PATH     # write the results elsewhere (default benchmarks/results.json)
     python -m benchmarks --shared PATH   # the shared folder holding eval/ (default: $NEWSCRAWL_SHARED,
                                          # else ../shared beside the checkout)
@@ -238,8 +238,9 @@ def render(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="CI-sized run, under two minutes")
-    parser.add_argument("--json", type=Path, default=HERE / "results.json", metavar="PATH",
-                        help="where to write the results (default benchmarks/results.json)")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
+                        help="where to write the results (default benchmarks/results.json; with --quick "
+                             "benchmarks/results-quick.json, so a CI run never replaces the README's figures)")
     parser.add_argument("--shared", type=Path, default=None, help="the shared folder holding eval/")
     args = parser.parse_args(argv)
 
@@ -254,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Benchmark failed: {error}", file=sys.stderr)
         return 1
     results["table"] = [dict(zip(("section", "figure", "value", "ratio"), row)) for row in rows(results)]
+    if args.json is None:
+        args.json = HERE / ("results-quick.json" if args.quick else "results.json")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(render(results))
