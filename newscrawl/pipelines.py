@@ -162,7 +162,9 @@ class TitleDedupePipeline(_Pipeline):
         # Group commits (100 titles or 1 s): 43 µs instead of 65 µs a title at 1M titles
         # (benchmarks/bench_dedupe.py). A crash loses no title that reached the feed: the next
         # run re-adds the titles of an interrupted run's feed (newscrawl.incremental).
-        self.store = SQLiteTitleStore(state_dir / "titles.sqlite", commit_every=100, commit_interval=1.0)
+        # A 16 MB page cache holds the recent titles a check reads (the window's); the store's
+        # 64 MB default would let a long crawl's memory grow with the titles file.
+        self.store = SQLiteTitleStore(state_dir / "titles.sqlite", commit_every=100, commit_interval=1.0, cache_mb=16)
         self.deduper = TitleDeduper(self.store, window=window)
         # Without pruning the store grows for ever. Titles added long ago are forgotten: a copy
         # of a story turns up within days of it, and known URLs are never fetched again.

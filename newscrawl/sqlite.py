@@ -59,6 +59,11 @@ def check_state_file(path: Path, *, thorough: bool = True) -> None:
     _CHECKED.add(stamp)
 
 
+# Page cache of each connection, in KiB: set explicitly, so a crawl's memory stays bounded however
+# large its state files grow (the title store sets its own, newscrawl.pipelines).
+CACHE_KIB = 2048
+
+
 def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True,
              thorough: bool = True) -> sqlite3.Connection:
     """An autocommit connection in WAL mode, with *setup* (a script of idempotent statements) run.
@@ -75,6 +80,7 @@ def open_wal(path, *, timeout: float = 30.0, setup: str = "", check: bool = True
     while True:
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             if setup:
                 db.executescript(setup)
             return db

@@ -11,12 +11,13 @@ section ids, dateline and stamp formats and the reporters' names (docs/site-fact
 
 from __future__ import annotations
 
-import itertools
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from importlib import resources
+from math import gcd, lcm
 from urllib.parse import quote
 
 from newscrawl.sites import NETWORK_SITES
@@ -105,6 +106,22 @@ def retitle(headline: str, variant: int) -> str:
         return headline + " | العرب اليوم"
     return headline
 MINUTES_BETWEEN = 37
+REPUBLISH_DELAY = 3 * 60 + 7  # seconds between a story and its republished copy
+
+
+def _index_seconds(index: int) -> int:
+    """Seconds between BASE_TIME and story *index*'s publication (see ``MirrorSite.original``)."""
+    return MINUTES_BETWEEN * 60 * index + (index * 13) % 60
+
+
+# A story's time of day (its URL's HHMMSS) repeats every TIME_PERIOD indices: a path's HHMMSS
+# names its index up to a multiple of TIME_PERIOD (MirrorSite.find).
+TIME_PERIOD = lcm(86400 // gcd(86400, MINUTES_BETWEEN * 60), 60 // gcd(60, 13))
+_INDICES_AT_SECOND: dict[int, list[int]] = {}
+for _residue in range(TIME_PERIOD):
+    _second = round((BASE_TIME - timedelta(seconds=_index_seconds(_residue))).timestamp()) % 86400
+    _INDICES_AT_SECOND.setdefault(_second, []).append(_residue)
+_ARTICLE_PATH = re.compile(r"^/(?P<section>w-\d+|\d+)/(?P<h>\d\d)(?P<m>\d\d)(?P<s>\d\d)-(?P<slug>.+)$", re.S)
 
 
 def _slugify(text: str) -> str:
@@ -255,11 +272,15 @@ class MirrorSite:
             slots.append(r)
         return tuple(slots)  # type: ignore[return-value]
 
+    def _headline(self, index: int) -> str:
+        s, a, o, p = self._slots(index)
+        return f"{SUBJECTS[s]} {ACTIONS[a]} {OBJECTS[o]} {PLACES[p]}"
+
     def original(self, index: int) -> MirrorArticle:
         if index not in self.indices:
             raise IndexError(index)
         s, a, o, p = self._slots(index)
-        headline = f"{SUBJECTS[s]} {ACTIONS[a]} {OBJECTS[o]} {PLACES[p]}"
+        headline = self._headline(index)
         published = BASE_TIME - timedelta(minutes=MINUTES_BETWEEN * index, seconds=(index * 13) % 60)
         if index % OPINION_EVERY == OPINION_EVERY - 1:
             writer_id, writer = OPINION_WRITERS[index % len(OPINION_WRITERS)]
@@ -324,40 +345,114 @@ class MirrorSite:
         if self.seed is not None:
             yield self.seed
 
+    # --- constant-time positions ------------------------------------------------------------
+    # A listing or sitemap page is found without walking the entries before it: how many pages
+    # an index contributes (0, 1 or 2) repeats with a period of lcm(OPINION_EVERY,
+    # republish_every) indices, apart from the few FLAWS, so counts are a period table plus a
+    # correction, and the first index of a page is a binary search over those counts.
+    def _has_copy(self, index: int) -> bool:
+        """Has story *index* a republished copy (``republished`` without building it)?"""
+        return (self.republish_every > 0 and index % self.republish_every == 3 and index not in self.FLAWS
+                and index % OPINION_EVERY != OPINION_EVERY - 1)
+
+    def _weight(self, index: int, listed: bool, *, flaws: bool = True) -> int:
+        """Pages story *index* contributes: to a section listing (*listed*; opinion columns are
+        not listed, and never republished) or to the whole site (original and copy). Without
+        *flaws*: as if FLAWS (never republished) were not there."""
+        if index % OPINION_EVERY == OPINION_EVERY - 1:
+            return 0 if listed else 1
+        copy = (self.republish_every > 0 and index % self.republish_every == 3
+                and not (flaws and index in self.FLAWS))
+        return 1 + copy
+
+    def _count_before(self, start: int, step: int, k: int, listed: bool) -> int:
+        """Pages contributed by the first *k* indices of ``range(start, ..., step)``."""
+        period = lcm(OPINION_EVERY, self.republish_every) if self.republish_every > 0 else OPINION_EVERY
+        table = self._period_tables.get((start % period, step, listed))
+        if table is None:
+            table = [0]
+            for j in range(period):
+                table.append(table[-1] + self._weight(start + step * j, listed, flaws=False))
+            self._period_tables[(start % period, step, listed)] = table
+        cycles, rest = divmod(k, period)
+        count = cycles * table[period] + table[rest]
+        for flaw in self.FLAWS:  # the period table counts them as if they were not flawed
+            if (flaw - start) % step == 0 and 0 <= (flaw - start) // step < k:
+                count -= self._weight(flaw, listed, flaws=False) - self._weight(flaw, listed)
+        return count
+
+    @cached_property
+    def _period_tables(self) -> dict:
+        return {}
+
+    def _pages_from(self, indices: range, position: int, count: int, listed: bool) -> list[MirrorArticle]:
+        """*count* pages from the *position*-th one contributed by *indices* (in order: in
+        listings a copy before its original, in the whole site the original first)."""
+        start, step = indices.start, indices.step
+        low, high = 0, len(indices)  # the last k with _count_before(k) <= position
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self._count_before(start, step, middle, listed) <= position:
+                low = middle
+            else:
+                high = middle - 1
+        skip = position - self._count_before(start, step, low, listed)
+        found: list[MirrorArticle] = []
+        for index in indices[low:]:
+            if len(found) >= count + skip:
+                break
+            if listed and index % OPINION_EVERY == OPINION_EVERY - 1:
+                continue
+            copy = self.republished(index) if self._has_copy(index) else None
+            pair = [self.original(index)]
+            if copy is not None:
+                pair.insert(0 if listed else 1, copy)
+            found.extend(pair)
+        return found[skip:skip + count]
+
+    def all_pages(self, start: int, count: int) -> list[MirrorArticle]:
+        """``list(islice(iter_all(), start, start + count))``, in time independent of *start*."""
+        tickers = self.ticker_posts()
+        total = self.page_count()
+        stories_end = total - (self.seed is not None)  # the seed comes last
+        found = tickers[start:start + count]
+        first = max(start, len(tickers))
+        if len(found) < count and first < stories_end:
+            found += self._pages_from(self.indices, first - len(tickers), min(count - len(found), stories_end - first),
+                                      listed=False)
+        if len(found) < count and self.seed is not None and start <= total - 1 < start + count:
+            found.append(self.seed)
+        return found
+
+    def page_count(self) -> int:
+        """``sum(1 for _ in iter_all())`` without building the pages."""
+        indices = self.indices
+        return (len(self.ticker_posts()) + self._count_before(indices.start, indices.step, len(indices), listed=False)
+                + (self.seed is not None))
+
     def section_indices(self, section: str) -> range:
         """Indices of the originals whose section is *section*'s slot (newest first)."""
         position = next(i for i, x in enumerate(self.sections) if x[0] == section)
         first = self.indices.start
         return range(first + (position - first) % len(self.sections), self.articles, len(self.sections))
 
-    def _section_entries(self, section: str):
-        """Pages listed under *section*, newest first: each story's republished copy (3 minutes
-        newer) before the original; the seed last (it is years older)."""
-        for index in self.section_indices(section):
-            article = self.original(index)
-            if article.is_opinion:
-                continue
-            copy = self.republished(index)
-            if copy is not None:
-                yield copy
-            yield article
-        if self.seed is not None and section == self.seed.section:
-            yield self.seed
+    def _section_count(self, section: str) -> int:
+        indices = self.section_indices(section)
+        return (self._count_before(indices.start, indices.step, len(indices), listed=True)
+                + (self.seed is not None and section == self.seed.section))
 
     def section_page(self, section: str, page: int) -> list[MirrorArticle]:
-        """Teasers of listing page *page* (1-based) of *section*."""
+        """Teasers of listing page *page* (1-based) of *section*, in time independent of *page*."""
         start = (page - 1) * self.per_page
-        return list(itertools.islice(self._section_entries(section), start, start + self.per_page))
+        entries = self._pages_from(self.section_indices(section), start, self.per_page, listed=True)
+        if len(entries) < self.per_page and self.seed is not None and section == self.seed.section \
+                and start + len(entries) == self._section_count(section) - 1:
+            entries.append(self.seed)
+        return entries
 
     def section_pages(self, section: str) -> int:
         """Number of listing pages of *section* (counted without building the pages)."""
-        count = 0
-        for index in self.section_indices(section):
-            if index % OPINION_EVERY != OPINION_EVERY - 1:
-                count += 1 + (self.republish_every > 0 and index % self.republish_every == 3
-                              and index not in self.FLAWS)
-        count += self.seed is not None and section == self.seed.section
-        return max(1, -(-count // self.per_page))
+        return max(1, -(-self._section_count(section) // self.per_page))
 
     def opinion_entries(self) -> list[MirrorArticle]:
         return [self.original(i) for i in self.indices if i % OPINION_EVERY == OPINION_EVERY - 1]
@@ -366,31 +461,43 @@ class MirrorSite:
         return [self.original(i) for i in self.indices[:count]]
 
     # --- lookups --------------------------------------------------------------------------------
-    @cached_property
-    def _paths(self) -> dict[str, tuple[int, bool]]:
-        """Decoded path → (index, is_republished_copy), built once on first lookup."""
-        paths: dict[str, tuple[int, bool]] = {post.path: (post.index, False) for post in self.ticker_posts()}
-        for index in self.indices:
-            paths[self.original(index).path] = (index, False)
-            copy = self.republished(index)
-            if copy is not None:
-                paths[copy.path] = (index, True)
-        return paths
-
     def find(self, path: str) -> MirrorArticle | None:
-        """The page at a decoded *path* (AMP paths folded), or None."""
+        """The page at a decoded *path* (AMP paths folded), or None. No table of the site's
+        paths: the path's HHMMSS names the few indices whose time of day it is (an index's time
+        of day repeats every 1440 indices), each checked by computing its path."""
         path = path.rstrip("/")
         if path.startswith("/amp/"):
             path = path[4:]
         if self.seed is not None and path == self.seed.path:
             return self.seed
-        found = self._paths.get(path)
-        if found is None:
+        for post in self.ticker_posts():
+            if post.path == path:
+                return post
+        match = _ARTICLE_PATH.match(path)
+        if match is None:
             return None
-        index, is_copy = found
-        if index <= TICKER_INDEX:
-            return next(post for post in self.ticker_posts() if post.index == index)
-        return self.republished(index) if is_copy else self.original(index)
+        second = int(match["h"]) * 3600 + int(match["m"]) * 60 + int(match["s"])
+        first, stop = self.indices.start, self.indices.stop
+        for is_copy in (False, True):
+            shift = REPUBLISH_DELAY if is_copy else 0
+            for residue in _INDICES_AT_SECOND.get((second - shift) % 86400, ()):
+                for index in range(first + (residue - first) % TIME_PERIOD, stop, TIME_PERIOD):
+                    if self._section_of(index) != match["section"] or (is_copy and not self._has_copy(index)):
+                        continue
+                    headline = self._headline(index)
+                    if is_copy:
+                        headline = retitle(headline, index // self.republish_every)
+                    if _slugify(headline) != match["slug"]:
+                        continue  # cheap check first: building the page costs far more
+                    candidate = self.republished(index) if is_copy else self.original(index)
+                    if candidate is not None and candidate.path == path:
+                        return candidate
+        return None
+
+    def _section_of(self, index: int) -> str:
+        if index % OPINION_EVERY == OPINION_EVERY - 1:
+            return f"w-{OPINION_WRITERS[index % len(OPINION_WRITERS)][0]}"
+        return self.sections[index % len(self.sections)][0]
 
     def expected_stories(self) -> dict[str, list[str]]:
         """Story (its original headline) → the URL paths it is served under, for every story an

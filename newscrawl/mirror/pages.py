@@ -347,7 +347,7 @@ SITEMAP_PAGE_SIZE = 1000
 def sitemap_index(site: MirrorSite, base: str) -> str:
     """SYNTHETIC (no XML sitemap of the network was found): an index of a Google News sitemap
     and numbered page sitemaps, for the generic spider's sitemap discovery."""
-    pages = -(-sum(1 for _ in site.iter_all()) // SITEMAP_PAGE_SIZE)
+    pages = -(-site.page_count() // SITEMAP_PAGE_SIZE)
     maps = [f"{base.rstrip('/')}/sitemap-news.xml"] + [f"{base.rstrip('/')}/sitemap-{n}.xml" for n in range(1, pages + 1)]
     body = "".join(f"<sitemap><loc>{escape(m)}</loc></sitemap>" for m in maps)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>\n'

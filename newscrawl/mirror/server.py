@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import re
 import socket
 import struct
@@ -51,7 +50,7 @@ def route(site: MirrorSite, base: str, raw_path: str) -> tuple[int, str, bytes]:
     sitemap_page = _SITEMAP_PAGE.match(path)
     if sitemap_page:
         start = (int(sitemap_page["n"]) - 1) * pages.SITEMAP_PAGE_SIZE
-        chunk = list(itertools.islice(site.iter_all(), start, start + pages.SITEMAP_PAGE_SIZE))
+        chunk = site.all_pages(start, pages.SITEMAP_PAGE_SIZE)
         if chunk:
             return 200, SITEMAP, pages.sitemap_urls(site, base, chunk, news=False).encode()
     if path == "/":

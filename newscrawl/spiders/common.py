@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import time
 from datetime import datetime, timezone
@@ -29,6 +30,64 @@ from newscrawl.extraction.article import Extraction
 from newscrawl.feeds import FeedEntry, parse_feed
 from newscrawl.items import Article
 from newscrawl.retry import retry_later  # noqa: F401 (re-exported for the spiders)
+
+
+def url_digest(url: str) -> bytes:
+    """A URL's 16-byte BLAKE2b digest: what the spiders' run state keeps instead of the URL."""
+    return hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class UrlDigests:
+    """A set of URLs (or URL keys) that keeps a 16-byte BLAKE2b digest of each, not the text:
+    a spider's run state then costs the same ~100 bytes for a 300-character Arabic URL as for
+    a short one, and a 100,000-article crawl holds no URL strings. Two URLs share a digest
+    with probability about n² / 2¹²⁹: never, for any crawl."""
+
+    __slots__ = ("_digests",)
+
+    def __init__(self) -> None:
+        self._digests: set[bytes] = set()
+
+    _digest = staticmethod(url_digest)
+
+    def __contains__(self, url: str) -> bool:
+        return self._digest(url) in self._digests
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def add(self, url: str) -> None:
+        self._digests.add(self._digest(url))
+
+    def add_new(self, url: str) -> bool:
+        """Add *url*; True if it was not in the set yet."""
+        digest = self._digest(url)
+        if digest in self._digests:
+            return False
+        self._digests.add(digest)
+        return True
+
+
+class RecentUrls:
+    """The last *size* URLs seen (as digests, oldest forgotten first): a cache for work that a
+    set of every URL would remember for ever. Menus and tickers repeat the same links on every
+    page, so they stay in it; a forgotten URL is merely handled again."""
+
+    __slots__ = ("_digests", "size")
+
+    def __init__(self, size: int = 4096) -> None:
+        self._digests: dict[bytes, None] = {}
+        self.size = size
+
+    def add_new(self, url: str) -> bool:
+        """Remember *url*; True if it was not among the recent ones."""
+        digest = url_digest(url)
+        if digest in self._digests:
+            return False
+        self._digests[digest] = None
+        if len(self._digests) > self.size:
+            del self._digests[next(iter(self._digests))]
+        return True
 
 
 def is_loopback(host: str | None) -> bool:

@@ -6,6 +6,7 @@ articles), the URL grammar and the extraction are shared.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, AsyncIterator
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -17,8 +18,8 @@ from w3lib.url import canonicalize_url, safe_url_string
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
-from newscrawl.spiders.common import (NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page,
-                                      with_response_hints)
+from newscrawl.spiders.common import (NewscrawlSpider, RecentUrls, UrlDigests, asked_url, read_url_list, retry_later,
+                                      unusable_page, with_response_hints)
 
 FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
 ARTICLE_KINDS = {"article", "opinion"}
@@ -72,10 +73,12 @@ class NetworkSpider(NewscrawlSpider):
         if flag not in ("0", "1", "true", "false", "yes", "no", ""):
             raise ValueError(f"refresh takes 1 or 0, got {refresh!r}")
         self.refresh = flag in ("1", "true", "yes")
-        self._skipped_links: set[str] = set()
-        self._emitted: set[str] = set()  # url keys of the items this run yielded: one item per article
+        # Run state, per URL only a fixed-size digest (UrlDigests): flat memory on 100k-page crawls.
+        self._skipped_links = UrlDigests()
+        self._emitted = UrlDigests()  # url keys of the items this run yielded: one item per article
         self._chains: dict[str, dict] = {}  # listing chain key → {"depth", "ended", "urls"} this run
-        self._requested: set[str] = set()
+        self._requested = UrlDigests()
+        self._recent_links = RecentUrls()  # links follow_link decided on lately: menus repeat them on every page
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._feed_hints: dict[str, dict] = {}  # url key → what a feed said (title, pubDate)
 
@@ -119,7 +122,7 @@ class NetworkSpider(NewscrawlSpider):
         and spellings (raw Arabic or percent-encoded): the site and its decoded path, AMP folded,
         without a trailing slash. The six digits are a time, not an id (docs/site-facts.md F3), so
         the whole path is the key; the site, because syndicated columns share paths."""
-        return f"{self.site.key}:{network.fold_amp(network.path_of(url)).rstrip('/') or '/'}"
+        return f"{self.site.key}:{_folded_path(url)}"
 
     def article_request_url(self, url: str) -> str:
         """The canonical fetch URL of an article link: AMP folded, percent-encoded."""
@@ -192,11 +195,7 @@ class NetworkSpider(NewscrawlSpider):
     def _first_time(self, url: str) -> bool:
         """Per-run duplicate filter (Scrapy's is bypassed, see the class docstring); a trailing
         slash makes no other page."""
-        key = _page_key(url)
-        if key in self._requested:
-            return False
-        self._requested.add(key)
-        return True
+        return self._requested.add_new(_page_key(url))
 
     def page_request(self, url: str, **meta: Any) -> scrapy.Request | None:
         if not self._first_time(url):
@@ -261,13 +260,14 @@ class NetworkSpider(NewscrawlSpider):
         page = response.meta.get("page", 1)
         chain_key = response.meta.get("chain") or self.url_key(response.url)
         # "since": when this run began walking the chain; only stories seen before it are behind it.
-        chain = self._chains.setdefault(chain_key, {"depth": 0, "ended": None, "urls": set(), "failed": False,
+        chain = self._chains.setdefault(chain_key, {"depth": 0, "ended": None, "urls": UrlDigests(), "failed": False,
                                                     "since": self.crawl_state.now() if self.crawl_state else ""})
         chain["depth"] = max(chain["depth"], page)
         chain["urls"].add(_page_key(response.url))
         links = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
                  if h.strip() and not h.strip().startswith(("#", "javascript:", "mailto:"))]
-        pages = [u for u in links if _is_pagination(u, response.url)]
+        is_pagination = _pagination_test(response.url)
+        pages = [u for u in links if is_pagination(u)]
         deeper = [u for u in pages if _page_key(u) not in chain["urls"]]
         stop = self._stop_reason(response, chain_key, page, links) if deeper else None
         if not deeper:
@@ -315,21 +315,23 @@ class NetworkSpider(NewscrawlSpider):
     def follow_link(self, url: str, *, page: int = 1, feed: dict | None = None,
                     chain: str | None = None) -> scrapy.Request | None:
         """A request for a link the crawl should follow, or None (off-site, skipped kind, page limit)."""
+        if not self._recent_links.add_new(url):
+            # Decided a moment ago: requested then (a second request is never made), or refused
+            # then (and counted then). Menus and tickers repeat the same links on every page.
+            return None
         url = self.rebase(url)
         if url is None:
             return None
         path = network.path_of(url)
         kind = network.classify_path(path)
         if kind not in FOLLOWED_KINDS:
-            if kind != "other" and url not in self._skipped_links:
-                self._skipped_links.add(url)
+            if kind != "other" and self._skipped_links.add_new(url):
                 self.stat(f"links/skipped/{kind}")
             return None
         if kind in ARTICLE_KINDS:
             section = network.section_id_of(network.fold_amp(path))
             if section in self.site.skip_sections:
-                if url not in self._skipped_links:
-                    self._skipped_links.add(url)
+                if self._skipped_links.add_new(url):
                     self.stat("links/skipped/no_text_section")
                 return None
             target = self.article_request_url(url)
@@ -428,6 +430,13 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
+@functools.lru_cache(maxsize=1024)  # bounded; one page's URL is keyed several times in a row
+def _folded_path(url: str) -> str:
+    """*url*'s decoded path, AMP folded, without a trailing slash (``NetworkSpider.url_key``)."""
+    return network.fold_amp(network.path_of(url)).rstrip("/") or "/"
+
+
+@functools.lru_cache(maxsize=1024)  # bounded; menus and pagination links repeat on every page
 def _page_key(url: str) -> str:
     """A page's URL as one spelling: trailing slash, fragment, encoding and query order aside."""
     parts = urlsplit(canonicalize_url(url))
@@ -437,9 +446,22 @@ def _page_key(url: str) -> str:
 def _is_pagination(url: str, listing_url: str) -> bool:
     """A link to another page of the same listing: the same path with another query
     ("?page=2", "?start=20"), or the path plus a page number ("/314-slug/2")."""
-    a, b = urlsplit(url), urlsplit(listing_url)
-    if a.netloc != b.netloc or a.query == b.query and a.path.rstrip("/") == b.path.rstrip("/"):
-        return False
-    path, listing = network.path_of(url).rstrip("/"), network.path_of(listing_url).rstrip("/")
+    return _pagination_test(listing_url)(url)
+
+
+def _pagination_test(listing_url: str):
+    """``_is_pagination(url, listing_url)`` as a function of *url*, the listing's parts worked
+    out once: a listing page has a hundred links to test."""
+    b = urlsplit(listing_url)
+    listing_path = b.path.rstrip("/")
+    listing = network.path_of(listing_url).rstrip("/")
     base = listing.rsplit("/", 1)[0] if re.search(r"/\d+$", listing) else listing
-    return path == base or (path.startswith(base + "/") and path[len(base) + 1:].isdigit())
+
+    def test(url: str) -> bool:
+        a = urlsplit(url)
+        if a.netloc != b.netloc or a.query == b.query and a.path.rstrip("/") == listing_path:
+            return False
+        path = (unquote(a.path) or "/").rstrip("/")
+        return path == base or (path.startswith(base + "/") and path[len(base) + 1:].isdigit())
+
+    return test

@@ -22,8 +22,8 @@ from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import site_for_url
-from newscrawl.spiders.common import (NewscrawlSpider, asked_url, read_url_list, retry_later, unusable_page,
-                                      with_response_hints)
+from newscrawl.spiders.common import (NewscrawlSpider, UrlDigests, asked_url, read_url_list, retry_later, unusable_page,
+                                      url_digest, with_response_hints)
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
 _SKIP = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|css|js|pdf|zip|mp4|mp3|ico|woff2?)$|/(?:login|signin|register|"
@@ -62,8 +62,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         # A start URL with an explicit port (a local test server) allows that port only.
         self._ports = {urlsplit(u).hostname.removeprefix("www."): urlsplit(u).port
                        for u in self.start_urls + self.article_urls}
-        self._emitted: set[str] = set()
-        self._sitemap_dates: dict[str, str] = {}
+        self._emitted = UrlDigests()  # digests, not URLs: flat memory on long crawls
+        self._sitemap_dates: dict[bytes, str] = {}  # URL digest → the sitemap's lastmod, until the page comes
         self.run_started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
         try:
             self.max_depth = int(max_depth)
@@ -111,7 +111,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         """Remember each URL's ``lastmod``: a last-resort date hint for pages that print none."""
         for entry in entries:
             if entry.get("lastmod") and entry.get("loc"):
-                self._sitemap_dates[canonicalize_url(entry["loc"])] = entry["lastmod"]
+                self._sitemap_dates[url_digest(canonicalize_url(entry["loc"]))] = entry["lastmod"]
             yield entry
 
     def _already_kept(self, url: str) -> bool:
@@ -207,7 +207,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 self.record(asked_url(response), "failed")
             return
         hints = response.meta.get("feed") or {}
-        lastmod = self._sitemap_dates.pop(canonicalize_url(response.url), None)
+        lastmod = self._sitemap_dates.pop(url_digest(canonicalize_url(response.url)), None)
         if lastmod and not hints.get("date_published_raw"):
             hints = {**hints, "date_published_raw": lastmod}
         # A page of a known site is read by that site's page object, any other by the generic one.

@@ -1,0 +1,1 @@
+"""newscrawl's benchmarks: ``python -m benchmarks`` runs them all (README "Performance")."""
