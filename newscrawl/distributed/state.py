@@ -113,6 +113,8 @@ class SharedCrawlState(CrawlState):
     def __init__(self, path: str | Path | None, client, *, retry_failed_after: timedelta = timedelta(hours=6)):
         self.redis = client
         self.retry_failed_after = retry_failed_after
+        kwargs = client.connection_pool.connection_kwargs
+        self.where = f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
         if path is not None:
             super().__init__(path, retry_failed_after=retry_failed_after)
         else:
