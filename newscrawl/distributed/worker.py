@@ -120,8 +120,11 @@ class SharedCrawlWorker:
         if self.frontier is None:
             return
         slot, scheduler = self._scheduler()
-        if scheduler is not None and hasattr(scheduler, "taken"):
-            scheduler.finished(set())  # Scrapy is done with everything here
+        if reason == "finished" and scheduler is not None and hasattr(scheduler, "taken"):
+            scheduler.finished(set())  # the frontier was empty: everything taken was done
+        # Otherwise (Ctrl-C, a failed write, CLOSESPIDER_*) what this worker still held, some of it
+        # cut short by the stop, goes back to the queue for the others; a page done since the last
+        # tick may be fetched again, and is then skipped as kept.
         try:
             last = self.frontier.leave()
         except Exception as error:  # Redis gone: the others put our requests back once our heartbeat stops
