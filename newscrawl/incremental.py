@@ -16,12 +16,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from itemadapter import ItemAdapter
+from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.defer import deferred_from_coro
 
-from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
+from newscrawl.dedupe import TitleDeduper
+from newscrawl.distributed import connect, open_title_store, redis_url
 from newscrawl.feedstorage import describe, take_write_failures
 from newscrawl.spiders.common import asked_url
 from newscrawl.state import CrawlState
@@ -31,6 +33,18 @@ logger = logging.getLogger(__name__)
 
 def state_path(settings) -> Path:
     return Path(settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl")) / "state.sqlite"
+
+
+def open_crawl_state(settings) -> CrawlState:
+    """The state store for *settings*: SQLite, or with ``NEWSCRAWL_REDIS_URL`` the shared one
+    (pages, articles, validators, chains in Redis; this worker's runs and feed files in SQLite)."""
+    retry_failed_after = timedelta(hours=settings.getfloat("NEWSCRAWL_RETRY_FAILED_AFTER", 6))
+    url = redis_url(settings)
+    if url:
+        from newscrawl.distributed.state import SharedCrawlState
+
+        return SharedCrawlState(state_path(settings), connect(url), retry_failed_after=retry_failed_after)
+    return CrawlState(state_path(settings), retry_failed_after=retry_failed_after)
 
 
 def _file_path(uri: str) -> str | None:
@@ -46,8 +60,7 @@ class CrawlStateExtension:
         if not settings.getbool("NEWSCRAWL_INCREMENTAL", True):
             raise NotConfigured
         self.crawler = crawler
-        self.state = CrawlState(state_path(settings),
-                                retry_failed_after=timedelta(hours=settings.getfloat("NEWSCRAWL_RETRY_FAILED_AFTER", 6)))
+        self.state = open_crawl_state(settings)
         self.rolling_path = settings.get("NEWSCRAWL_ROLLING_FEED", "feeds/%(name)s.json")
         self.rolling_size = settings.getint("NEWSCRAWL_FEED_SIZE", 100)
         self.feed_files: list[str] = []
@@ -128,9 +141,7 @@ class CrawlStateExtension:
                     recovered += 1
                 # The title store commits in groups: make sure every title that reached the feed is in it.
                 if deduper is None:
-                    titles = SQLiteTitleStore(Path(self.crawler.settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
-                                              / "titles.sqlite")
-                    deduper = TitleDeduper(titles)
+                    deduper = TitleDeduper(open_title_store(self.crawler.settings))
                 published = item.get("date_published")
                 deduper.check_and_add(item.get("headline") or "", item["url"],
                                       datetime.fromisoformat(published) if published else None)
@@ -155,7 +166,7 @@ class CrawlStateExtension:
         # Written whole to every feed (even after an earlier failure, when it fit): kept.
         try:
             self.state.keep(self._key(adapter["url"]), adapter.asdict(), replace=getattr(spider, "refresh", False))
-        except sqlite3.Error as error:
+        except (sqlite3.Error, RedisError) as error:
             # In the feed but not in the store: the feed file stays unclosed, so the next run
             # reconciles it (records the item) instead of emitting it again.
             self._fail_writes(f"cannot write the state store {self.state.path}: {error}", keep_feeds_open=True)
@@ -203,7 +214,7 @@ class CrawlStateExtension:
             if self.rolling_path:
                 try:
                     self.write_rolling_feed(spider)
-                except (OSError, sqlite3.Error) as error:  # the articles are safe in the store; the next run rewrites it
+                except (OSError, sqlite3.Error, RedisError) as error:  # the articles are safe in the store; the next run rewrites it
                     logger.error("Cannot rewrite the rolling feed %s: %s (%s); the previous one stays in place",
                                  self.rolling_path % {"name": spider.name}, describe(error), error)
         finally:

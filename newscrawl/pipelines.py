@@ -18,6 +18,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newscrawl.dates import analyse_date, is_plausible
 from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
+from newscrawl.distributed import open_title_store
 from newscrawl.feedstorage import run_started, time_stamp
 from newscrawl.language import parse_language_list
 
@@ -163,13 +164,15 @@ class TitleDedupePipeline(_Pipeline):
         # (benchmarks/bench_dedupe.py). A crash loses no title that reached the feed: the next
         # run re-adds the titles of an interrupted run's feed (newscrawl.incremental).
         # A 16 MB page cache holds the recent titles a check reads (the window's); the store's
-        # 64 MB default would let a long crawl's memory grow with the titles file.
-        self.store = SQLiteTitleStore(state_dir / "titles.sqlite", commit_every=100, commit_interval=1.0, cache_mb=16)
+        # 64 MB default would let a long crawl's memory grow with the titles file. A shared crawl
+        # (NEWSCRAWL_REDIS_URL) keeps its titles in Redis, where each title is written when
+        # judged and expires after NEWSCRAWL_TITLES_RETENTION days.
+        self.store = open_title_store(settings, commit_every=100, commit_interval=1.0, cache_mb=16)
         self.deduper = TitleDeduper(self.store, window=window)
         # Without pruning the store grows for ever. Titles added long ago are forgotten: a copy
         # of a story turns up within days of it, and known URLs are never fetched again.
         keep_days = settings.getfloat("NEWSCRAWL_TITLES_RETENTION", 90)
-        if keep_days > 0:
+        if keep_days > 0 and isinstance(self.store, SQLiteTitleStore):
             removed = self.store.prune_added_before(max(keep_days, window.total_seconds() / 86400))
             if removed:
                 logger.info("Title dedupe state: %d titles added more than %g days ago pruned", removed, keep_days)
@@ -177,7 +180,8 @@ class TitleDedupePipeline(_Pipeline):
         self.audit_template = settings.get("NEWSCRAWL_DUPLICATES_FEED", "")
         self._audit = None
         days = window.total_seconds() / 86400
-        logger.info("Title dedupe state: %s (window %g day%s)", state_dir / "titles.sqlite", days,
+        logger.info("Title dedupe state: %s (window %g day%s)",
+                    state_dir / "titles.sqlite" if isinstance(self.store, SQLiteTitleStore) else self.store, days,
                     "" if days == 1 else "s")
 
     def open_spider(self):

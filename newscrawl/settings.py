@@ -3,6 +3,8 @@
 Works from any directory with ``SCRAPY_SETTINGS_MODULE=newscrawl.settings``.
 """
 
+import os
+
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
@@ -122,6 +124,11 @@ NEWSCRAWL_ARCHIVE_MAX_SIZE = 1024  # MB per WARC file before the next one starts
 NEWSCRAWL_ARCHIVE_ALL_PAGES = False  # True: listings, feeds and sitemaps too, not only article pages
 NEWSCRAWL_CCNEWS_BASE = "https://data.commoncrawl.org/"  # scrapy ccnews: crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz under it
 NEWSCRAWL_STATS_FILE = ""  # e.g. "stats/%(name)s.json": final crawl stats as JSON
+# Shared crawl (README "Scaling out"): every worker given this Redis URL crawls one frontier, with
+# one request filter, one state and one title store in Redis. "" = one process, SQLite state.
+NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
+NEWSCRAWL_REDIS_IDLE_SECONDS = 30  # a worker ends once the whole shared frontier has been empty this long
+NEWSCRAWL_REDIS_WORKER_TIMEOUT = 60  # seconds without a heartbeat before a worker counts as dead (its requests go back)
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"

@@ -110,3 +110,60 @@ def assert_sound_state(work: Path) -> None:
             assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], path
         finally:
             db.close()
+
+
+# --- Redis for shared crawls (tests/test_distributed.py, benchmarks/bench_workers.py) ----------
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen, int]:
+    """A real redis-server on a free loopback port, without persistence, in *directory*."""
+    import shutil
+    import socket
+    import time
+
+    binary = REDIS_SERVER if Path(REDIS_SERVER).exists() else shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed: the shared-crawl tests need it "
+                           "(apt-get install -y redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(directory), "--databases", "64"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
+                connection.sendall(b"PING\r\n")
+                if connection.recv(16).startswith(b"+PONG"):
+                    return process, port
+        except OSError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"redis-server did not start on port {port}")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """``redis://127.0.0.1:PORT``; each test takes a database of its own (``redis_db``)."""
+    try:
+        process, port = start_redis(tmp_path_factory.mktemp("redis"))
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield f"redis://127.0.0.1:{port}"
+    process.kill()
+    process.wait()
+
+
+_REDIS_DATABASES = iter(range(1, 64))
+
+
+@pytest.fixture
+def redis_db(redis_server) -> str:
+    """The URL of an empty Redis database no other test uses."""
+    return f"{redis_server}/{next(_REDIS_DATABASES)}"

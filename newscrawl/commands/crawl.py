@@ -22,6 +22,7 @@ from scrapy.exceptions import UsageError
 from newscrawl.commands.startup import (StartError, check_settings, check_spider_options, load_spider, one_line_errors,
                                         print_error, refuse_extra_arguments)
 from newscrawl.dedupe import SQLiteTitleStore
+from newscrawl.distributed import RedisUnavailable, connect, is_on, redis_url
 from newscrawl.feedstorage import describe
 from newscrawl.monitors import STAT_FAILED, report_path
 from newscrawl.sqlite import DamagedStateError
@@ -69,6 +70,9 @@ class Command(ScrapyCrawlCommand):
         try:
             check_spider_options(load_spider(self.settings, args[0]), opts.spargs)
             check_settings(self.settings)
+            if is_on(self.settings) and opts.spargs.get("warc"):
+                raise StartError("-a warc= reads archives in one process and cannot run as a worker of a shared "
+                                 "crawl: unset NEWSCRAWL_REDIS_URL for it")
         except StartError as error:
             self._not_started(args[0], str(error))
             raise SystemExit(error.status) from None
@@ -121,6 +125,13 @@ class Command(ScrapyCrawlCommand):
                 reason = describe(error) if isinstance(error, OSError) else error
                 self._not_started(args[0], f"cannot open the state store in {state_dir.resolve()}: {reason}. "
                                   "Nothing was crawled; free space or choose another NEWSCRAWL_STATE_DIR.")
+                self.exitcode = 1
+                return
+        if is_on(self.settings):
+            try:
+                connect(redis_url(self.settings)).close()
+            except RedisUnavailable as error:
+                self._not_started(args[0], f"{error}. Nothing was crawled; start Redis or fix the URL.")
                 self.exitcode = 1
                 return
         if not self._lock_jobdir(args[0]):

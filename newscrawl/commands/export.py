@@ -159,15 +159,25 @@ class Command(ScrapyCommand):
         from newscrawl.sqlite import DamagedStateError
         from newscrawl.state import CrawlState
 
+        from newscrawl.distributed import RedisUnavailable, connect, redis_url
+
         path = state_path(self.settings)
-        if not path.is_file():
+        if redis_url(self.settings):  # a shared crawl keeps its articles in Redis
+            from newscrawl.distributed.state import SharedCrawlState
+
+            try:
+                state = SharedCrawlState(None, connect(redis_url(self.settings)))
+            except RedisUnavailable as exc:
+                return self._fail(str(exc))
+        elif not path.is_file():
             return self._fail(self._missing_store_message(path))
-        try:
-            state = CrawlState(path)
-        except DamagedStateError as exc:
-            return self._fail(f"{exc.path.resolve()} is not a newscrawl state store, or is damaged ({exc.detail})")
-        except sqlite3.DatabaseError as exc:
-            return self._fail(f"{path.resolve()} is not a newscrawl state store ({exc})")
+        else:
+            try:
+                state = CrawlState(path)
+            except DamagedStateError as exc:
+                return self._fail(f"{exc.path.resolve()} is not a newscrawl state store, or is damaged ({exc.detail})")
+            except sqlite3.DatabaseError as exc:
+                return self._fail(f"{path.resolve()} is not a newscrawl state store ({exc})")
         try:
             source, warning = self._resolve_source(args[0], state)
             if source is False:
@@ -212,10 +222,11 @@ class Command(ScrapyCommand):
             if host == site.domain.lower().removeprefix("www.") and state.count_articles(key):
                 return key, None
         if name in self._spider_names() or name in NETWORK_SITES:
-            return name, f"the state store at {state.path.resolve()} holds no articles of {name!r} yet"
-        held = ", ".join(f"{source} ({count})" for source, count in _sources(state.path)) or "none"
+            return name, f"the state store at {_where(state)} holds no articles of {name!r} yet"
+        held = ", ".join(f"{source} ({count})" for source, count in
+                         (state.sources() if hasattr(state, "sources") else _sources(state.path))) or "none"
         return False, (f"unknown site {name!r}: not a spider name, a site domain or 'all'. "
-                       f"Sites in the state store at {state.path.resolve()}: {held}")
+                       f"Sites in the state store at {_where(state)}: {held}")
 
     def _spider_names(self) -> list[str]:
         assert self.settings is not None
@@ -270,6 +281,11 @@ class Command(ScrapyCommand):
             writer.write(article)
         writer.finish()
         return writer.count
+
+
+def _where(state) -> str:
+    """Where *state* lives, for messages: its SQLite file, or the shared crawl's Redis."""
+    return getattr(state, "where", None) or str(state.path.resolve())
 
 
 def _sources(path: Path) -> list[tuple[str, int]]:

@@ -14,6 +14,8 @@
   rule that keeps other entities, numbers and names apart.
 * ``store.py``  -- ``TitleStore`` interface, ``SQLiteTitleStore`` (WAL, one
   transaction per title), ``MemoryTitleStore``.
+* ``redis_store.py`` -- ``RedisTitleStore``, the store of a shared crawl
+  (many workers, one Redis; lookup-then-add under a fenced lock).
 * ``engine.py`` -- ``TitleDeduper`` and ``Verdict`` (time window, verdicts).
 
 No Scrapy import here: the pipeline wraps this package.
@@ -22,6 +24,7 @@ No Scrapy import here: the pipeline wraps this package.
 from .engine import DEFAULT_WINDOW, TitleDeduper, Verdict, parse_window
 from .keys import NETWORK_LABELS, title_key
 from .near import VerifyRule
+from .redis_store import RedisTitleStore
 from .store import MemoryTitleStore, SQLiteTitleStore, StoredTitle, TitleStore
 
 __all__ = [
@@ -36,4 +39,5 @@ __all__ = [
     "StoredTitle",
     "SQLiteTitleStore",
     "MemoryTitleStore",
+    "RedisTitleStore",
 ]

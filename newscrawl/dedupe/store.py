@@ -7,10 +7,10 @@ not stored.
 
 ``TitleStore`` is the interface the deduper needs; ``SQLiteTitleStore`` is the
 persistent backend (one file, WAL mode, shared by processes and runs) and
-``MemoryTitleStore`` a dict-based one for tests and one-off runs.  A Redis
-backend for distributed crawls fits the same five methods: band key ->
-sorted set of ids scored by day, id -> hash of (ts, key hash, codes, url),
-and ``atomic()`` as a lock or a Lua script around lookup-then-add.
+``MemoryTitleStore`` a dict-based one for tests and one-off runs.  The Redis
+backend of shared crawls (``redis_store.RedisTitleStore``) fits the same
+methods: (day, band key) -> set of ids, id -> hash of (ts, key hash, codes,
+url), and ``atomic()`` as a fenced lock around lookup-then-add.
 """
 
 from __future__ import annotations

@@ -157,9 +157,25 @@ class NewscrawlSpider(scrapy.Spider):
         except ArchiveError as error:
             raise ValueError(str(error)) from None
 
+    # True: a per-run set in the spider replaces Scrapy's request filter (``dont_filter=True``,
+    # so a JOBDIR resume finds its pages again). False in a shared crawl: the shared filter in
+    # Redis decides, or every worker would fetch every page.
+    own_request_filter = True
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        from newscrawl.distributed import apply_settings
+
+        apply_settings(settings)  # NEWSCRAWL_REDIS_URL: a worker of a shared crawl; else nothing
+
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        from newscrawl.distributed import is_on
+
+        if is_on(crawler.settings):
+            spider.own_request_filter = False
         if spider.warc_sources and not crawler.settings.frozen:
             # Nothing is fetched, so there is no robots.txt to ask (and no request may go out).
             crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")

@@ -41,8 +41,9 @@ class NetworkSpider(NewscrawlSpider):
     settled are not requested again. A section's "more" pages stop only where a *finished*
     earlier run walked the chain at least as deep and the page lists nothing that run had not
     already seen. Feeds are fetched with conditional requests. Every request bypasses Scrapy's
-    persisted duplicate filter (a per-run set replaces it); off-site requests and redirects are
-    refused by ``newscrawl.offsite.SiteBoundaryMiddleware`` whatever ``dont_filter`` says.
+    persisted duplicate filter (a per-run set replaces it), except in a shared crawl
+    (``NEWSCRAWL_REDIS_URL``), where the workers' shared filter in Redis decides; off-site
+    requests and redirects are refused by ``newscrawl.offsite.SiteBoundaryMiddleware`` whatever ``dont_filter`` says.
     """
 
     site: SiteProfile
@@ -184,7 +185,7 @@ class NetworkSpider(NewscrawlSpider):
             if url is None or not self._first_time(url):
                 continue
             requests.append(scrapy.Request(url, callback=self.parse_article, errback=self.on_error, priority=20,
-                                           dont_filter=True, meta={"feed": {}}))
+                                           dont_filter=self.own_request_filter, meta={"feed": {}}))
         if requests:
             self.logger.info("Resuming %d article page(s) that earlier runs discovered but did not settle",
                              len(requests))
@@ -209,8 +210,9 @@ class NetworkSpider(NewscrawlSpider):
             if validators and validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
             return scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, headers=headers,
-                                  dont_filter=True, meta={**meta, "handle_httpstatus_list": [304]})
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, dont_filter=True, meta=meta)
+                                  dont_filter=self.own_request_filter, meta={**meta, "handle_httpstatus_list": [304]})
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
+                              dont_filter=self.own_request_filter, meta=meta)
 
     def parse(self, response: Response, **kwargs: Any):
         """A page of any kind, routed by the URL grammar to the callback a crawl would use (what
@@ -344,7 +346,7 @@ class NetworkSpider(NewscrawlSpider):
             self.discover(target)
             self.stat("requests/article")
             return scrapy.Request(target, callback=self.parse_article, errback=self.on_error, priority=10,
-                                  dont_filter=True, meta={"feed": feed or {}})
+                                  dont_filter=self.own_request_filter, meta={"feed": feed or {}})
         if kind == "feed":
             return self.page_request(url)
         if chain is None:

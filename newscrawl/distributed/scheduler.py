@@ -1,0 +1,234 @@
+"""The shared frontier: scrapy-redis's scheduler, queue and request filter, with a lease on
+every request a worker takes (pop without acknowledgement would lose them with a killed worker).
+
+Keys of spider S (``newscrawl:S:...``):
+
+- ``requests``   scrapy-redis's ``PriorityQueue`` (sorted set: score -priority, member the request)
+- ``dupefilter`` scrapy-redis's ``RFPDupeFilter`` (set of fingerprints) -- the shared filter
+- ``workers``    sorted set: worker id -> time of its last heartbeat (the Redis server's clock)
+- ``taken:<worker>`` sorted set, like ``requests``: what that worker took and has not finished
+  (downloaded, parsed, its items through the pipelines and kept). A worker whose heartbeat is
+  older than the worker timeout is dead: the first live worker to notice moves its ``taken``
+  back into ``requests``.
+- ``seeding`` / ``seeded``: which worker is seeding the run (expires with its heartbeat), and
+  that the run's seeding is done.
+
+Every step that moves requests between keys is one Lua script, so a kill at any point leaves
+each request in exactly one of ``requests`` and some ``taken``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from scrapy_redis.scheduler import Scheduler as RedisScheduler
+
+from newscrawl.distributed import PREFIX
+from newscrawl.retry import META_NOT_BEFORE
+
+if TYPE_CHECKING:
+    from scrapy import Request
+
+# Retry waits are time.monotonic() deadlines, which mean nothing on another machine: in the
+# shared queue a waiting retry carries a wall-clock deadline instead.
+META_NOT_BEFORE_WALL = "newscrawl_not_before_wall"
+
+_NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000 "
+
+# Workers whose last heartbeat is older than ARGV[2] seconds are dead: their taken requests go
+# back in the queue (KEYS[2]), and a dead seeder's seeding lock is released for another.
+_RECLAIM = _NOW + """
+local reclaimed = 0
+for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))) do
+  local taken = ARGV[3] .. w
+  local n = redis.call('ZCARD', taken)
+  if n > 0 then
+    redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], taken, 'AGGREGATE', 'MIN')
+    redis.call('DEL', taken)
+    reclaimed = reclaimed + n
+  end
+  redis.call('ZREM', KEYS[1], w)
+  if redis.call('GET', KEYS[3]) == w then redis.call('DEL', KEYS[3]) end
+end
+"""
+
+# KEYS: workers, requests, seeding, dupefilter, seeded; ARGV: worker, timeout, taken prefix.
+# The first live worker of a run clears what a dead run left (its unsettled articles are in the
+# state store, its listings are walked again) and takes the seeding lock.
+REGISTER = _RECLAIM + """
+local live = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+if live == 0 then
+  redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
+  redis.call('SET', KEYS[3], ARGV[1], 'PX', math.floor(tonumber(ARGV[2]) * 1000))
+  return {1, reclaimed}
+end
+return {0, reclaimed}
+"""
+
+# KEYS: workers, requests, seeding; ARGV: worker, timeout, taken prefix.
+# Returns {requests reclaimed from dead workers, 1 if this worker had itself been declared dead}.
+BEAT = _RECLAIM + """
+local back = redis.call('ZADD', KEYS[1], now, ARGV[1])
+if redis.call('GET', KEYS[3]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[3], math.floor(tonumber(ARGV[2]) * 1000))
+end
+return {reclaimed, back}
+"""
+
+# KEYS: seeding, seeded; ARGV: worker, timeout. Take over seeding if nobody seeds and it is not done.
+TAKE_SEEDING = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', math.floor(tonumber(ARGV[2]) * 1000)) then return 1 end
+return 0
+"""
+
+# KEYS: seeding, seeded; ARGV: worker.
+SEEDED = """
+redis.call('SET', KEYS[2], ARGV[1])
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
+# KEYS: requests, taken:<worker>. The best request moves to the worker's taken set.
+POP = """
+local best = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #best == 0 then return false end
+redis.call('ZREM', KEYS[1], best[1])
+redis.call('ZADD', KEYS[2], best[2], best[1])
+return best[1]
+"""
+
+# KEYS: workers, requests, seeded; ARGV: taken prefix. 1 when the whole frontier is empty:
+# nothing queued, seeding done, and no worker (live, or dead and not yet reclaimed) holds a request.
+FRONTIER_EMPTY = """
+if redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+for _, w in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if redis.call('ZCARD', ARGV[1] .. w) > 0 then return 0 end
+end
+return 1
+"""
+
+# KEYS: workers, requests, seeding, seeded, dupefilter, taken:<worker>; ARGV: worker.
+# What the worker still held goes back to the queue; the run's last worker clears the run.
+LEAVE = """
+if redis.call('ZCARD', KEYS[6]) > 0 then
+  redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[6], 'AGGREGATE', 'MIN')
+  redis.call('DEL', KEYS[6])
+end
+redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  return 1
+end
+return 0
+"""
+
+
+class Frontier:
+    """The shared frontier's keys and scripts for one spider and one worker."""
+
+    def __init__(self, client, spider_name: str, worker_id: str, timeout: float):
+        self.client = client
+        self.worker_id = worker_id
+        self.timeout = timeout
+        base = f"{PREFIX}:{spider_name}"
+        self.requests_key = f"{base}:requests"
+        self.dupefilter_key = f"{base}:dupefilter"
+        self.workers_key = f"{base}:workers"
+        self.seeding_key = f"{base}:seeding"
+        self.seeded_key = f"{base}:seeded"
+        self.taken_prefix = f"{base}:taken:"
+        self.taken_key = self.taken_prefix + worker_id
+        script = client.register_script
+        self._register, self._beat, self._take_seeding = script(REGISTER), script(BEAT), script(TAKE_SEEDING)
+        self._seeded, self._pop, self._empty, self._leave = (script(SEEDED), script(POP), script(FRONTIER_EMPTY),
+                                                             script(LEAVE))
+
+    def register(self) -> tuple[bool, int]:
+        """Join the run: (this worker seeds it, requests reclaimed from dead workers)."""
+        seeder, reclaimed = self._register(
+            keys=[self.workers_key, self.requests_key, self.seeding_key, self.dupefilter_key, self.seeded_key],
+            args=[self.worker_id, self.timeout, self.taken_prefix])
+        return bool(seeder), int(reclaimed)
+
+    def beat(self) -> tuple[int, bool]:
+        """Heartbeat: (requests reclaimed from dead workers, this worker had been declared dead)."""
+        reclaimed, back = self._beat(keys=[self.workers_key, self.requests_key, self.seeding_key],
+                                     args=[self.worker_id, self.timeout, self.taken_prefix])
+        return int(reclaimed), bool(back)
+
+    def take_seeding(self) -> int:
+        """1: this worker now seeds the run; 0: another worker is seeding; -1: seeding is done."""
+        return int(self._take_seeding(keys=[self.seeding_key, self.seeded_key], args=[self.worker_id, self.timeout]))
+
+    def seeding_done(self) -> None:
+        self._seeded(keys=[self.seeding_key, self.seeded_key], args=[self.worker_id])
+
+    def pop(self) -> bytes | None:
+        return self._pop(keys=[self.requests_key, self.taken_key])
+
+    def finish(self, encoded: list[bytes]) -> None:
+        """The requests are done (their items kept or dropped): the lease ends."""
+        if encoded:
+            self.client.zrem(self.taken_key, *encoded)
+
+    def empty(self) -> bool:
+        return bool(self._empty(keys=[self.workers_key, self.requests_key, self.seeded_key],
+                                args=[self.taken_prefix]))
+
+    def leave(self) -> bool:
+        """Leave the run; True if this was its last worker (the run's keys are cleared)."""
+        return bool(self._leave(keys=[self.workers_key, self.requests_key, self.seeding_key, self.seeded_key,
+                                      self.dupefilter_key, self.taken_key], args=[self.worker_id]))
+
+    def queued(self) -> int:
+        return int(self.client.zcard(self.requests_key))
+
+
+class SharedScheduler(RedisScheduler):
+    """scrapy-redis's scheduler (its queue and filter unchanged), taking requests on a lease.
+
+    ``next_request`` moves the request from the queue to this worker's ``taken`` set in one
+    script; ``newscrawl.distributed.worker`` ends the lease once Scrapy is done with the request
+    and, at close, puts back whatever the worker still held."""
+
+    def open(self, spider):
+        worker = getattr(spider.crawler, "newscrawl_worker", None)
+        if worker is None:
+            raise RuntimeError("SharedScheduler needs the SharedCrawlWorker extension (NEWSCRAWL_REDIS_URL)")
+        self.frontier: Frontier = worker.open_frontier(spider.name)  # joins the run first
+        super().open(spider)
+        self.taken: dict[Request, bytes] = {}  # request -> its encoded form in taken:<worker>
+
+    def enqueue_request(self, request):
+        deadline = request.meta.get(META_NOT_BEFORE)
+        if deadline is not None:
+            request.meta[META_NOT_BEFORE_WALL] = time.time() + (deadline - time.monotonic())
+            del request.meta[META_NOT_BEFORE]
+        return super().enqueue_request(request)
+
+    def next_request(self):
+        encoded = self.frontier.pop()
+        if encoded is None:
+            return None
+        request = self.queue._decode_request(encoded)
+        wall = request.meta.pop(META_NOT_BEFORE_WALL, None)
+        if wall is not None:
+            request.meta[META_NOT_BEFORE] = time.monotonic() + (wall - time.time())
+        self.taken[request] = encoded
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def finished(self, in_progress) -> int:
+        """End the lease of every taken request Scrapy no longer has in progress."""
+        done = [request for request in self.taken if request not in in_progress]
+        self.frontier.finish([self.taken.pop(request) for request in done])
+        return len(done)
+
+    def has_pending_requests(self):
+        return self.frontier.queued() > 0

@@ -1,0 +1,166 @@
+"""A worker of a shared crawl: joins the run, seeds it or waits, heartbeats, ends when idle.
+
+``SharedCrawlWorker`` (extension) registers the worker when the spider opens: the first live
+worker of a run is its seeder. Every half second it heartbeats (which also puts back the
+requests of workers whose heartbeat stopped), ends the leases of requests Scrapy has finished,
+and wakes the engine so an idle worker takes new work at once. When Scrapy finds the worker
+idle, it stays open until the whole frontier (every worker's) has been empty for
+``NEWSCRAWL_REDIS_IDLE_SECONDS``. At close it hands back what it still held and leaves; the
+run's last worker clears the run's queue and filter.
+
+``SeedOnceMiddleware`` (spider middleware) lets the spider's ``start()`` through on the seeder
+only. Another worker waits until seeding is done, and takes it over if the seeder dies first
+(the shared filter drops what the dead seeder had already queued).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.utils.asyncio import create_looping_call, sleep
+
+from newscrawl.distributed import connect, redis_url, shown_url
+from newscrawl.distributed.scheduler import Frontier
+
+logger = logging.getLogger(__name__)
+
+TICK = 0.5  # seconds between heartbeats (and between looks at the queue when idle)
+DEFAULT_IDLE_SECONDS = 30.0
+DEFAULT_WORKER_TIMEOUT = 60.0
+
+
+class SharedCrawlWorker:
+    def __init__(self, crawler):
+        url = redis_url(crawler.settings)
+        if not url:
+            raise NotConfigured
+        self.crawler = crawler
+        self.url = url
+        self.client = connect(url)
+        self.idle_seconds = crawler.settings.getfloat("NEWSCRAWL_REDIS_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)
+        self.timeout = crawler.settings.getfloat("NEWSCRAWL_REDIS_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT)
+        if self.timeout < 3 * TICK:
+            raise ValueError(f"NEWSCRAWL_REDIS_WORKER_TIMEOUT must be at least {3 * TICK:g} seconds")
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.frontier: Frontier | None = None
+        self.is_seeder = False
+        self._idle_since: float | None = None
+        self._loop = None
+        crawler.newscrawl_worker = self
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _stat(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newscrawl/redis/{key}", count)
+
+    def open_frontier(self, spider_name: str) -> Frontier:
+        """The frontier, registered (the scheduler opens before spider_opened fires)."""
+        if self.frontier is None:
+            self.frontier = Frontier(self.client, spider_name, self.worker_id, self.timeout)
+            self.is_seeder, reclaimed = self.frontier.register()
+            if reclaimed:
+                self._stat("reclaimed", reclaimed)
+            logger.info("Shared crawl on %s: worker %s %s", shown_url(self.url), self.worker_id,
+                        "seeds this run" if self.is_seeder else "joins the running crawl and waits for work")
+            self.crawler.stats.set_value("newscrawl/redis/seeder", int(self.is_seeder))
+        return self.frontier
+
+    def spider_opened(self, spider):
+        self.open_frontier(spider.name)
+        self._loop = create_looping_call(self._tick)
+        self._loop.start(TICK, now=False)
+
+    def _scheduler(self):
+        slot = getattr(self.crawler.engine, "_slot", None)
+        return slot, getattr(slot, "scheduler", None)
+
+    def _tick(self) -> None:
+        reclaimed, declared_dead = self.frontier.beat()
+        if reclaimed:
+            logger.warning("Put back %d request(s) taken by worker(s) whose heartbeat stopped", reclaimed)
+            self._stat("reclaimed", reclaimed)
+        if declared_dead:
+            # Its requests went back to the queue and may be fetched twice; items stay once.
+            logger.warning("This worker's heartbeat was late by more than NEWSCRAWL_REDIS_WORKER_TIMEOUT (%g s)",
+                           self.timeout)
+            self._stat("declared_dead")
+        slot, scheduler = self._scheduler()
+        if slot is None or scheduler is None:
+            return
+        scheduler.finished(slot.inprogress)
+        if slot.closing is None:
+            slot.nextcall.schedule()  # an idle engine looks at the queue again every tick, not every 5 s
+
+    def spider_idle(self, spider):
+        if self.frontier.empty():
+            now = time.monotonic()
+            if self._idle_since is None:
+                self._idle_since = now
+            if now - self._idle_since >= self.idle_seconds:
+                logger.info("The shared frontier has been empty for %g s: this worker ends", self.idle_seconds)
+                return
+        else:
+            self._idle_since = None
+        raise DontCloseSpider
+
+    def spider_closed(self, spider, reason):
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        if self.frontier is None:
+            return
+        slot, scheduler = self._scheduler()
+        if reason == "finished" and scheduler is not None and hasattr(scheduler, "taken"):
+            scheduler.finished(set())  # the frontier was empty: everything taken was done
+        # Otherwise (Ctrl-C, a failed write, CLOSESPIDER_*) what this worker still held, some of it
+        # cut short by the stop, goes back to the queue for the others; a page done since the last
+        # tick may be fetched again, and is then skipped as kept.
+        try:
+            last = self.frontier.leave()
+        except Exception as error:  # Redis gone: the others put our requests back once our heartbeat stops
+            logger.error("Could not leave the shared crawl cleanly (%s); the other workers take over", error)
+            return
+        logger.info("Worker %s left the shared crawl%s", self.worker_id,
+                    "; it was the last one: the run's queue and request filter are cleared" if last else "")
+
+
+class SeedOnceMiddleware:
+    """Only the seeding worker reads the spider's ``start()`` (feeds, home, sections, resumed pages)."""
+
+    def __init__(self, crawler):
+        if not redis_url(crawler.settings):
+            raise NotConfigured
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_start(self, start):
+        worker: SharedCrawlWorker = self.crawler.newscrawl_worker
+        frontier = worker.open_frontier(self.crawler.spider.name)
+        if not worker.is_seeder:
+            while True:
+                verdict = frontier.take_seeding()
+                if verdict == -1:
+                    return  # seeding is done: the work is in the queue
+                if verdict == 1:
+                    logger.warning("The seeding worker stopped before it had seeded the run: this worker seeds it")
+                    worker.is_seeder = True
+                    self.crawler.stats.set_value("newscrawl/redis/seeder", 1)
+                    break
+                await sleep(TICK)
+        async for item_or_request in start:
+            yield item_or_request
+        frontier.seeding_done()
+        logger.info("Seeding done: the start requests are in the shared queue")

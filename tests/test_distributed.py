@@ -1,0 +1,266 @@
+"""Shared crawls: several ``scrapy crawl`` workers on one Redis (``NEWSCRAWL_REDIS_URL``).
+
+Real parts only: a real redis-server (``redis_server`` in conftest.py), the mirror, and worker
+processes run, killed and restarted as a user would. The mirror records which worker
+(``USER_AGENT=worker-N``) fetched which page. The promise under test: the union of the
+workers' feeds holds every article of a single-process crawl exactly once, however workers
+end, and a later run fetches no article page again.
+
+Kill points are random; the seed is printed on failure and can be fixed with
+``NEWSCRAWL_TEST_SEED``.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from newscrawl.mirror.content import MirrorSite
+from newscrawl.mirror.server import MirrorServer
+from newscrawl.sites.network import classify_path
+from tests.conftest import CRAWL_ENV, crawl, crawl_args, feed_items, story_counts, written_lines
+
+SEED = int(os.environ.get("NEWSCRAWL_TEST_SEED", time.time_ns() % 100_000))
+SITE = MirrorSite(articles=40)
+# Short waits, so a test does not sit idle: a worker ends 1 s after the shared frontier empties,
+# and a worker silent for 2 s is dead (its requests go back to the queue).
+WORKER_SETTINGS = ("-s", "NEWSCRAWL_REDIS_IDLE_SECONDS=1", "-s", "NEWSCRAWL_REDIS_WORKER_TIMEOUT=2",
+                   # Two requests at a time, 50 ms apart: long enough a crawl for two workers to share.
+                   "-s", "CONCURRENT_REQUESTS=2", "-s", "DOWNLOAD_DELAY=0.05", "-s", "NEWSCRAWL_ARCHIVE=",
+                   "-s", "NEWSCRAWL_MONITOR_REPORT=")
+
+
+def is_article(path: str) -> bool:
+    return classify_path(unquote(urlsplit(path).path)) in ("article", "opinion")
+
+
+class RecordingMirror(MirrorServer):
+    """The mirror, noting (user agent, path) of every request."""
+
+    def __init__(self, site: MirrorSite):
+        super().__init__(site)
+        self.requests: list[tuple[str, str]] = []
+        lock = threading.Lock()
+        log = self.requests
+        base = self.httpd.RequestHandlerClass
+
+        def _respond(handler, with_body):
+            with lock:
+                log.append((handler.headers.get("User-Agent", ""), handler.path))
+            base._respond(handler, with_body)
+
+        self.httpd.RequestHandlerClass = type("Recording", (base,), {"_respond": _respond})
+
+    def article_fetches(self, since: int = 0) -> dict[str, list[str]]:
+        """Worker user agent -> article paths it fetched, among requests[since:]."""
+        fetched: dict[str, list[str]] = {}
+        for agent, path in self.requests[since:]:
+            if is_article(path):
+                fetched.setdefault(agent, []).append(path)
+        return fetched
+
+
+@pytest.fixture(scope="module")
+def mirror_site():
+    with RecordingMirror(SITE) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def reference(mirror_site, tmp_path_factory):
+    """What one process without Redis keeps: story -> 1."""
+    items, stats, _ = crawl(mirror_site.base_url, tmp_path_factory.mktemp("reference"), "-s", "NEWSCRAWL_ARCHIVE=")
+    assert stats["finish_reason"] == "finished"
+    counts = story_counts(items, SITE)
+    assert counts == {story: 1 for story in SITE.expected_stories()}
+    return counts
+
+
+def start_worker(base_url: str, work: Path, redis_url: str, name: str, *extra: str) -> subprocess.Popen:
+    work.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(crawl_args(base_url, "-s", f"NEWSCRAWL_REDIS_URL={redis_url}", "-s", f"USER_AGENT={name}",
+                                       *WORKER_SETTINGS, *extra),
+                            cwd=work, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen, work: Path) -> dict:
+    _, log = process.communicate(timeout=180)
+    assert process.returncode == 0, log[-3000:]
+    stats = json.loads((work / "stats.json").read_text("utf-8"))
+    assert stats["finish_reason"] == "finished", log[-3000:]
+    return stats
+
+
+def run_workers(mirror: RecordingMirror, root: Path, redis_url: str, count: int = 2) -> list[dict]:
+    workers = [(start_worker(mirror.base_url, root / f"w{n}", redis_url, f"worker-{n}"), root / f"w{n}")
+               for n in range(count)]
+    return [finish(process, work) for process, work in workers]
+
+
+def all_items(root: Path) -> list[dict]:
+    return [item for work in sorted(root.iterdir()) if work.is_dir() for item in feed_items(work)]
+
+
+def assert_each_once(items: list[dict], reference: dict, context: str) -> None:
+    counts = story_counts(items, SITE)
+    twice = {s: n for s, n in counts.items() if n > 1}
+    assert not twice, f"written more than once ({context}): {list(twice)[:5]}"
+    unexpected = [s for s in counts if s.startswith("UNEXPECTED")]
+    assert not unexpected, f"not an article of the site ({context}): {unexpected[:5]}"
+    missing = sorted(set(reference) - set(counts))
+    assert not missing, f"{len(missing)} article(s) lost ({context}): {missing[:5]}"
+
+
+@pytest.fixture(scope="module")
+def first_run(mirror_site, reference, redis_server, tmp_path_factory):
+    """Two workers crawl the mirror together: (redis URL, workers' root, their stats, article fetches)."""
+    redis_url = f"{redis_server}/60"
+    root = tmp_path_factory.mktemp("shared")
+    since = len(mirror_site.requests)
+    stats = run_workers(mirror_site, root, redis_url)
+    return redis_url, root, stats, mirror_site.article_fetches(since)
+
+
+def test_two_workers_share_the_crawl_and_keep_each_article_once(first_run, reference):
+    redis_url, root, stats, fetched = first_run
+    assert_each_once(all_items(root), reference, "two workers")
+    assert sorted(s["newscrawl/redis/seeder"] for s in stats) == [0, 1], "exactly one worker seeds the run"
+    total = sum(len(paths) for paths in fetched.values())
+    for agent in ("worker-0", "worker-1"):
+        assert len(fetched.get(agent, [])) >= total / 5, f"{agent} did too little: {[len(p) for p in fetched.values()]}"
+    # The shared filter: no article page fetched by both workers (a page failing with 500 is retried by its one worker).
+    by_page = {}
+    for agent, paths in fetched.items():
+        for path in set(paths):
+            by_page.setdefault(path, set()).add(agent)
+    assert not [p for p, agents in by_page.items() if len(agents) > 1], "an article page was fetched by two workers"
+    # Each worker's rolling feed comes from the shared store: the last to leave saw every article.
+    rolling = [len(json.loads((root / w / "feeds" / "almaghrib.json").read_text("utf-8"))["items"]) for w in ("w0", "w1")]
+    assert max(rolling) == len(reference)
+
+
+def test_export_reads_the_shared_store(first_run, reference, tmp_path):
+    redis_url, *_ = first_run
+    out = tmp_path / "out.jsonl"
+    result = subprocess.run([sys.executable, "-m", "scrapy", "export", "almaghrib", "-o", str(out),
+                             "-s", f"NEWSCRAWL_REDIS_URL={redis_url}"], cwd=tmp_path, env=CRAWL_ENV,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    exported = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert story_counts(exported, SITE) == reference
+    dates = [item.get("date_published") or "" for item in exported]
+    assert dates == sorted(dates), "oldest first, as from SQLite"
+
+
+def test_a_second_distributed_run_of_the_unchanged_site_fetches_no_article_page(first_run, mirror_site):
+    redis_url, root, _, _ = first_run
+    # Only pages no crawl can settle (the mirror answers some with 500 for ever) may be asked again.
+    obtainable = {path for paths in SITE.expected_stories().values() for path in paths}
+    since = len(mirror_site.requests)
+    stats = run_workers(mirror_site, root, redis_url)
+    again = {unquote(urlsplit(path).path) for paths in mirror_site.article_fetches(since).values() for path in paths}
+    assert not again & obtainable, f"article pages fetched again: {sorted(again & obtainable)[:5]}"
+    assert sum(s.get("item_scraped_count", 0) for s in stats) == 0
+
+
+def _kill_when(process: subprocess.Popen, work_root: Path, items: int, deadline: float = 120) -> int:
+    started = time.time()
+    while process.poll() is None and time.time() - started < deadline:
+        if sum(written_lines(w) for w in work_root.iterdir() if w.is_dir()) >= items:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return sum(written_lines(w) for w in work_root.iterdir() if w.is_dir())
+
+
+def test_a_worker_killed_halfway_and_started_again_loses_and_repeats_nothing(mirror_site, reference, redis_db,
+                                                                             tmp_path):
+    survivor = start_worker(mirror_site.base_url, tmp_path / "w0", redis_db, "worker-0")
+    victim = start_worker(mirror_site.base_url, tmp_path / "w1", redis_db, "worker-1")
+    written = _kill_when(victim, tmp_path, len(reference) // 2)
+    assert written < len(reference), "the kill must land mid-crawl"
+    again = start_worker(mirror_site.base_url, tmp_path / "w1", redis_db, "worker-1")
+    stats = [finish(survivor, tmp_path / "w0"), finish(again, tmp_path / "w1")]
+    assert_each_once(all_items(tmp_path), reference, f"SIGKILL after {written} items")
+    assert sum(s.get("newscrawl/redis/reclaimed", 0) for s in stats) > 0, "the killed worker's requests came back"
+
+
+def test_random_kills_of_every_worker_then_later_runs_complete_the_site_once(mirror_site, reference, redis_db,
+                                                                             tmp_path):
+    """Both workers killed at random points (the seeder too, perhaps while seeding); the next run
+    of two workers completes the site, and a third adds nothing."""
+    rng = random.Random(SEED)
+    workers = [start_worker(mirror_site.base_url, tmp_path / f"w{n}", redis_db, f"worker-{n}") for n in range(2)]
+    points = []
+    for process in workers:
+        points.append(_kill_when(process, tmp_path, rng.randint(0, len(reference) * 2 // 3),
+                                 deadline=rng.uniform(1.0, 6.0)))
+    for _ in range(2):
+        stats = run_workers(mirror_site, tmp_path, redis_db)
+    assert sum(s.get("item_scraped_count", 0) for s in stats) == 0, "the third run emitted again"
+    assert_each_once(all_items(tmp_path), reference, f"kills after {points} items, seed {SEED}")
+
+
+# --- the title store: two processes, one story each once -------------------------------------
+def _judge(redis_url: str, headlines: list[str], queue) -> None:
+    from datetime import datetime, timezone
+
+    from newscrawl.dedupe import RedisTitleStore, TitleDeduper
+    from newscrawl.distributed import connect
+
+    deduper = TitleDeduper(RedisTitleStore(connect(redis_url)))
+    when = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    kept = [h for h in headlines if deduper.check_and_add(h, f"https://x.test/{os.getpid()}/{h}", when).kind == "new"]
+    queue.put(kept)
+
+
+def test_two_processes_judging_the_same_titles_at_once_keep_each_story_once(redis_db):
+    headlines = [f"وزير الداخلية يفتتح مشروع رقم {n} في مدينة الرباط" for n in range(150)]
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    processes = [context.Process(target=_judge, args=(redis_db, order, queue))
+                 for order in (headlines, list(reversed(headlines)))]
+    for process in processes:
+        process.start()
+    kept = [queue.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    together = sorted(kept[0] + kept[1])
+    assert together == sorted(headlines), "every story kept exactly once between the two processes"
+    assert kept[0] and kept[1], "both processes judged titles at the same time"
+
+
+# --- the switch ------------------------------------------------------------------------------
+def test_without_the_switch_nothing_changes():
+    from scrapy.settings import Settings
+
+    from newscrawl import settings as project
+    from newscrawl.distributed import apply_settings
+
+    before = Settings()
+    before.setmodule(project)
+    after = before.copy()
+    apply_settings(after)
+    assert after.copy_to_dict() == before.copy_to_dict()
+
+
+def test_an_unreachable_redis_is_one_line_and_nothing_is_crawled(mirror_site, tmp_path):
+    result = subprocess.run(crawl_args(mirror_site.base_url, "-s", "NEWSCRAWL_REDIS_URL=redis://127.0.0.1:1/0"),
+                            cwd=tmp_path, env=CRAWL_ENV, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "cannot reach Redis at redis://127.0.0.1:1/0" in errors[0], result.stderr[-2000:]
+    assert not (tmp_path / "feeds").exists()
