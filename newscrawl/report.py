@@ -56,7 +56,7 @@ def collect(path: Path, *, sites: list[str] | None = None, days: int = DEFAULT_D
             today: date | None = None) -> list[SiteData]:
     """What the report shows, per site, from the state file at *path* (aggregated in SQL)."""
     today = today or datetime.now(timezone.utc).date()
-    with RunHistory(path) as history:
+    with RunHistory(path, check=False) as history:  # the command checked it
         db = history.db
         stored = {source: (count, newest) for source, count, newest in db.execute(
             "SELECT source, COUNT(*), MAX(date_published) FROM articles GROUP BY source")} if _has_table(db, "articles") else {}

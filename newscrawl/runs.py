@@ -142,10 +142,12 @@ def record_from_stats(spider: str, stats: dict, monitor_report: dict | None = No
 class RunHistory:
     """The ``run_history`` table of a state file."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, check: bool = True):
+        """*check*: look for damage first (``newscrawl.sqlite``; quick_check, the file may be
+        large). Off inside a crawl, whose start checked the file whole."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = open_wal(self.path, timeout=30, setup=SCHEMA)
+        self.db = open_wal(self.path, timeout=30, setup=SCHEMA, check=check, thorough=False)
 
     def close(self) -> None:
         self.db.close()
@@ -224,7 +226,7 @@ class RunHistoryExtension:
         record = record_from_stats(spider.name, stats, getattr(self.crawler, "newscrawl_monitor_report", None))
         path = history_path(self.crawler.settings)
         try:
-            with RunHistory(path) as history:
+            with RunHistory(path, check=False) as history:
                 history.add(record)
         except (sqlite3.Error, OSError) as error:  # the crawl's output is safe; only its history line is lost
             logger.error("Cannot add this run to the run history in %s: %s", path, error)

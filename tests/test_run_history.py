@@ -277,7 +277,7 @@ def open_in_chromium(path: Path, screenshot: Path | None = None) -> dict:
             rtl = page.evaluate("""() => [...document.querySelectorAll('[lang=ar]')].map(e =>
                 getComputedStyle(e).direction)""")
             if screenshot is not None:
-                page.screenshot(path=str(screenshot), clip={"x": 0, "y": 0, "width": 1200, "height": 1300})
+                page.screenshot(path=str(screenshot), full_page=True, clip={"x": 0, "y": 0, "width": 1200, "height": 1250})
         finally:
             browser.close()
     return {"drawn": drawn, "errors": errors, "offsite": [u for u in requests if not u.startswith("file:")], "rtl": rtl}
