@@ -165,7 +165,10 @@ class CrawlStateExtension:
             return  # the page stays pending: the next run fetches and emits it
         # Written whole to every feed (even after an earlier failure, when it fit): kept.
         try:
-            self.state.keep(self._key(adapter["url"]), adapter.asdict(), replace=getattr(spider, "refresh", False))
+            key, refresh = self._key(adapter["url"]), getattr(spider, "refresh", False)
+            kept_before = refresh and self.state.is_kept(key)  # a refresh stores kept pages again: not new
+            if self.state.keep(key, adapter.asdict(), replace=refresh) and not kept_before:
+                self.crawler.stats.inc_value("newscrawl/articles/new")  # run history (newscrawl.runs)
         except (sqlite3.Error, RedisError) as error:
             # In the feed but not in the store: the feed file stays unclosed, so the next run
             # reconciles it (records the item) instead of emitting it again.

@@ -1,6 +1,6 @@
 """Post-crawl monitors (Spidermon): did this run produce a feed worth trusting?
 
-When the spider closes, :class:`CrawlMonitorSuite` checks four things, each against a setting:
+When the spider closes, :class:`CrawlMonitorSuite` checks five things, each against a setting:
 
 ==================  ==============================================================================
 Items scraped       ``item_scraped_count`` ≥ ``NEWSCRAWL_MONITOR_MIN_ITEMS`` (default 1)
@@ -13,6 +13,9 @@ Errors              unexpected errors ≤ ``NEWSCRAWL_MONITOR_MAX_ERRORS`` (defa
                     ``newscrawl/fetch/failed/*`` and shown in the report, not a crawler error)
                     minus the "Cannot reach" lines of :mod:`newscrawl.reachability`
 Finish reason       ``finish_reason`` in ``NEWSCRAWL_MONITOR_FINISH_REASONS`` (default ``["finished"]``)
+New articles        the site is not silent: a run kept a new article within ``NEWSCRAWL_SILENT_HOURS``
+                    (default 48; 0 = off), judged from the run history (:mod:`newscrawl.runs`) when
+                    this crawl succeeded but kept nothing new
 ==================  ==============================================================================
 
 Coverage comes from Spidermon's own field-coverage counts (``SPIDERMON_ADD_FIELD_COVERAGE``,
@@ -21,7 +24,7 @@ must run with ``SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True``, or a ``None`` field
 article's author) would count as present: the coverage monitor fails with that explanation
 rather than report a coverage it cannot vouch for.
 
-The outcome is made visible three ways:
+The outcome is made visible four ways:
 
 * a summary in the log (``newscrawl.monitors``; ERROR when a monitor failed, INFO otherwise):
   for each failed monitor its name, what it expected and what it found, one line each
@@ -31,6 +34,8 @@ The outcome is made visible three ways:
 * a JSON report at ``NEWSCRAWL_MONITOR_REPORT`` (``%(name)s`` → spider name, ``%(time)s`` →
   start time as in ``FEEDS``), written atomically: ``passed``, ``failed`` (names) and every
   monitor's status, message and figures;
+* alerts (:mod:`newscrawl.alerts`) when a monitor failed: e-mail through Spidermon's SMTP
+  action when ``SPIDERMON_EMAIL_TO`` is set, a chat webhook when ``NEWSCRAWL_ALERT_WEBHOOK`` is;
 * crawl stats ``newscrawl/monitors/passed`` / ``newscrawl/monitors/failed`` (counts), which
   :mod:`newscrawl.commands.crawl` turns into the exit status ``NEWSCRAWL_MONITOR_EXIT_STATUS``
   of ``scrapy crawl`` when that setting is not 0.
@@ -68,6 +73,7 @@ DEFAULT_MIN_ITEMS = 1
 DEFAULT_COVERAGE = {"headline": 0.95, "body": 0.95, "date_published": 0.9, "author": 0.3}
 DEFAULT_MAX_ERRORS = 0
 DEFAULT_FINISH_REASONS = ["finished"]
+DEFAULT_SILENT_HOURS = 48.0
 
 STAT_PASSED = "newscrawl/monitors/passed"
 STAT_FAILED = "newscrawl/monitors/failed"
@@ -234,6 +240,48 @@ class FinishReasonMonitor(_NewscrawlMonitor):
                         msg=f"finish reason {reason!r} not in {expected} (NEWSCRAWL_MONITOR_FINISH_REASONS)")
 
 
+@monitors.name("New articles")
+class SilentSiteMonitor(_NewscrawlMonitor):
+    """The site is not silent: some run kept a new article within the last NEWSCRAWL_SILENT_HOURS
+    hours (0 = off), judged only when the crawl itself succeeded (the other monitors cover a
+    crawl that failed). Earlier runs come from the run history (newscrawl.runs)."""
+
+    @monitors.name("a new article within NEWSCRAWL_SILENT_HOURS")
+    def test_site_not_silent(self):
+        from newscrawl.runs import STAT_NEW_ARTICLES, RunHistory, history_path
+
+        hours = self.settings.getfloat("NEWSCRAWL_SILENT_HOURS", DEFAULT_SILENT_HOURS)
+        new = int(self.stats.get(STAT_NEW_ARTICLES, 0) or 0)
+        self.figures = {"new_articles": new, "silent_hours": hours}
+        if hours <= 0:
+            self.skipTest("off (NEWSCRAWL_SILENT_HOURS = 0)")
+        if not (self.settings.getbool("NEWSCRAWL_INCREMENTAL", True) and self.settings.getbool("NEWSCRAWL_RUN_HISTORY", True)):
+            self.skipTest("new articles are counted by the state store and the run history: both are off")
+        reasons = self.settings.getlist("NEWSCRAWL_MONITOR_FINISH_REASONS", DEFAULT_FINISH_REASONS)
+        if self.stats.get("finish_reason") not in reasons or self.stats.get(STAT_UNREACHABLE_HOSTS):
+            self.skipTest("judged only when the crawl succeeded")
+        if new:
+            return
+        path = history_path(self.settings)
+        if not path.is_file():
+            self.skipTest("no run history yet")
+        with RunHistory(path, check=False) as history:
+            since = history.last_new_article_run(self.data.spider.name)
+            first = history.first_run(self.data.spider.name)
+        if since is None and first is None:
+            self.skipTest("no earlier run in the history to compare with")
+        start = datetime.fromisoformat(since or first)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=timezone.utc)
+        silent = (datetime.now(timezone.utc) - start).total_seconds() / 3600
+        self.figures.update(silent_for_hours=round(silent, 2), last_new_article_run=since, first_run=first)
+        self.expected = f"a new article within {hours:g} hours (NEWSCRAWL_SILENT_HOURS)"
+        self.found = (f"none for {silent:.1f} hours: the last run that kept a new article finished {since}" if since
+                      else f"none in any run since the history began {first} ({silent:.1f} hours)")
+        self.assertTrue(silent < hours, msg=f"site silent for {silent:.1f} hours ≥ {hours:g} (NEWSCRAWL_SILENT_HOURS): "
+                                            "no new article although the crawl succeeded")
+
+
 # --- the outcome: log summary, stats, report file ----------------------------------------------
 
 class ReportOutcome(Action):
@@ -258,6 +306,9 @@ class ReportOutcome(Action):
             "monitors": entries,
         }
         target = report_path(crawler.settings.get("NEWSCRAWL_MONITOR_REPORT"), spider.name, run_started(crawler))
+        # For what runs after: the alert actions (newscrawl.alerts) and the run history (newscrawl.runs).
+        crawler.newscrawl_monitor_report = report
+        crawler.newscrawl_monitor_report_path = target
         if target is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(target.name + ".tmp")
@@ -389,5 +440,16 @@ class Spidermon(SpidermonExtension):
 class CrawlMonitorSuite(MonitorSuite):
     """What ``SPIDERMON_SPIDER_CLOSE_MONITORS`` runs for every newscrawl spider."""
 
-    monitors: ClassVar[list] = [ItemCountMonitor, FieldCoverageMonitor, ErrorCountMonitor, FinishReasonMonitor]
+    monitors: ClassVar[list] = [ItemCountMonitor, FieldCoverageMonitor, ErrorCountMonitor, FinishReasonMonitor,
+                                SilentSiteMonitor]
     monitors_finished_actions: ClassVar[list] = [ReportOutcome]
+
+    def __init__(self, *args, crawler=None, **kwargs):
+        # Alerts (newscrawl.alerts) only when their settings are there: Spidermon builds every
+        # listed action, and an unconfigured one would stop the suite.
+        from newscrawl.alerts import alert_actions
+
+        failed = list(kwargs.pop("monitors_failed_actions", None) or [])
+        if crawler is not None:
+            failed = alert_actions(crawler.settings) + failed
+        super().__init__(*args, crawler=crawler, monitors_failed_actions=failed, **kwargs)

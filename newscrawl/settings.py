@@ -58,6 +58,8 @@ EXTENSIONS = {
     # Post-crawl monitors; below StatsFile so the monitor stats reach NEWSCRAWL_STATS_FILE.
     # Spidermon's extension, logging a short summary instead of unittest-style tracebacks.
     "newscrawl.monitors.Spidermon": 400,
+    # After Spidermon (so the monitors' outcome is known): one history row per run (scrapy runs, scrapy report).
+    "newscrawl.runs.RunHistoryExtension": 450,
     # Last, so its final summary is the crawl's last line.
     "newscrawl.progress.Progress": 900,
 }
@@ -77,6 +79,13 @@ NEWSCRAWL_MONITOR_MAX_ERRORS = 0  # ERROR log lines other than retry give-ups
 NEWSCRAWL_MONITOR_FINISH_REASONS = ["finished"]
 NEWSCRAWL_MONITOR_REPORT = "reports/%(name)s.json"  # "" = no report file
 NEWSCRAWL_MONITOR_EXIT_STATUS = 0  # e.g. 3: `scrapy crawl` exits 3 when a monitor failed
+NEWSCRAWL_SILENT_HOURS = 48  # "New articles" monitor: fails when no run kept a new article for this long (0 = off)
+NEWSCRAWL_RUN_HISTORY = True  # one row per run in NEWSCRAWL_STATE_DIR/state.sqlite (scrapy runs, scrapy report)
+# Alerts when a monitor failed (newscrawl/alerts.py). E-mail: on when SPIDERMON_EMAIL_TO is set,
+# with Spidermon's settings SPIDERMON_SMTP_HOST, SPIDERMON_SMTP_PORT, SPIDERMON_SMTP_USER,
+# SPIDERMON_SMTP_PASSWORD, SPIDERMON_SMTP_ENFORCE_TLS / _SSL, SPIDERMON_EMAIL_SENDER, ...
+NEWSCRAWL_ALERT_WEBHOOK = ""  # Slack / Mattermost / Discord incoming-webhook URL ("" = off)
+NEWSCRAWL_ALERT_TIMEOUT = 30  # seconds to deliver one alert
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.RequiredFieldsPipeline": 100,

@@ -49,8 +49,11 @@ def test_default_mirror_passes_every_monitor(tmp_path):
         items, stats, log = crawl(server.base_url, tmp_path, *MONITOR_SETTINGS, "-s", "NEWSCRAWL_MONITOR_EXIT_STATUS=3")
     report = read_report(tmp_path)
     assert report["passed"] is True and report["failed"] == []
-    assert [m["name"] for m in report["monitors"]] == ["Items scraped", "Field coverage", "Errors", "Finish reason"]
-    assert all(m["status"] == "OK" for m in report["monitors"])
+    assert [m["name"] for m in report["monitors"]] == ["Items scraped", "Field coverage", "Errors", "Finish reason",
+                                                   "New articles"]
+    assert all(m["status"] == "OK" for m in report["monitors"] if m["name"] != "New articles")
+    # these settings leave out the state store's extension and the run history: nothing to judge by
+    assert monitor(report, "New articles")["status"] == "SKIPPED"
     assert report["items"] == len(items) == stats["item_scraped_count"]
     figures = monitor(report, "Items scraped")["figures"]
     assert figures["items"] == len(items) and figures["min"] == 1
@@ -71,8 +74,8 @@ def test_default_mirror_passes_every_monitor(tmp_path):
     assert monitor(report, "Finish reason")["figures"]["finish_reason"] == "finished"
 
     # the outcome is in the stats file too (Spidermon runs before StatsFile), and in the log
-    assert stats["newscrawl/monitors/passed"] == 4 and stats["newscrawl/monitors/failed"] == 0
-    assert "Crawl monitors passed for almaghrib (4 of 4)" in log
+    assert stats["newscrawl/monitors/passed"] == 5 and stats["newscrawl/monitors/failed"] == 0
+    assert "Crawl monitors passed for almaghrib (5 of 5)" in log
     assert "Spider.log() is deprecated" not in log
 
 
@@ -88,16 +91,16 @@ def test_changed_template_trips_the_coverage_monitor(tmp_path):
     assert author == {"count": 0, "items": len(items), "share": 0.0, "threshold": 0.3, "passed": False}
     assert f"author 0/{len(items)} = 0.00 < 0.30" in coverage["message"]
     # the other monitors still pass: the report says what broke, not just that something did
-    assert all(m["status"] == "OK" for m in report["monitors"] if m["name"] != "Field coverage")
+    assert all(m["status"] == "OK" for m in report["monitors"] if m["name"] not in ("Field coverage", "New articles"))
     assert stats["newscrawl/monitors/failed"] == 1
     summary = log[log.index("Crawl monitors FAILED"):].splitlines()
     # a short block: which monitor, what it expected, what it found; no unittest traceback
     assert summary[:5] == [
-        "Crawl monitors FAILED for almaghrib (1 of 4: Field coverage); report reports/almaghrib.json",
+        "Crawl monitors FAILED for almaghrib (1 of 5: Field coverage); report reports/almaghrib.json",
         "  Field coverage: FAILED",
         "    expected: author in ≥ 0.30 of the items (NEWSCRAWL_MONITOR_COVERAGE)",
         f"    found:    author in 0 of {len(items)} = 0.00",
-        "  passed: Items scraped, Errors, Finish reason",
+        "  passed: Items scraped, Errors, Finish reason; skipped: New articles: no earlier run in the history to compare with",
     ]
     assert "[newscrawl.monitors] ERROR" in log
     assert "Traceback" not in log and "AssertionError" not in log and "=====" not in log
@@ -145,13 +148,14 @@ def test_ctrl_c_is_a_failed_finish_reason_block_not_a_traceback(tmp_path):
         _, log = process.communicate(timeout=120)
     assert process.returncode == 3, log[-3000:]
     summary = log[log.index("Crawl monitors FAILED"):].splitlines()
-    assert summary[0] == "Crawl monitors FAILED for almaghrib (1 of 4: Finish reason); report reports/almaghrib.json"
+    assert summary[0] == "Crawl monitors FAILED for almaghrib (1 of 5: Finish reason); report reports/almaghrib.json"
     assert summary[1:4] == [
         "  Finish reason: FAILED",
         "    expected: finished (NEWSCRAWL_MONITOR_FINISH_REASONS)",
         "    found:    shutdown (stopped early: Ctrl-C or a termination signal)",
     ]
-    assert summary[4] == "  passed: Items scraped, Field coverage, Errors"
+    assert summary[4] == ("  passed: Items scraped, Field coverage, Errors; "
+                          "skipped: New articles: judged only when the crawl succeeded")
     assert_no_traceback(log)
 
 
@@ -216,7 +220,8 @@ def run_suite(stats: dict, tmp_path: Path, **settings) -> tuple[dict, dict]:
     """Run CrawlMonitorSuite as Spidermon does at spider close; return (report, stats set by it)."""
     recorded: dict = {}
     crawler = SimpleNamespace(
-        settings=Settings({"NEWSCRAWL_MONITOR_REPORT": str(tmp_path / "%(name)s.json"), **settings}),
+        settings=Settings({"NEWSCRAWL_MONITOR_REPORT": str(tmp_path / "%(name)s.json"),
+                           "NEWSCRAWL_STATE_DIR": str(tmp_path / "state"), **settings}),
         stats=SimpleNamespace(set_value=recorded.__setitem__),
     )
     spider = SimpleNamespace(name="almaghrib")
@@ -229,7 +234,7 @@ def test_suite_passes_at_the_thresholds(tmp_path):
     assert report["passed"], report
     fields = monitor(report, "Field coverage")["figures"]["fields"]
     assert fields["date_published"]["share"] == 0.9 and fields["author"]["share"] == 0.3  # ≥, not >
-    assert recorded == {"newscrawl/monitors/passed": 4, "newscrawl/monitors/failed": 0}
+    assert recorded == {"newscrawl/monitors/passed": 5, "newscrawl/monitors/failed": 0}
 
 
 @pytest.mark.parametrize(("change", "settings", "failed", "message"), [

@@ -56,10 +56,12 @@ def check_spider_options(spidercls: type, spargs: dict) -> None:
 
 def check_settings(settings) -> None:
     """newscrawl settings whose bad value would otherwise stop the crawl after start-up."""
+    from newscrawl.alerts import check_alert_settings
     from newscrawl.language import parse_language_list
 
     try:
         parse_language_list(settings.get("NEWSCRAWL_LANGUAGES"))
+        check_alert_settings(settings)
     except ValueError as error:
         raise StartError(str(error)) from None
 
