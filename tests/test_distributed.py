@@ -214,7 +214,7 @@ def test_random_kills_of_every_worker_then_later_runs_complete_the_site_once(mir
 
 
 # --- the title store: two processes, one story each once -------------------------------------
-def _judge(redis_url: str, headlines: list[str], queue) -> None:
+def _judge(redis_url: str, headlines: list[str], queue, start_together) -> None:
     from datetime import datetime, timezone
 
     from newscrawl.dedupe import RedisTitleStore, TitleDeduper
@@ -222,6 +222,7 @@ def _judge(redis_url: str, headlines: list[str], queue) -> None:
 
     deduper = TitleDeduper(RedisTitleStore(connect(redis_url)))
     when = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    start_together.wait(timeout=60)  # a process slow to start (busy CI) would otherwise judge alone
     kept = [h for h in headlines if deduper.check_and_add(h, f"https://x.test/{os.getpid()}/{h}", when).kind == "new"]
     queue.put(kept)
 
@@ -229,8 +230,8 @@ def _judge(redis_url: str, headlines: list[str], queue) -> None:
 def test_two_processes_judging_the_same_titles_at_once_keep_each_story_once(redis_db):
     headlines = [f"وزير الداخلية يفتتح مشروع رقم {n} في مدينة الرباط" for n in range(150)]
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    processes = [context.Process(target=_judge, args=(redis_db, order, queue))
+    queue, start_together = context.Queue(), context.Barrier(2)
+    processes = [context.Process(target=_judge, args=(redis_db, order, queue, start_together))
                  for order in (headlines, list(reversed(headlines)))]
     for process in processes:
         process.start()
