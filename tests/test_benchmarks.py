@@ -73,3 +73,15 @@ def test_mirror_dates_and_dedupe_figures_are_present(quick_run):
                                       "article, newest"}
     assert results["dates"]["right"]["newscrawl"] >= results["dates"]["right"]["dateparser"]
     assert results["dedupe"]["copies_caught"] > 0.5
+
+
+def test_readme_performance_table_is_the_committed_results():
+    """The README's figures are those of benchmarks/results.json (the last full run), row for row."""
+    results = json.loads((REPO / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    assert results["quick"] is False, "results.json must hold a full run, not --quick"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Performance\n", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| ") and line.count("|") == 5]
+    expected = [f"| {row['section']} | {row['figure']} | {row['value']} | {row['ratio']} |" for row in results["table"]]
+    assert table[1:] == expected  # table[0] is the header
+    assert results["started"][:16] in section, "the README names the run it shows"
