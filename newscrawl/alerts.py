@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import threading
 import socket
 import ssl
 import urllib.error
@@ -132,6 +133,10 @@ class SendSmtpEmail(SpidermonSendSmtpEmail):
         recipients = list(self.to) + list(self.cc or []) + list(self.bcc or [])
         del message["Bcc"]  # delivered to, never shown
         where = f"{self.smtp_host}:{self.smtp_port}"
+        within_deadline(lambda: self._deliver(message, recipients, where), self.timeout,
+                        f"cannot send the alert e-mail through {where}")
+
+    def _deliver(self, message, recipients, where) -> None:
         try:
             if self.smtp_enforce_ssl:
                 client = smtplib.SMTP_SSL(self.smtp_host, self.smtp_port, timeout=self.timeout,
@@ -174,6 +179,10 @@ class SendWebhook(Action):
                                          headers={"Content-Type": "application/json; charset=utf-8",
                                                   "User-Agent": "newscrawl alerts"})
         shown = _without_secret(self.url)
+        within_deadline(lambda: self._post(request, shown), self.timeout,
+                        f"cannot post the alert to the webhook {shown}")
+
+    def _post(self, request, shown) -> None:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
@@ -181,6 +190,28 @@ class SendWebhook(Action):
             raise AlertError(f"the alert webhook {shown} answered HTTP {error.code}") from None
         except (OSError, urllib.error.URLError) as error:
             raise AlertError(f"cannot post the alert to the webhook {shown}: {getattr(error, 'reason', error)}") from None
+
+
+def within_deadline(send, timeout: float, what: str) -> None:
+    """Run *send* with an overall deadline. Socket timeouts bound each read, not a delivery: a
+    server that drips a byte a second would hold the crawl's close (and its history row) for
+    ever. A daemon thread left behind dies with the process."""
+    outcome: list[BaseException | None] = []
+
+    def run():
+        try:
+            send()
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 (handed to the caller's thread)
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, name="newscrawl-alert", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise AlertError(f"{what}: no answer within NEWSCRAWL_ALERT_TIMEOUT ({timeout:g} s); gave up")
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 def _without_secret(url: str) -> str:
@@ -212,13 +243,35 @@ def check_alert_settings(settings) -> None:
         if bool(settings.get("SPIDERMON_SMTP_USER")) != bool(settings.get("SPIDERMON_SMTP_PASSWORD")):
             raise ValueError("set both SPIDERMON_SMTP_USER and SPIDERMON_SMTP_PASSWORD, or neither")
         try:
-            settings.getint("SPIDERMON_SMTP_PORT")
+            port_ok = settings.get("SPIDERMON_SMTP_PORT") in (None, "") or 0 < settings.getint("SPIDERMON_SMTP_PORT") < 65536
         except ValueError:
-            raise ValueError(f"SPIDERMON_SMTP_PORT must be a port number, got "
-                             f"{settings.get('SPIDERMON_SMTP_PORT')!r}") from None
+            port_ok = False
+        if not port_ok:
+            raise ValueError(f"SPIDERMON_SMTP_PORT must be a port number (1-65535), got "
+                             f"{settings.get('SPIDERMON_SMTP_PORT')!r}")
+        if settings.getbool("SPIDERMON_SMTP_ENFORCE_SSL") and settings.getbool("SPIDERMON_SMTP_ENFORCE_TLS"):
+            raise ValueError("set SPIDERMON_SMTP_ENFORCE_SSL (TLS from the start, port 465) or "
+                             "SPIDERMON_SMTP_ENFORCE_TLS (STARTTLS), not both")
+        for name in ("SPIDERMON_EMAIL_TO", "SPIDERMON_EMAIL_CC", "SPIDERMON_EMAIL_BCC"):
+            bad = [a for a in settings.getlist(name) if "@" not in a.strip() or " " in a.strip()]
+            if bad or (name == "SPIDERMON_EMAIL_TO" and not any(a.strip() for a in settings.getlist(name))):
+                raise ValueError(f"{name} must list e-mail addresses, got {settings.get(name)!r}")
     url = settings.get("NEWSCRAWL_ALERT_WEBHOOK")
-    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc
+                or any(c.isspace() or ord(c) < 32 for c in url)):
         raise ValueError(f"NEWSCRAWL_ALERT_WEBHOOK must be an http:// or https:// URL, got {url!r}")
+    try:
+        timeout = settings.getfloat("NEWSCRAWL_ALERT_TIMEOUT", DEFAULT_TIMEOUT)
+    except ValueError:
+        timeout = 0
+    if not timeout > 0:
+        raise ValueError(f"NEWSCRAWL_ALERT_TIMEOUT must be a number of seconds above 0, got "
+                         f"{settings.get('NEWSCRAWL_ALERT_TIMEOUT')!r}")
+    try:
+        settings.getbool("NEWSCRAWL_RUN_HISTORY", True)
+    except ValueError:
+        raise ValueError(f"NEWSCRAWL_RUN_HISTORY must be True or False, got "
+                         f"{settings.get('NEWSCRAWL_RUN_HISTORY')!r}") from None
     try:
         hours = settings.getfloat("NEWSCRAWL_SILENT_HOURS", 48)
     except ValueError:

@@ -154,7 +154,7 @@ class ItemCountMonitor(_NewscrawlMonitor):
         minimum = self.settings.getint("NEWSCRAWL_MONITOR_MIN_ITEMS", DEFAULT_MIN_ITEMS)
         items = item_count(self.stats)
         known = sum(int(self.stats.get(k, 0) or 0) for k in (
-            "newscrawl/incremental/skipped_known", "newscrawl/incremental/feed_not_modified",
+            "newscrawl/incremental/skipped_kept", "newscrawl/incremental/feed_not_modified",
             "newscrawl/dedupe/exact", "newscrawl/dedupe/near"))
         self.figures = {"items": items, "already_known": known, "min": minimum}
         self.expected = f"at least {minimum} article{'s' if minimum != 1 else ''} scraped or already known " \

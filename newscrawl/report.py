@@ -311,7 +311,9 @@ def _site_section(site: SiteData) -> str:
     if site.headlines:
         out.append("<h3>Newest articles</h3><ul class=headlines lang='ar' dir='rtl'>")
         for h in site.headlines:
-            out.append(f"<li><a href='{e(h['url'])}'>{e(h['headline'])}</a> <bdi class=note>{e(h['section'])}</bdi> "
+            # Only web links: a stored javascript: or data: URL must never become clickable code.
+            href = h['url'] if str(h['url']).lower().startswith(("http://", "https://")) else "#"
+            out.append(f"<li><a href='{e(href)}'>{e(h['headline'])}</a> <bdi class=note>{e(h['section'])}</bdi> "
                        f"<bdi class=note dir=ltr>{e(h['date'])}</bdi></li>")
         out.append("</ul>")
     out.append("</section>")

@@ -194,7 +194,10 @@ def _record(row: tuple) -> RunRecord:
     values = dict(zip(COLUMNS, row))
     values.pop("monitors_failed")
     for column in JSON_COLUMNS:
-        values[column] = json.loads(values[column] or "{}")
+        try:
+            values[column] = json.loads(values[column] or "{}")
+        except (TypeError, ValueError):  # one damaged cell must not hide the whole history
+            values[column] = {}
     return RunRecord(**values)
 
 

@@ -318,7 +318,7 @@ def test_report_of_100000_articles_and_1000_runs_takes_seconds(tmp_path):
 # --- the "New articles" monitor (site silent) and alert failures, on made-up stats -----------------------
 
 FINISHED = {"finish_reason": "finished", "item_scraped_count": 0, "log_count/ERROR": 0,
-            "newscrawl/incremental/skipped_known": 12}
+            "newscrawl/incremental/skipped_known": 12, "newscrawl/incremental/skipped_kept": 12}
 
 
 def run_suite(stats: dict, state_dir: Path, **settings):
@@ -406,6 +406,70 @@ def test_undeliverable_alerts_are_one_line_each(tmp_path):
     ]
 
 
+class DripServer:
+    """Accepts and then sends one line every 0.2 s for ever: each read is quick, the delivery never ends."""
+
+    def __init__(self, greeting: bytes, line: bytes):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.greeting, self.line = greeting, line
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        self.sock.settimeout(0.5)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn):
+        with conn:
+            try:
+                conn.sendall(self.greeting)
+                while not self.stop.wait(0.2):
+                    conn.sendall(self.line)
+            except OSError:
+                pass
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
+def test_alert_servers_that_answer_for_ever_cost_the_timeout_not_the_crawl(tmp_path):
+    """A socket timeout bounds each read; the delivery as a whole must be bounded too."""
+    add_run(tmp_path, datetime.now(timezone.utc) - timedelta(hours=60), new_articles=3)
+    web = DripServer(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n", b"x")
+    smtp = DripServer(b"220-slow.example ESMTP\r\n", b"220-still here\r\n")
+    started = time.monotonic()
+    try:
+        crawler, logged = run_suite(FINISHED, tmp_path, SPIDERMON_EMAIL_TO="ops@example.org",
+                                    SPIDERMON_SMTP_HOST="127.0.0.1", SPIDERMON_SMTP_PORT=smtp.port,
+                                    SPIDERMON_EMAIL_SENDER="newscrawl@example.org",
+                                    NEWSCRAWL_ALERT_WEBHOOK=f"http://127.0.0.1:{web.port}/hook",
+                                    NEWSCRAWL_ALERT_TIMEOUT=1.5)
+    finally:
+        web.close()
+        smtp.close()
+    assert time.monotonic() - started < 15
+    assert crawler.newscrawl_monitor_report["failed"] == ["New articles"]
+    errors = [line for line in logged if line.startswith("Monitor action")]
+    assert len(errors) == 2 and all("no answer within NEWSCRAWL_ALERT_TIMEOUT (1.5 s)" in e for e in errors), errors
+
+
+def test_pages_dropped_for_good_are_not_articles_already_known(tmp_path):
+    """A later run that skips only pages earlier runs dropped (other language, not an article) has
+    no article: the "Items scraped" monitor fails instead of passing on those skips."""
+    dropped_only = {**FINISHED, "newscrawl/incremental/skipped_kept": 0}
+    crawler, _ = run_suite(dropped_only, tmp_path / "a")
+    assert "Items scraped" in crawler.newscrawl_monitor_report["failed"]
+    crawler, _ = run_suite(FINISHED, tmp_path / "b")
+    assert "Items scraped" not in crawler.newscrawl_monitor_report["failed"]
+
+
 def test_record_from_stats_counts_each_kind():
     stats = {"start_time": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "finish_reason": "finished",
              "response_received_count": 40, "item_scraped_count": 4, "newscrawl/articles/new": 3,
@@ -446,9 +510,44 @@ def test_unknown_site_names_the_sites_with_runs(tmp_path):
                                      "Sites in the run history: almaghrib")
 
 
+@pytest.mark.parametrize("setting, message", [
+    ("NEWSCRAWL_ALERT_TIMEOUT=abc", "Error: NEWSCRAWL_ALERT_TIMEOUT must be a number of seconds above 0, got 'abc'"),
+    ("NEWSCRAWL_ALERT_TIMEOUT=0", "Error: NEWSCRAWL_ALERT_TIMEOUT must be a number of seconds above 0, got '0'"),
+    ("NEWSCRAWL_RUN_HISTORY=maybe", "Error: NEWSCRAWL_RUN_HISTORY must be True or False, got 'maybe'"),
+    ("SPIDERMON_SMTP_PORT=70000", "Error: SPIDERMON_SMTP_PORT must be a port number (1-65535), got '70000'"),
+    ("SPIDERMON_EMAIL_TO=,", "Error: SPIDERMON_EMAIL_TO must list e-mail addresses, got ','"),
+    ("NEWSCRAWL_ALERT_WEBHOOK=http://exa mple.com/x", "Error: NEWSCRAWL_ALERT_WEBHOOK must be an http:// or https:// URL"),
+])
+def test_alert_settings_that_cannot_work_stop_the_crawl_before_it_starts(tmp_path, setting, message):
+    email = ["-s", "SPIDERMON_SMTP_HOST=127.0.0.1", "-s", "SPIDERMON_EMAIL_SENDER=n@example.org"]
+    if not setting.startswith("SPIDERMON_EMAIL_TO"):
+        email += ["-s", "SPIDERMON_EMAIL_TO=ops@example.org"]
+    result = run_scrapy(["crawl", "almaghrib", "-a", "base_url=http://127.0.0.1:9", "-s", setting, *email], cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+
+
 def test_incomplete_email_settings_stop_the_crawl_before_it_starts(tmp_path):
     result = run_scrapy(["crawl", "almaghrib", "-a", "base_url=http://127.0.0.1:9", "-s",
                          "SPIDERMON_EMAIL_TO=ops@example.org", "-s", "SPIDERMON_EMAIL_SENDER=n@example.org"], cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "Error: SPIDERMON_EMAIL_TO is set but SPIDERMON_SMTP_HOST is not: name the SMTP server that sends the alerts"]
+
+
+def test_report_links_only_to_web_addresses(tmp_path):
+    """A URL in the store that is not http(s) (javascript:, data:) never becomes a clickable link."""
+    import sqlite3
+
+    from newscrawl.report import write_report
+
+    path = make_state(tmp_path, articles=40, runs=4)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE articles SET url = 'javascript:window.pwned=1' WHERE rowid IN "
+                   "(SELECT rowid FROM articles ORDER BY date_published DESC LIMIT 3)")
+    target = tmp_path / "report.html"
+    write_report(path, target)
+    page = target.read_text(encoding="utf-8")
+    assert "javascript:window.pwned" not in page
+    assert "href='#'" in page and "href='https://" in page

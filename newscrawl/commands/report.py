@@ -14,9 +14,14 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.commands.runs import open_history
+from newscrawl.commands.runs import count, open_history, resolve_site
 from newscrawl.commands.startup import one_line_errors, print_error, refuse_extra_arguments
 from newscrawl.report import DEFAULT_DAYS, DEFAULT_RUNS
+
+
+def day_count(text: str) -> int:
+    """An argparse type: days back from today (beyond 100,000 the dates overflow)."""
+    return min(int(text), 100_000)
 
 
 class Command(ScrapyCommand):
@@ -41,9 +46,9 @@ class Command(ScrapyCommand):
         parser.add_argument("-o", "--output", metavar="PATH", default="report.html",
                             help="the HTML file to write (default report.html)")
         parser.add_argument("--site", action="append", metavar="NAME", help="only this site (repeatable)")
-        parser.add_argument("--days", type=int, default=DEFAULT_DAYS, metavar="N",
+        parser.add_argument("--days", type=day_count, default=DEFAULT_DAYS, metavar="N",
                             help=f"days in the articles-per-day chart (default {DEFAULT_DAYS})")
-        parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, metavar="N",
+        parser.add_argument("--runs", type=count, default=DEFAULT_RUNS, metavar="N",
                             help=f"newest runs per site in the run charts (default {DEFAULT_RUNS})")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -62,10 +67,11 @@ class Command(ScrapyCommand):
             return
         path = history.path
         if opts.site:
-            from newscrawl.commands.runs import resolve_site
+            from scrapy.spiderloader import get_spider_loader
 
             known = [spider for spider, _ in history.spiders()]
-            opts.site = [resolve_site(name, known, known) for name in opts.site]
+            opts.site = [resolve_site(name, known, list(get_spider_loader(self.settings).list()))
+                         for name in opts.site]
         history.close()
         from newscrawl.feedstorage import describe
         from newscrawl.report import write_report

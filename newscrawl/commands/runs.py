@@ -42,6 +42,11 @@ def open_history(settings):
         return None, f"cannot read the state store {path.resolve()}: {error}"
 
 
+def count(text: str) -> int:
+    """An argparse type: a whole number SQLite can take (a huge one means "all" anyway)."""
+    return min(int(text), 2**62)
+
+
 def resolve_site(name: str, known: list[str], spider_names: list[str]) -> str:
     """A spider name, or a network site's domain, to the spider whose runs are kept."""
     from urllib.parse import urlsplit
@@ -115,7 +120,7 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         one_line_errors(parser)
-        parser.add_argument("--last", type=int, metavar="N", default=DEFAULT_LAST,
+        parser.add_argument("--last", type=count, metavar="N", default=DEFAULT_LAST,
                             help=f"the newest N runs (default {DEFAULT_LAST}; 0 = all)")
         parser.add_argument("--json", action="store_true", dest="as_json", help="JSON list, for tools")
 

@@ -287,6 +287,15 @@ class NewscrawlSpider(scrapy.Spider):
     def stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)
 
+    def count_skipped(self, status: str) -> None:
+        """A page an earlier run settled, not fetched again. Only a story the store holds (kept,
+        or a copy or alias of one) counts as an article already known to the "Items scraped"
+        monitor: pages dropped for good (not an article, other language, gone) do not, or a site
+        whose every article is dropped would pass that monitor on every later run."""
+        self.stat("incremental/skipped_known")
+        if status in ("kept", "duplicate", "alias"):
+            self.stat("incremental/skipped_kept")
+
     @property
     def crawl_state(self):
         """The crawl state store (``newscrawl.state.CrawlState``) when incremental crawling is on."""

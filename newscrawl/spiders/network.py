@@ -168,8 +168,8 @@ class NetworkSpider(NewscrawlSpider):
             self.stat("archive/skipped/no_text_section")
             return None
         target = self.article_request_url(archived.url)
-        if self.crawl_state and not self.refresh and self.crawl_state.known(self.url_key(target)):
-            self.stat("incremental/skipped_known")
+        if self.crawl_state and not self.refresh and (status := self.crawl_state.known(self.url_key(target))):
+            self.count_skipped(status)
             return None
         return scrapy.Request(target, callback=self.parse_article, errback=self.on_error, dont_filter=True,
                               meta={"feed": {}})
@@ -339,8 +339,8 @@ class NetworkSpider(NewscrawlSpider):
             target = self.article_request_url(url)
             if not self._first_time(target):  # menus and tickers repeat links: no query for them
                 return None
-            if self.crawl_state and not self.refresh and self.crawl_state.known(self.url_key(target)):
-                self.stat("incremental/skipped_known")
+            if self.crawl_state and not self.refresh and (status := self.crawl_state.known(self.url_key(target))):
+                self.count_skipped(status)
                 self.stat("incremental/requests_saved")
                 return None
             self.discover(target)

@@ -116,9 +116,12 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
 
     def _already_kept(self, url: str) -> bool:
         """An article an earlier run settled (kept or dropped as a duplicate): not fetched again."""
-        if self.crawl_state is None or self.crawl_state.known(self.url_key(url), before=self.run_started) is None:
+        if self.crawl_state is None:
             return False
-        self.stat("incremental/skipped_known")
+        status = self.crawl_state.known(self.url_key(url), before=self.run_started)
+        if status is None:
+            return False
+        self.count_skipped(status)
         self.stat("incremental/requests_saved")
         return True
 
