@@ -116,8 +116,9 @@ def assert_sound_state(work: Path) -> None:
 REDIS_SERVER = "/usr/bin/redis-server"
 
 
-def start_redis(directory: Path) -> tuple[subprocess.Popen, int]:
-    """A real redis-server on a free loopback port, without persistence, in *directory*."""
+def start_redis(directory: Path, *, port: int | None = None, persistent: bool = False) -> tuple[subprocess.Popen, int]:
+    """A real redis-server on a free loopback port (or *port*), in *directory*; without
+    persistence unless *persistent* (an append-only file, as production should run it)."""
     import shutil
     import socket
     import time
@@ -126,10 +127,12 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen, int]:
     if binary is None:
         raise RuntimeError("redis-server is not installed: the shared-crawl tests need it "
                            "(apt-get install -y redis-server)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "yes" if persistent else "no", "--appendfsync", "always",
                                 "--dir", str(directory), "--databases", "64"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10

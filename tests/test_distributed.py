@@ -213,6 +213,42 @@ def test_random_kills_of_every_worker_then_later_runs_complete_the_site_once(mir
     assert_each_once(all_items(tmp_path), reference, f"kills after {points} items, seed {SEED}")
 
 
+def test_a_redis_restart_mid_crawl_hangs_no_worker_and_the_next_run_completes_the_site(mirror_site, reference,
+                                                                                      tmp_path):
+    """Redis restarted (its data kept) while requests are in flight: the workers ride out the
+    errors and end on their own; what the outage cut short comes out in the next run, once."""
+    from conftest import start_redis
+
+    redis_dir, root = tmp_path / "redis", tmp_path / "workers"
+    redis_dir.mkdir()
+    server, port = start_redis(redis_dir, persistent=True)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        workers = [start_worker(mirror_site.base_url, root / f"w{n}", url, f"worker-{n}") for n in range(2)]
+        started = time.time()
+        while sum(written_lines(w) for w in root.iterdir() if w.is_dir()) < len(reference) // 4:
+            assert time.time() - started < 60, "the workers wrote too little to cut the crawl"
+            time.sleep(0.05)
+        server.terminate()  # SIGTERM: Redis writes its append-only file and exits
+        server.wait(timeout=30)
+        time.sleep(0.3)
+        server, _ = start_redis(redis_dir, port=port, persistent=True)
+        for process in workers:
+            process.communicate(timeout=120)  # TimeoutExpired here is the hang
+        run_workers(mirror_site, root, url)
+    finally:
+        server.kill()
+    assert_each_once(all_items(root), reference, "Redis restarted mid-crawl, then a second run")
+
+
+def test_a_database_that_is_not_a_number_is_refused(redis_server):
+    from newscrawl.distributed import RedisUnavailable, connect
+
+    with pytest.raises(RedisUnavailable, match="names database 'abc': it must be a number"):
+        connect(f"{redis_server}/abc")
+    assert connect(f"{redis_server}/3").ping()
+
+
 # --- the title store: two processes, one story each once -------------------------------------
 def _judge(redis_url: str, headlines: list[str], queue, start_together) -> None:
     from datetime import datetime, timezone

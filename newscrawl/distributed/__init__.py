@@ -56,6 +56,11 @@ def connect(url: str, *, decode: bool = False):
 
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise RedisUnavailable(f"{SETTING} must be a redis://, rediss:// or unix:// URL, got {shown_url(url)!r}")
+    database = urlsplit(url).path.strip("/")
+    if urlsplit(url).scheme != "unix" and database and not database.isdigit():
+        # redis-py would quietly use database 0: a typo must not join another crawl
+        raise RedisUnavailable(f"{SETTING} names database {database!r}: it must be a number, as in "
+                               f"redis://host:6379/0")
     try:
         client = redis.Redis.from_url(url, decode_responses=decode, socket_timeout=30, socket_connect_timeout=10,
                                       retry_on_timeout=True, health_check_interval=30)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from newscrawl.distributed import PREFIX
@@ -203,16 +204,33 @@ class SharedScheduler(RedisScheduler):
         self.frontier: Frontier = worker.open_frontier(spider.name)  # joins the run first
         super().open(spider)
         self.taken: dict[Request, bytes] = {}  # request -> its encoded form in taken:<worker>
+        # Requests Redis could not take (an outage): held here, pushed again by every tick until
+        # Redis answers. Pushed without the filter: a copy fetched twice is still kept once.
+        self.held: list[Request] = []
 
     def enqueue_request(self, request):
         deadline = request.meta.get(META_NOT_BEFORE)
         if deadline is not None:
             request.meta[META_NOT_BEFORE_WALL] = time.time() + (deadline - time.monotonic())
             del request.meta[META_NOT_BEFORE]
-        return super().enqueue_request(request)
+        try:
+            return super().enqueue_request(request)
+        except RedisError:
+            self.held.append(request)
+            if self.stats:
+                self.stats.inc_value("newscrawl/redis/held")
+            return True
+
+    def send_held(self) -> None:
+        while self.held:
+            self.queue.push(self.held[0])  # a RedisError leaves it held for the next tick
+            self.held.pop(0)
 
     def next_request(self):
-        encoded = self.frontier.pop()
+        try:
+            encoded = self.frontier.pop()
+        except RedisError:  # the heartbeat logs the outage; the engine asks again next tick
+            return None
         if encoded is None:
             return None
         request = self.queue._decode_request(encoded)
@@ -227,8 +245,13 @@ class SharedScheduler(RedisScheduler):
     def finished(self, in_progress) -> int:
         """End the lease of every taken request Scrapy no longer has in progress."""
         done = [request for request in self.taken if request not in in_progress]
-        self.frontier.finish([self.taken.pop(request) for request in done])
+        self.frontier.finish([self.taken[request] for request in done])  # leases end only once Redis has it
+        for request in done:
+            del self.taken[request]
         return len(done)
 
     def has_pending_requests(self):
-        return self.frontier.queued() > 0
+        try:
+            return bool(self.held) or self.frontier.queued() > 0
+        except RedisError:  # unknown: not idle
+            return True

@@ -21,6 +21,7 @@ import secrets
 import socket
 import time
 
+from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.asyncio import create_looping_call, sleep
@@ -51,6 +52,7 @@ class SharedCrawlWorker:
         self.frontier: Frontier | None = None
         self.is_seeder = False
         self._idle_since: float | None = None
+        self._down_since: float | None = None  # when Redis stopped answering, during an outage
         self._loop = None
         crawler.newscrawl_worker = self
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -86,6 +88,25 @@ class SharedCrawlWorker:
         return slot, getattr(slot, "scheduler", None)
 
     def _tick(self) -> None:
+        # A Redis outage (restart, failover) must not end the heartbeat: an exception would stop
+        # this loop for good, and with it the engine's wake-ups, and the worker would hang.
+        try:
+            self._beat()
+        except RedisError as error:
+            self._redis_down(error)
+        else:
+            if self._down_since is not None:
+                logger.warning("Redis is back after %.0f s: the shared crawl goes on",
+                               time.monotonic() - self._down_since)
+                self._down_since = None
+
+    def _redis_down(self, error) -> None:
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            logger.error("Lost Redis (%s): retrying every %g s; requests not yet queued are kept here", error, TICK)
+        self._stat("redis_errors")
+
+    def _beat(self) -> None:
         reclaimed, declared_dead = self.frontier.beat()
         if reclaimed:
             logger.warning("Put back %d request(s) taken by worker(s) whose heartbeat stopped", reclaimed)
@@ -99,11 +120,17 @@ class SharedCrawlWorker:
         if slot is None or scheduler is None:
             return
         scheduler.finished(slot.inprogress)
+        scheduler.send_held()
         if slot.closing is None:
             slot.nextcall.schedule()  # an idle engine looks at the queue again every tick, not every 5 s
 
     def spider_idle(self, spider):
-        if self.frontier.empty():
+        try:
+            empty = self.frontier.empty() and not getattr(self._scheduler()[1], "held", None)
+        except RedisError as error:  # no answer is no proof that the frontier is empty
+            self._redis_down(error)
+            empty = False
+        if empty:
             now = time.monotonic()
             if self._idle_since is None:
                 self._idle_since = now
