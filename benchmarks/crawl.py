@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from newscrawl.mirror import pages as mirror_pages
 from newscrawl.mirror.content import SECTION_FEEDS, MirrorSite
 
 HERE = Path(__file__).resolve().parent
@@ -214,87 +212,6 @@ def prepare_kept_state(articles: int, base_url: str, workdir: Path) -> None:
         state.close()
 
 
-if __name__ == "__main__":  # ad-hoc: python -m benchmarks.crawl ARTICLES
-    with tempfile.TemporaryDirectory(prefix="newscrawl-crawl-") as tmp:
-        print(json.dumps(crawl_comparison(int(sys.argv[1]), Path(tmp), bench_seconds=5, timeout=3600), indent=1))
-
-
-def mirror_page_costs(large: int, small: int = 300, repeat: int = 10, rounds: int = 7) -> dict:
-    """The mirror's CPU per page, in this process through its request router, on a *small* and
-    a *large* site: the same kinds of page (home, first and deepest listing page, the newest and
-    the oldest article) should cost about the same whatever the site's size. (An article is
-    found by its URL's time of day, among articles/1440 candidates checked by arithmetic; a
-    listing page by a binary search over counts: both grow a little with the site.) The median
-    of *rounds* rounds, the two sites alternating page by page, so that a busy machine slows
-    both alike."""
-    from newscrawl.mirror.server import route
-
-    sites = {"small": MirrorSite(articles=small), "large": MirrorSite(articles=large)}
-    paths: dict[str, dict[str, str]] = {}
-    for which, site in sites.items():
-        section = site.sections[0][0]
-        listing = site.listing_path(section)
-        paths[which] = {"home": "/", "listing, first page": listing,
-                        "listing, deepest page": f"{listing}/?page={site.section_pages(section)}",
-                        "article, oldest": site.original(site.articles - 2).path, "article, newest": site.original(0).path}
-        for name, path in paths[which].items():
-            status, _, _ = route(site, "http://127.0.0.1:8080", path)  # the first call builds small tables
-            assert status == 200, (which, name, path, status)
-    times: dict[str, dict[str, list[float]]] = {name: {"small": [], "large": []} for name in paths["small"]}
-    for _ in range(rounds):
-        for name in times:
-            for which, site in sites.items():
-                start = time.process_time()
-                for _ in range(repeat):
-                    route(site, "http://127.0.0.1:8080", paths[which][name])
-                times[name][which].append(1000 * (time.process_time() - start) / repeat)
-    figures = {name: {which: statistics.median(values) for which, values in costs.items()} for name, costs in times.items()}
-    return {"small": small, "large": large, "ms_per_page": figures,
-            "x_small": {name: costs["large"] / max(costs["small"], 1e-9) for name, costs in figures.items()}}
-
-
-def memory_run(articles: int, workdir: Path, *, timeout: float, kept_before: bool = False) -> dict:
-    """Peak RSS of newscrawl's crawl of a whole *articles*-article mirror (every listing page).
-
-    *kept_before*: the state store first holds every article as kept by an earlier run
-    (``prepare_kept_state``), so the crawl discovers every article URL, checks each against
-    the store and fetches none: the per-URL run state at full size, at a fraction of a first
-    crawl's cost (a first crawl of 100,000 articles takes longer than the whole benchmark may)."""
-    with mirror(articles, workdir) as server:
-        if kept_before:
-            prepare_kept_state(articles, server.base_url, workdir / "crawl")
-        before = server.cpu()
-        run = crawl_newscrawl(server.base_url, workdir / "crawl", timeout=timeout)
-        run["mirror_cpu"] = server.cpu() - before
-    run["articles"] = articles
-    run["kept_before"] = kept_before
-    return run
-
-
-def prepare_kept_state(articles: int, base_url: str, workdir: Path) -> None:
-    """The state store an earlier run leaves after keeping every article of the mirror: written
-    through ``CrawlState.keep`` under the keys the spider computes (``url_key``)."""
-    from newscrawl.spiders.almaghrib import AlmaghribSpider
-    from newscrawl.state import CrawlState
-
-    spider = AlmaghribSpider(base_url=base_url)
-    state = CrawlState(workdir / ".newscrawl" / "state.sqlite")
-    site = MirrorSite(articles=articles)
-    try:
-        for article in site.iter_all():
-            url = spider.article_request_url(site.url(base_url, article.path))
-            state.keep(spider.url_key(url), {
-                "url": url, "source": spider.name, "headline": article.headline, "body": "\n".join(article.paragraphs),
-                "date_published": article.published.isoformat(), "section": article.section_name})
-    finally:
-        state.close()
-
-
-if __name__ == "__main__":  # ad-hoc: python -m benchmarks.crawl ARTICLES
-    with tempfile.TemporaryDirectory(prefix="newscrawl-crawl-") as tmp:
-        print(json.dumps(crawl_comparison(int(sys.argv[1]), Path(tmp), bench_seconds=5, timeout=3600), indent=1))
-
-
 def mirror_page_costs(large: int, small: int = 300, repeat: int = 20) -> dict:
     """The mirror's CPU per page, in this process through its request router, on a *small* and
     a *large* site: the same kinds of page (home, first and deepest listing page, the newest and
@@ -321,3 +238,9 @@ def mirror_page_costs(large: int, small: int = 300, repeat: int = 20) -> dict:
     return {"small": small, "large": large,
             "ms_per_page": figures,
             "x_small": {name: costs["large"] / max(costs["small"], 1e-9) for name, costs in figures.items()}}
+
+
+if __name__ == "__main__":  # ad-hoc: python -m benchmarks.crawl ARTICLES
+    with tempfile.TemporaryDirectory(prefix="newscrawl-crawl-") as tmp:
+        print(json.dumps(crawl_comparison(int(sys.argv[1]), Path(tmp), bench_seconds=5, timeout=3600), indent=1))
+
