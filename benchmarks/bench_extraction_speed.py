@@ -43,19 +43,10 @@ sys.path.insert(0, str(REPO))
 import lxml.html  # noqa: E402
 
 from newscrawl.encoding import better_encoding  # noqa: E402
+from benchmarks.eval_extraction import clear_caches  # noqa: E402 (one list of the tools' caches)
 from newscrawl.extraction.article import extract_article  # noqa: E402
 
 STEPS = ("lxml", "decode", "extraction", "trafilatura")
-CACHED_PACKAGES = ("trafilatura", "htmldate", "courlan")
-
-
-def clear_caches() -> None:
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] not in CACHED_PACKAGES:
-            continue
-        for value in list(vars(module).values()):
-            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
-                value.cache_clear()
 
 
 def decode(body: bytes, declared: str | None) -> str:
