@@ -300,3 +300,38 @@ def test_site_furniture_in_english_is_not_body(line):
     html = _page(f"{DATED}<article>{''.join(f'<p>{p}</p>' for p in STORY)}<p>{line}</p></article>")
     body = extract_article(html, "https://news.example.org/2024/03/12/budget").fields["body"]
     assert line not in body and STORY[-1] in body
+
+
+def test_the_second_opinion_reads_a_copy_of_the_containers_neighbourhood():
+    """trafilatura judges a guessed container from a copy of its surroundings (a few levels up,
+    never above <body>): the page is left untouched, and far-away parts of the page are not read."""
+    from lxml import html as lxml_html
+    from newscrawl.extraction.page import SECOND_OPINION_LEVELS, _neighbourhood_copy
+
+    nested = "<div class='far'><p>far away</p></div>" + "<div>" * 8 + "<p id='c'>story</p>" + "</div>" * 8
+    root = lxml_html.fromstring(f"<html><body>{nested}</body></html>")
+    container = root.get_element_by_id("c")
+    page = _neighbourhood_copy(container)
+    assert page.tag == "html" and page[0].tag == "body"
+    assert "story" in page.text_content() and "far away" not in page.text_content()
+    region = page[0][0]
+    depth = sum(1 for _ in region.iterdescendants("div"))  # the divs below the copied ancestor
+    assert depth == SECOND_OPINION_LEVELS - 1
+    assert root.get_element_by_id("c").getparent() is container.getparent()  # the page itself is untouched
+    # A container right under <body> is read with its siblings' parent never above <body>.
+    shallow = lxml_html.fromstring("<html><body><p id='c'>story</p><p>next</p></body></html>")
+    page = _neighbourhood_copy(shallow.get_element_by_id("c"))
+    assert page[0][0].tag == "p" and page[0][0].text == "story"
+
+
+def test_a_story_split_over_deep_wrappers_is_still_whole():
+    """The density guess takes the larger half of a story whose halves sit three wrappers
+    apart; the second opinion reads far enough around it to see the other half."""
+    sentence = ("The regional council met on Tuesday to review the transit budget, and members "
+                "debated the schedule of new bus routes for the northern districts at length. ")
+    story = [f"Paragraph {n}. " + sentence * 2 for n in range(7)]
+    deep = lambda paras: "<div><div><div>" + "".join(f"<p>{p.strip()}</p>" for p in paras) + "</div></div></div>"  # noqa: E731
+    blocks = f"{deep(story[:4])}<div class='x'>Advertisement</div>{deep(story[4:])}"
+    page = article_page(_page(f"<div>{DATED}<div>{blocks}</div></div>"), "https://news.example.org/2024/03/12/b", None)
+    assert page.container.value.findall("p") and len(page.container.value.findall("p")) == 4  # the guess: one half
+    assert page.body.value.split("\n\n") == [p.strip() for p in story]
