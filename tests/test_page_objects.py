@@ -335,3 +335,16 @@ def test_a_story_split_over_deep_wrappers_is_still_whole():
     page = article_page(_page(f"<div>{DATED}<div>{blocks}</div></div>"), "https://news.example.org/2024/03/12/b", None)
     assert page.container.value.findall("p") and len(page.container.value.findall("p")) == 4  # the guess: one half
     assert page.body.value.split("\n\n") == [p.strip() for p in story]
+
+
+def test_a_placeholder_date_does_not_hide_the_real_one():
+    """A CMS's "0001-01-01" in JSON-LD is no date: the next source (OpenGraph) is read."""
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "0001-01-01T00:00:00Z"}</script>'
+    og = '<meta property="article:published_time" content="2024-03-12T09:30:00+01:00">'
+    html = _page(f"<article>{''.join(f'<p>{p}</p>' for p in STORY)}</article>", head=ld + og)
+    fields = extract_article(html, "https://news.example.org/2024/03/12/story").fields
+    assert fields["date_published_raw"] == "2024-03-12T09:30:00+01:00"
+    # With nothing better, the placeholder stays as evidence (the date pipeline refuses it, counted).
+    alone = extract_article(_page(f"<article>{''.join(f'<p>{p}</p>' for p in STORY)}</article>", head=ld),
+                            "https://news.example.org/2024/03/12/story").fields
+    assert alone["date_published_raw"] == "0001-01-01T00:00:00Z"

@@ -30,7 +30,7 @@ from web_poet import ItemPage, field
 from web_poet.fields import item_from_fields_sync
 
 from newscrawl.arabic import is_site_label
-from newscrawl.dates import parse_date
+from newscrawl.dates import PLAUSIBLE_EARLIEST, parse_date
 from newscrawl.extraction.blocks import Block, is_caption, iter_blocks
 from newscrawl.extraction.boilerplate import (
     cut_inline_read_also,
@@ -759,15 +759,18 @@ def _jsonld_language(node: dict) -> str | None:
 
 def _first_date(candidates: Iterable[Found]) -> Found:
     """The first candidate that reads as a date; if none does, the first one found (kept as
-    evidence: the date pipeline counts and logs it as unparsed). Candidates after the one that
-    reads as a date are not produced (*candidates* may be a generator)."""
+    evidence: the date pipeline counts and logs it as unparsed or implausible). A date before
+    the web's news (a CMS's "0001-01-01" placeholder, the Unix epoch) reads as no date, so the
+    next source is asked. Candidates after the one that reads as a date are not produced
+    (*candidates* may be a generator)."""
     first_found = NOTHING
     for raw, step in candidates:
         value = clean_text(raw) if raw else ""
         if not value:
             continue
         found = Found(value, step)
-        if parse_date(value) is not None:
+        parsed = parse_date(value)
+        if parsed is not None and parsed >= PLAUSIBLE_EARLIEST:
             return found
         if not first_found:
             first_found = found
