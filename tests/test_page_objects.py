@@ -348,3 +348,12 @@ def test_a_placeholder_date_does_not_hide_the_real_one():
     alone = extract_article(_page(f"<article>{''.join(f'<p>{p}</p>' for p in STORY)}</article>", head=ld),
                             "https://news.example.org/2024/03/12/story").fields
     assert alone["date_published_raw"] == "0001-01-01T00:00:00Z"
+
+
+def test_html_entities_written_into_json_ld_are_read_as_characters():
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Spa &#038; Vulkanland &amp; more",'
+          ' "datePublished": "2024-03-12T09:30:00+01:00"}</script>')
+    html = _page(f"<article>{''.join(f'<p>{p}</p>' for p in STORY)}</article>", head=ld).replace(
+        "<h1>A headline of the story</h1>", "")
+    fields = extract_article(html, "https://news.example.org/2024/03/12/story").fields
+    assert fields["headline"] == "Spa & Vulkanland & more"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -128,7 +129,12 @@ def jsonld_text(node: dict, key: str) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("name") or value.get("url") or value.get("@id")
-    return clean_text(str(value)) if value not in (None, "") else None
+    if value in (None, ""):
+        return None
+    text = str(value)
+    # CMSs write HTML entities into JSON-LD strings (WordPress SEO plugins: "Thermen- &#038;
+    # Vulkanland"); JSON has its own escapes, so an entity there is the page's mistake.
+    return clean_text(html.unescape(text) if "&" in text else text)
 
 
 def jsonld_list(node: dict, key: str) -> list[str]:
