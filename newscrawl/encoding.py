@@ -67,8 +67,8 @@ def looks_like_garbage(body: bytes, text: str) -> bool:
     head = text[:4096]
     if not head.strip():
         return True
-    if b"\x00" in body[:4096]:
-        return True
+    # NULs are judged in the decoded text, with the other control characters: a UTF-16 page
+    # (its BOM followed, as browsers do, over the header's charset) is all NUL bytes.
     # Counted by a compiled pattern, not a loop over characters: this runs on every page.
     return len(_BAD_CHARACTERS.findall(head)) > len(head) * 0.05 or "<" not in head
 

@@ -127,3 +127,38 @@ def test_metadata_lines_but_not_prose_with_dates():
 def test_a_body_line_needs_a_short_place_name_to_be_a_dateline():
     assert parse_dateline("المتحدث باسم الوزارة - إيغور كوناشينكوف", LABELS, max_city_words=2) is None
     assert parse_dateline("الدار البيضاء - جميلة عمر", LABELS, max_city_words=2) == ("الدار البيضاء", "جميلة عمر")
+
+
+def _html_response(body: bytes, charset: str = "utf-8"):
+    from scrapy.http import HtmlResponse
+
+    return HtmlResponse("https://www.almaghribtoday.net/x", body=body,
+                        headers={"Content-Type": f"text/html; charset={charset}"})
+
+
+PAGE_TEXT = "<html><head><title>المغرب اليوم</title></head><body><p>" + "نص عربي طويل من الخبر. " * 40 + "</p></body></html>"
+
+
+def test_a_utf16_page_with_a_bom_is_read_whatever_the_header_says():
+    """Browsers follow the byte-order mark over the header's charset; the page is no garbage."""
+    from newscrawl.encoding import looks_like_garbage
+
+    for codec in ("utf-16", "utf-16-be"):
+        body = ("\ufeff" + PAGE_TEXT).encode(codec) if codec == "utf-16-be" else PAGE_TEXT.encode(codec)
+        response = _html_response(body)
+        assert "نص عربي طويل" in response.text
+        assert not looks_like_garbage(response.body, response.text)
+
+
+def test_a_few_nul_bytes_after_the_text_are_no_garbage_but_binary_is():
+    import random
+
+    from newscrawl.encoding import looks_like_garbage
+
+    with_nuls = _html_response(PAGE_TEXT.encode("utf-8") + b"\x00" * 8)
+    assert not looks_like_garbage(with_nuls.body, with_nuls.text)
+    rng = random.Random(7)
+    binary = _html_response(bytes(rng.randrange(256) for _ in range(4096)))
+    assert looks_like_garbage(binary.body, binary.text)
+    png = _html_response(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(rng.randrange(256) for _ in range(2000)))
+    assert looks_like_garbage(png.body, png.text)
