@@ -19,7 +19,8 @@ Scrapy's own, through :func:`scrapy.downloadermiddlewares.retry.get_retry_reques
   requests that failed together spread out instead of hitting the site again in step);
 * a retried response's ``Retry-After`` (seconds or an HTTP-date) is a floor under that wait,
   itself bounded by ``NEWSCRAWL_RETRY_AFTER_MAX``: a server asking for an hour gets the bound,
-  and the log says so;
+  and the log says so; asked beyond the bound a second time, the page is not retried again in
+  this run (stat ``newscrawl/retry/retry_after_deferred``) and stays open for the next;
 * truncated bodies: besides ``ResponseDataLossError`` (Twisted's ``ResponseFailed`` wrapping
   ``_DataLoss``, already in ``RETRY_EXCEPTIONS``), a response Scrapy let through flagged
   ``dataloss`` (``DOWNLOAD_FAIL_ON_DATALOSS = False``) is retried too, and the raw Twisted
@@ -67,6 +68,7 @@ logger = logging.getLogger(__name__)
 
 META_NOT_BEFORE = "newscrawl_not_before"  # time.monotonic() before which the request must not go out
 META_DELAY = "newscrawl_retry_delay"  # the wait chosen for it, in seconds (also bounds the wait)
+META_RETRY_AFTER_CAPPED = "newscrawl_retry_after_capped"  # its wait was a Retry-After cut to the bound
 
 DEFAULT_BACKOFF_BASE = 1.0
 DEFAULT_BACKOFF_MAX = 60.0
@@ -138,6 +140,7 @@ class Backoff:
                         "waiting %(bound)gs", {"asked": retry_after, "request": request, "bound": self.retry_after_max},
                         extra={"spider": crawler.spider})
                     stats.inc_value("newscrawl/retry/retry_after_capped")
+                    request.meta[META_RETRY_AFTER_CAPPED] = True
                 floor = min(retry_after, self.retry_after_max)
                 stats.inc_value("newscrawl/retry/retry_after_honoured")
                 how += f", Retry-After {retry_after:g}s"
@@ -203,6 +206,15 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if response.status in self.retry_http_codes:
             reason = response_status_message(response.status)
             retry_after = parse_retry_after(response.headers.get(b"Retry-After"))
+            if retry_after is not None and retry_after > self.backoff.retry_after_max \
+                    and request.meta.get(META_RETRY_AFTER_CAPPED):
+                # Asked twice for longer than the bound: the server means it. Another bounded
+                # wait per retry would hold the run for RETRY_TIMES bounds (10 minutes by default).
+                logger.info("Retry-After %(asked)gs again for %(request)s: not retried in this run "
+                            "(the page stays open for the next run)", {"asked": retry_after, "request": request},
+                            extra={"spider": self.crawler.spider})
+                self.crawler.stats.inc_value("newscrawl/retry/retry_after_deferred")
+                return response
             return self._retry(request, reason, retry_after=retry_after) or response
         if "dataloss" in response.flags:  # a truncated body let through (DOWNLOAD_FAIL_ON_DATALOSS = False)
             return self._retry(request, "dataloss") or response

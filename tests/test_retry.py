@@ -40,6 +40,7 @@ PLANS = {
     "/retry-after": ["503 retry-after 1"],
     "/retry-after-date": ["429 retry-after date+2"],
     "/retry-after-far": ["503 retry-after 3600"],
+    "/retry-after-far-always": (FOREVER, "429 retry-after 86400"),
     "/three": ["reset", "truncated", "429"],
     "/always": (FOREVER, "500"),
     "/empty": ["empty", "empty"],
@@ -234,7 +235,8 @@ def test_retry_after_seconds_is_waited_out_at_the_server(crawled):
     assert what == "503 retry-after 1"
     assert retried_at - failed_at >= 0.95
     assert retried_at - failed_at < 3  # and not much more: the floor is 1 s, the backoff ceiling 0.05 s
-    assert crawled["stats"]["newscrawl/retry/retry_after_honoured"] == 3  # the three Retry-After pages
+    # the three Retry-After pages, and the first answer of the page asking for a day every time
+    assert crawled["stats"]["newscrawl/retry/retry_after_honoured"] == 4
 
 
 def test_retry_after_http_date_is_waited_out(crawled):
@@ -247,7 +249,18 @@ def test_retry_after_beyond_the_bound_waits_the_bound_and_says_so(crawled):
     assert RETRY_AFTER_MAX - 0.05 <= retried_at - failed_at < RETRY_AFTER_MAX + 1.5  # not an hour
     assert "Retry-After 3600s for <GET " in crawled["log"]
     assert f"beyond NEWSCRAWL_RETRY_AFTER_MAX: waiting {RETRY_AFTER_MAX:g}s" in crawled["log"]
-    assert crawled["stats"]["newscrawl/retry/retry_after_capped"] == 1
+    assert crawled["stats"]["newscrawl/retry/retry_after_capped"] == 2  # and the page asking for a day
+
+
+def test_a_server_asking_twice_beyond_the_bound_is_left_for_the_next_run(crawled):
+    """One bounded wait, then no more retries in this run (five waits of the bound held a run
+    for ten minutes)."""
+    hits = crawled["hits"]["/retry-after-far-always"]
+    assert len(hits) == 2
+    assert RETRY_AFTER_MAX - 0.05 <= hits[1][0] - hits[0][1] < RETRY_AFTER_MAX + 1.5
+    assert "/retry-after-far-always" not in crawled["items"]
+    assert crawled["stats"]["newscrawl/retry/retry_after_deferred"] == 1
+    assert "Retry-After 86400s again for <GET " in crawled["log"] and "stays open for the next run" in crawled["log"]
 
 
 def test_the_wait_does_not_block_other_requests(crawled):
