@@ -129,6 +129,11 @@ class CrawlState:
             return status  # failed recently: not yet worth another try
         return None
 
+    def status(self, key: str) -> str | None:
+        """The outcome last recorded for *key* (None: never discovered)."""
+        row = self.db.execute("SELECT status FROM pages WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
     def discovered_before(self, key: str, when: str) -> bool:
         """Was *key* first seen (discovered or settled) at or before *when* (ISO time)?"""
         row = self.db.execute("SELECT COALESCE(first_seen, seen_at) FROM pages WHERE key = ?", (key,)).fetchone()

@@ -147,6 +147,9 @@ class SharedCrawlState(CrawlState):
             return status
         return None
 
+    def status(self, key: str) -> str | None:
+        return _text(self.redis.hget(self._page(key), "status"))
+
     def discovered_before(self, key: str, when: str) -> bool:
         first_seen, seen_at = map(_text, self.redis.hmget(self._page(key), "first_seen", "seen_at"))
         first = first_seen or seen_at

@@ -25,6 +25,8 @@ FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
 ARTICLE_KINDS = {"article", "opinion"}
 LISTING_KINDS = {"listing", "writer", "home"}
 DEFAULT_MAX_PAGES = 20
+# An article URL's page read by an earlier run without an article in it (no body, or no article).
+OPEN_FETCHED = ("missing",)
 
 
 class NetworkSpider(NewscrawlSpider):
@@ -397,10 +399,15 @@ class NetworkSpider(NewscrawlSpider):
                                      feed=with_response_hints(hints, response),
                                      archived_at=response.meta.get("archived_at"))
         if extraction.not_article:
-            self.logger.warning("Not an article: %s (%s)", unquote(response.url), extraction.not_article)
+            # The URL names an article: a page that reads as none may be the site's passing
+            # state (a maintenance or error page served with 200), so the verdict settles the
+            # URL only when an earlier run already fetched it without an article.
+            confirmed = self.crawl_state is None or self.crawl_state.status(self.url_key(asked)) in OPEN_FETCHED
+            self.logger.warning("Not an article: %s (%s)%s", unquote(response.url), extraction.not_article,
+                                "" if confirmed else "; fetched again next run before it is settled")
             self.stat("pages/not_article")
             self.stat(f"pages/not_article/{extraction.not_article}")  # why, counted
-            self.record(asked, "not_article")
+            self.record(asked, "not_article" if confirmed else "missing")
             return
         canonical = extraction.fields["url"]
         on_site = self.rebase(canonical) if canonical else None
