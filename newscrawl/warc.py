@@ -18,13 +18,13 @@ import os
 import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
-from fastwarc.stream_io import GzipWriter
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 logger = logging.getLogger(__name__)
@@ -40,11 +40,12 @@ def _warc_date(when: datetime) -> str:
 
 
 def _gzip_record(record: WarcRecord) -> bytes:
+    """*record* as one gzip member (zlib's default level 6). Compressed by zlib rather than
+    FastWARC's GzipWriter: a GzipWriter costs ~0.4 ms to set up, more than compressing a page."""
     buffer = io.BytesIO()
-    writer = GzipWriter(buffer, compression_level=6)
-    record.write(writer, checksum_data=True)
-    writer.close()
-    return buffer.getvalue()
+    record.write(buffer, checksum_data=True)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16 +: a gzip header and trailer
+    return compressor.compress(buffer.getvalue()) + compressor.flush()
 
 
 def _http_block(start_line: str, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import ipaddress
 import time
 from datetime import datetime, timezone
@@ -156,6 +157,16 @@ class NewscrawlSpider(scrapy.Spider):
             self.warc_sources: list[str] = expand_sources(warc) if warc else []
         except ArchiveError as error:
             raise ValueError(str(error)) from None
+        self._bind_generator_callbacks()
+
+    def _bind_generator_callbacks(self) -> None:
+        """Bind each generator method once, so ``self.parse_article`` is one object for the crawl.
+        For every response Scrapy checks a generator callback for a ``return value``, reading
+        and parsing its source unless the callback object is in its (weakly keyed) cache; a
+        bound method made afresh at each access died with its request, so every page paid that
+        parse (about a tenth of the crawl's CPU outside extraction)."""
+        for name, _ in inspect.getmembers(type(self), inspect.isgeneratorfunction):
+            setattr(self, name, getattr(self, name))
 
     # True: a per-run set in the spider replaces Scrapy's request filter (``dont_filter=True``,
     # so a JOBDIR resume finds its pages again). False in a shared crawl: the shared filter in
