@@ -18,7 +18,6 @@ import os
 import time
 import urllib.error
 import urllib.request
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
+from zlib_ng import zlib_ng
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,13 @@ def _warc_date(when: datetime) -> str:
 
 
 def _gzip_record(record: WarcRecord) -> bytes:
-    """*record* as one gzip member (zlib's default level 6). Compressed by zlib rather than
-    FastWARC's GzipWriter: a GzipWriter costs ~0.4 ms to set up, more than compressing a page."""
+    """*record* as one gzip member, at zlib's default level 6. Compressing is most of what
+    archiving a page costs: zlib-ng does it in half zlib's time, the file ~1.5% larger
+    (a 260 KB real page: 2.6 ms instead of 5.6; FastWARC's own GzipWriter is zlib, plus
+    ~0.4 ms to set up for each record)."""
     buffer = io.BytesIO()
     record.write(buffer, checksum_data=True)
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16 +: a gzip header and trailer
+    compressor = zlib_ng.compressobj(6, zlib_ng.DEFLATED, 16 + zlib_ng.MAX_WBITS)  # 16 +: gzip header and trailer
     return compressor.compress(buffer.getvalue()) + compressor.flush()
 
 
