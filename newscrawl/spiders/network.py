@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any, AsyncIterator
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.response import get_base_url
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
@@ -264,8 +265,7 @@ class NetworkSpider(NewscrawlSpider):
                                                     "since": self.crawl_state.now() if self.crawl_state else ""})
         chain["depth"] = max(chain["depth"], page)
         chain["urls"].add(_page_key(response.url))
-        links = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
-                 if h.strip() and not h.strip().startswith(("#", "javascript:", "mailto:"))]
+        links = _page_links(response)
         is_pagination = _pagination_test(response.url)
         pages = [u for u in links if is_pagination(u)]
         deeper = [u for u in pages if _page_key(u) not in chain["urls"]]
@@ -423,6 +423,19 @@ class NetworkSpider(NewscrawlSpider):
             return
         self._emitted.add(key)
         yield self.make_item(extraction, url)
+
+
+def _page_links(response: Response) -> list[str]:
+    """The absolute URLs of a page's links (``a::attr(href)``, joined to the page's base URL),
+    in page order, without fragments-only, ``javascript:`` and ``mailto:`` links. Read from
+    lxml directly: a Selector made for each of a listing's ~60 hrefs cost half its parse."""
+    base = get_base_url(response)
+    links = []
+    for href in response.selector.root.xpath("descendant-or-self::a/@href"):
+        href = str(href).strip()
+        if href and not href.startswith(("#", "javascript:", "mailto:")):
+            links.append(urljoin(base, href))
+    return links
 
 
 def _header(response: Response, name: str) -> str | None:
