@@ -18,9 +18,11 @@ is printed (cumulative time of ``extract_article``) so the rest can be read off.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import pstats
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,8 +59,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--compare", type=Path, help="another checkout to pair each crawl with")
+    parser.add_argument("--together", action="store_true",
+                        help="with --compare: run each pair's two crawls at the same time, under the same load")
     parser.add_argument("--profile", type=Path, help="also run one crawl under cProfile, writing this file")
-    parser.add_argument("--compare", type=Path, help="another checkout to alternate crawls with")
     parser.add_argument("--pyspy", type=Path, help="also run one crawl under py-spy, writing collapsed stacks here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newscrawl-crawlcpu-") as tmp, mirror(args.articles, Path(tmp) / "mirror") as server:
@@ -66,27 +70,32 @@ def main() -> None:
         if args.compare:
             trees["compared"] = args.compare.resolve()
         figures: dict[str, list[float]] = {name: [] for name in trees}
+
+        def one(run: int, name: str) -> None:
+            workdir = Path(tmp) / f"run{run}-{name}"
+            result = crawl_newscrawl(server.base_url, workdir, timeout=3600, root=trees[name])
+            figures[name].append(result["steady_cpu_ms_per_page"])
+            print(f"run {run + 1} ({name}): {result['pages']} pages, {result['items']} items,"
+                  f" steady {result['steady_cpu_ms_per_page']:.2f} ms/page,"
+                  f" whole process {1000 * result['cpu'] / max(1, result['pages']):.2f} ms/page", flush=True)
+            shutil.rmtree(workdir)
+
         for run in range(args.runs):
-            order = list(trees) if run % 2 == 0 else list(reversed(trees))
-            for name in order:
-                workdir = Path(tmp) / f"run{run}-{name}"
-                benchmarks.crawl.ROOT = trees[name]  # the PYTHONPATH the crawl process imports newscrawl from
-                try:
-                    result = crawl_newscrawl(server.base_url, workdir, timeout=3600)
-                finally:
-                    benchmarks.crawl.ROOT = trees["this"]
-                figures[name].append(result["steady_cpu_ms_per_page"])
-                print(f"run {run + 1} ({name}): {result['pages']} pages, {result['items']} items,"
-                      f" steady {result['steady_cpu_ms_per_page']:.2f} ms/page,"
-                      f" whole process {1000 * result['cpu'] / max(1, result['pages']):.2f} ms/page", flush=True)
-                shutil.rmtree(workdir)
+            if args.together and args.compare:
+                # Both crawls at once: whatever else loads the machine loads both alike.
+                with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                    for future in [pool.submit(one, run, name) for name in trees]:
+                        future.result()
+                continue
+            for name in (list(trees) if run % 2 == 0 else list(reversed(trees))):
+                one(run, name)
         for name, values in figures.items():
             if values:
-                print(f"{name}: steady CPU ms/page min {min(values):.2f}, median {sorted(values)[len(values) // 2]:.2f}"
+                print(f"{name}: steady CPU ms/page min {min(values):.2f}, median {statistics.median(values):.2f}"
                       f" ({', '.join(f'{v:.2f}' for v in values)})")
         if args.compare and args.runs:
             ratios = sorted(a / b for a, b in zip(figures["this"], figures["compared"]))
-            print(f"this / compared, paired: median {ratios[len(ratios) // 2]:.2f} ({', '.join(f'{r:.2f}' for r in ratios)})")
+            print(f"this / compared, paired: median {statistics.median(ratios):.3f} ({', '.join(f'{r:.2f}' for r in ratios)})")
         if args.profile:
             profiled_crawl(server.base_url, Path(tmp) / "profiled", args.profile)
         if args.pyspy:
