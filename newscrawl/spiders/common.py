@@ -6,9 +6,10 @@ import hashlib
 import inspect
 import ipaddress
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 from urllib.parse import unquote, urlsplit
 
 import scrapy
@@ -317,6 +318,16 @@ class NewscrawlSpider(scrapy.Spider):
         parts = urlsplit(url)
         query = f"?{parts.query}" if parts.query else ""
         return f"{(parts.hostname or '').removeprefix('www.')}{unquote(parts.path).rstrip('/') or '/'}{query}"
+
+    @contextmanager
+    def grouped_state_writes(self) -> Iterator[None]:
+        """State writes (URLs discovered) in one commit: a page's requests are handed to Scrapy
+        only after the block, so each is still recorded as pending before it is requested."""
+        if self.crawl_state is None:
+            yield
+            return
+        with self.crawl_state.grouped():
+            yield
 
     def discover(self, url: str) -> None:
         """Remember an article URL as pending before requesting it (see ``newscrawl.state``)."""

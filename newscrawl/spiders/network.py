@@ -239,17 +239,18 @@ class NetworkSpider(NewscrawlSpider):
             return
         # Remembered only once the run has finished: a killed run must see the feed again.
         self._validators[response.url] = (_header(response, "ETag"), _header(response, "Last-Modified"))
-        found = 0
-        for entry in entries:
-            hints = {"headline": entry.title, "date_published_raw": entry.date_raw}
-            url = response.urljoin(entry.link)
-            # A listing may have asked for the page first: keep the feed's word for it anyway.
-            self._feed_hints[self.url_key(url)] = hints
-            request = self.follow_link(url, feed=hints)
-            if request is not None:
-                found += 1
-                yield request
-        self.logger.info("Feed %s: %d entries, %d article links", response.url, len(entries), found)
+        requests = []
+        with self.grouped_state_writes():
+            for entry in entries:
+                hints = {"headline": entry.title, "date_published_raw": entry.date_raw}
+                url = response.urljoin(entry.link)
+                # A listing may have asked for the page first: keep the feed's word for it anyway.
+                self._feed_hints[self.url_key(url)] = hints
+                request = self.follow_link(url, feed=hints)
+                if request is not None:
+                    requests.append(request)
+        yield from requests
+        self.logger.info("Feed %s: %d entries, %d article links", response.url, len(entries), len(requests))
 
     # --- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response):
@@ -276,15 +277,18 @@ class NetworkSpider(NewscrawlSpider):
             chain["ended"] = stop
         else:
             chain["ended"] = None  # known only once the next page is parsed
-        for url in links:
-            if url in pages:
-                if stop or _page_key(url) in chain["urls"]:
-                    continue
-                request = self.follow_link(url, page=page + 1, chain=chain_key)
-            else:
-                request = self.follow_link(url)
-            if request is not None:
-                yield request
+        requests = []
+        with self.grouped_state_writes():  # the page's new article URLs, pending in one commit
+            for url in links:
+                if url in pages:
+                    if stop or _page_key(url) in chain["urls"]:
+                        continue
+                    request = self.follow_link(url, page=page + 1, chain=chain_key)
+                else:
+                    request = self.follow_link(url)
+                if request is not None:
+                    requests.append(request)
+        yield from requests
 
     def _stop_reason(self, response: Response, chain_key: str, page: int, links: list[str]) -> str | None:
         """Why the chain's deeper pages are not followed from this page, or None to follow them.
