@@ -31,7 +31,7 @@ class UnwrittenLevels:
     choice of LOG_LEVEL to its handlers: every "Crawled (200)" and "Scraped from" line of a
     page was built as a record (its caller found by walking the stack) and then thrown away by
     each handler, about 1% of a crawl's CPU. While the spider runs, those two loggers are raised
-    to the lowest level any handler (of any logger) writes, so such messages stop at
+    to the lowest level any handler that could see such a record writes, so those messages stop at
     ``isEnabledFor``; nothing a handler would write is lost. Restored when the spider closes."""
 
     def __init__(self) -> None:
@@ -42,9 +42,12 @@ class UnwrittenLevels:
         return {"": logging.getLogger(), "scrapy": logging.getLogger("scrapy")}
 
     def skip(self, spider) -> None:
-        loggers = [logging.getLogger(), *(logger for logger in list(logging.Logger.manager.loggerDict.values())
-                                          if isinstance(logger, logging.Logger))]
-        levels = [handler.level for logger in loggers for handler in logger.handlers
+        raised = self._loggers()
+        # The handlers that may see a record of a logger whose level comes from the root or
+        # the scrapy logger: theirs, and those of every logger that takes its level from them.
+        loggers = [logger for logger in list(logging.Logger.manager.loggerDict.values())
+                   if isinstance(logger, logging.Logger) and _level_source(logger) in raised.values()]
+        levels = [handler.level for logger in [*raised.values(), *loggers] for handler in logger.handlers
                   if not isinstance(handler, logging.NullHandler)]
         lowest = min(levels, default=logging.NOTSET)
         if lowest <= logging.DEBUG:
@@ -62,3 +65,10 @@ class UnwrittenLevels:
             if name in self.saved:
                 logger.setLevel(self.saved[name])
         self.saved = None
+
+
+def _level_source(logger: logging.Logger) -> logging.Logger:
+    """The logger whose level *logger* goes by: itself, or its nearest ancestor with a level."""
+    while logger.level == logging.NOTSET and logger.parent is not None:
+        logger = logger.parent
+    return logger
