@@ -355,8 +355,9 @@ class NewscrawlSpider(scrapy.Spider):
         return feed.entries
 
     def make_item(self, extraction: Extraction, url: str) -> Article:
+        count = self.crawler.stats.inc_value  # looked up once: Scrapy's stats object answers each lookup in Python
         for name, step in extraction.provenance.items():
-            self.stat(f"extract/{name}/{step}")
+            count(f"newscrawl/extract/{name}/{step}")
         fields = {k: v for k, v in extraction.fields.items() if k in Article.__dataclass_fields__ and k != "url"}
         return Article(url=url, source=self.name, scraped_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        extraction=dict(extraction.provenance), **fields)
