@@ -120,7 +120,7 @@ class CrawlState:
         """The writes made inside, in one transaction committed on leaving (whatever happens
         inside): a listing page's links discovered in one commit instead of one each. Callers
         hand nothing on (no request) until it is left, so what they act on is committed."""
-        if self.db.in_transaction:  # inside another group: that one commits
+        if self.db is None or self.db.in_transaction:  # no SQLite (a shared reader), or inside a group that commits
             yield
             return
         self.db.execute("BEGIN IMMEDIATE")
