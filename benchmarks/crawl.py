@@ -26,10 +26,10 @@ ROOT = HERE.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _env(project: bool) -> dict[str, str]:
+def _env(project: bool, root: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("SCRAPY_SETTINGS_MODULE", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     if project:
         env["SCRAPY_SETTINGS_MODULE"] = "newscrawl.settings"
     return env
@@ -77,10 +77,11 @@ def mirror(articles: int, workdir: Path):
         server.stop()
 
 
-def measured(command: list[str], cwd: Path, *, project: bool, timeout: float) -> dict:
-    """Run *command* under ``benchmarks.measure``: its CPU, wall time and peak RSS."""
+def measured(command: list[str], cwd: Path, *, project: bool, timeout: float, root: Path = ROOT) -> dict:
+    """Run *command* under ``benchmarks.measure``: its CPU, wall time and peak RSS. *root*: the
+    checkout newscrawl is imported from."""
     result = subprocess.run([sys.executable, "-m", "benchmarks.measure", "--", *command], cwd=cwd,
-                            env=_env(project), capture_output=True, text=True, timeout=timeout)
+                            env=_env(project, root), capture_output=True, text=True, timeout=timeout)
     lines = result.stderr.strip().splitlines()
     usage = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else None
     if usage is None or usage["returncode"] != 0:
@@ -101,7 +102,8 @@ def mirror_urls(articles: int, base: str) -> list[str]:
     return [site.url(base, path) for path in paths]
 
 
-def crawl_newscrawl(base_url: str, workdir: Path, *, timeout: float, extra: tuple[str, ...] = ()) -> dict:
+def crawl_newscrawl(base_url: str, workdir: Path, *, timeout: float, extra: tuple[str, ...] = (),
+                    root: Path = ROOT) -> dict:
     """newscrawl's own crawl, as a user runs it (project settings: state store, dedupe, feeds,
     WARC archive, monitors), of every listing page of the mirror (``max_pages=0``)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -110,7 +112,7 @@ def crawl_newscrawl(base_url: str, workdir: Path, *, timeout: float, extra: tupl
     extensions = json.dumps({**EXTENSIONS, "benchmarks.cpu_meter.CpuMeter": 0})
     usage = measured(["scrapy", "crawl", "almaghrib", "-a", f"base_url={base_url}", "-a", "max_pages=0",
                       "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "LOG_FILE=crawl.log", "-s", f"EXTENSIONS={extensions}",
-                      *extra], workdir, project=True, timeout=timeout)
+                      *extra], workdir, project=True, timeout=timeout, root=root)
     stats = json.loads((workdir / "stats.json").read_text(encoding="utf-8"))
     return {**usage, **_steady(workdir), "pages": stats.get("response_received_count", 0),
             "items": stats.get("item_scraped_count", 0)}

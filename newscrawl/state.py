@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -113,6 +114,20 @@ class CrawlState:
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """The writes made inside, in one transaction committed on leaving (whatever happens
+        inside): a listing page's links discovered in one commit instead of one each. Callers
+        hand nothing on (no request) until it is left, so what they act on is committed."""
+        if self.db is None or self.db.in_transaction:  # no SQLite (a shared reader), or inside a group that commits
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
 
     # --- pages ------------------------------------------------------------------------------
     def known(self, key: str, *, before: str | None = None) -> str | None:

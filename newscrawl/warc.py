@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
-from fastwarc.stream_io import GzipWriter
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
+from zlib_ng import zlib_ng
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,14 @@ def _warc_date(when: datetime) -> str:
 
 
 def _gzip_record(record: WarcRecord) -> bytes:
+    """*record* as one gzip member, at zlib's default level 6. Compressing is most of what
+    archiving a page costs: zlib-ng does it in half zlib's time, the file ~1.5% larger
+    (a 260 KB real page: 2.6 ms instead of 5.6; FastWARC's own GzipWriter is zlib, plus
+    ~0.4 ms to set up for each record)."""
     buffer = io.BytesIO()
-    writer = GzipWriter(buffer, compression_level=6)
-    record.write(writer, checksum_data=True)
-    writer.close()
-    return buffer.getvalue()
+    record.write(buffer, checksum_data=True)
+    compressor = zlib_ng.compressobj(6, zlib_ng.DEFLATED, 16 + zlib_ng.MAX_WBITS)  # 16 +: gzip header and trailer
+    return compressor.compress(buffer.getvalue()) + compressor.flush()
 
 
 def _http_block(start_line: str, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:

@@ -7,6 +7,7 @@ this CMS, so only their domains, labels, section ids and time zones differ.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -68,6 +69,7 @@ SHARED_SECTIONS = {
 }
 
 
+@functools.lru_cache(maxsize=1024)  # bounded; a crawl decodes each link's path several times in a row
 def path_of(url: str) -> str:
     """Decoded path of *url*: raw-Arabic and percent-encoded hrefs give the same string."""
     return unquote(urlsplit(url).path) or "/"
