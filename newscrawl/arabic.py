@@ -43,6 +43,7 @@ __all__ = [
     "BORROWED_LETTER_FOLD",
     "DIGIT_FOLD",
     "LABEL_SEPARATORS",
+    "nfc",
     "remove_invisibles",
     "remove_tashkeel",
     "remove_tatweel",
@@ -124,6 +125,38 @@ def remove_tashkeel(text: str) -> str:
 def remove_tatweel(text: str) -> str:
     """Drop every tatweel ("أيضــا" → "أيضا"); a free-standing one leaves its spaces."""
     return text.replace(TATWEEL, "")
+
+
+# Python's NFC sorts each run of combining marks by an insertion sort: quadratic in the run's
+# length (a paragraph of 50,000 stacked tashkeel took 0.3 s, and a page reads it dozens of
+# times). Real text stacks a few marks on a letter; Unicode's stream-safe format (UAX #15) allows
+# 30, and so does this: a longer run keeps its first 30. Texts shorter than this are not checked
+# (their sort is cheap whatever they hold), nor NFC ones (one quick check, which NFC repeats).
+MAX_MARKS_IN_A_ROW = 30
+_CHECKED_CHARS = 1_000
+
+
+def nfc(text: str) -> str:
+    """``unicodedata.normalize("NFC", text)``, in linear time: runs of combining marks longer
+    than ``MAX_MARKS_IN_A_ROW`` are cut to that many first."""
+    if len(text) > _CHECKED_CHARS and not unicodedata.is_normalized("NFC", text):
+        text = _long_mark_runs().sub(lambda run: run.group()[:MAX_MARKS_IN_A_ROW], text)
+    return unicodedata.normalize("NFC", text)
+
+
+@functools.cache
+def _long_mark_runs() -> re.Pattern:
+    """Runs of more than MAX_MARKS_IN_A_ROW characters of a non-zero combining class, by the
+    running Python's Unicode tables (built on first use: a scan of every code point, 0.1 s)."""
+    marks = [c for c in range(0x110000) if unicodedata.combining(chr(c))]
+    ranges = []
+    for c in marks:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    members = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    return re.compile(f"[{members}]{{{MAX_MARKS_IN_A_ROW + 1},}}")
 
 
 def remove_marks(text: str) -> str:
@@ -220,7 +253,7 @@ _FOLD_CACHED_CHARS = 1_000
 
 
 def _fold(text: str) -> str:
-    text = remove_marks(unicodedata.normalize("NFC", text))
+    text = remove_marks(nfc(text))
     return " ".join(fold_case(fold_digits(fold_letters(text))).split())
 
 

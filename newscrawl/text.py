@@ -7,7 +7,6 @@ for comparison, and site labels, live in ``newscrawl.arabic``.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from newscrawl import arabic
 from newscrawl.arabic import fold_for_matching  # re-exported: extraction imports it from here
@@ -32,7 +31,7 @@ def clean_text(text: str | None) -> str:
         return ""
     if text.isascii():  # (a flag of the string, not a scan) NFC and the invisibles leave ASCII as is
         return " ".join(text.split())
-    return " ".join(arabic.remove_invisibles(unicodedata.normalize("NFC", text)).split())
+    return " ".join(arabic.remove_invisibles(arabic.nfc(text)).split())
 
 
 def collapse_text(text: str | None) -> str:
@@ -41,7 +40,7 @@ def collapse_text(text: str | None) -> str:
     if not text:
         return ""
     if not text.isascii():  # NFC and the invisibles leave ASCII as is
-        text = arabic.remove_invisibles(unicodedata.normalize("NFC", text))
+        text = arabic.remove_invisibles(arabic.nfc(text))
     # str.split() splits on exactly the characters re's \s matches (str.isspace), and joining
     # its parts is about twice as fast as a regex substitution: this runs on every text node.
     parts = text.split()

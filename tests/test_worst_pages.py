@@ -8,6 +8,7 @@ bound is generous for busy CI machines; on a quiet one each page takes well unde
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -164,3 +165,106 @@ def test_control_characters_in_a_long_paragraph_keep_the_article(garbage, site):
     XML forbids, which the HTML parser had let through."""
     result = extract_article(_page(body=f"<p>{garbage}</p>{BODY}"), URL, site, feed={})
     assert SENTENCE.strip() in result.fields["body"]
+
+
+# ---- pages that were quadratic or lost their text (a black-box adversary's finds) --------------
+
+GENERIC_URL = "https://news.example.com/news/2025/01/5-article.html"
+SLOW = 5.0  # seconds: each page below took 25 s to minutes, or lost its text, before
+
+
+def _article(body: str, head: str = "") -> str:
+    return (f'<html lang="ar"><head><meta charset="utf-8"><title>غارات تدمر</title>'
+            f'<meta property="og:type" content="article"><meta property="og:title" content="غارات تدمر">'
+            f"{head}</head><body><h1>غارات تدمر</h1>{body}</body></html>")
+
+
+def _timed(html: str):
+    start = time.perf_counter()
+    result = extract_article(html, GENERIC_URL, None, feed={})
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("name,head,body", [
+    # An XPath union ("//meta|//title") is merged by libxml2 in quadratic time: 25 s.
+    ("100k metas", "".join(f'<meta name="k{i}" content="v{i}">' for i in range(100_000)), BODY),
+    # "//@itemprop/..|//@property/.." likewise (a parent step dedups quadratically too).
+    ("60k itemprop and property", "", "".join(
+        f'<span itemprop="k{i}">x</span><span property="p{i}">y</span>' for i in range(30_000)) + BODY),
+    # NFC sorts a run of combining marks by insertion: a 50,000-mark paragraph was 0.3 s a reading.
+    ("250k marks in one run", "", "<p>ب" + "\u064b\u064c\u064d\u0651" * 250_000 + "</p>" + BODY),
+])
+def test_page_of_many_tags_or_marks_is_linear(name, head, body):
+    result, elapsed = _timed(_article(body, head))
+    assert elapsed < SLOW, f"{name}: {elapsed:.2f} s"
+    assert result.fields["headline"] == "غارات تدمر"
+    assert SENTENCE.strip() in result.fields["body"]
+
+
+def test_node_count_is_linear_in_comments():
+    from newscrawl.extraction.document import Document
+    doc = Document(_article("<div></div><!-- c -->" * 100_000 + BODY), GENERIC_URL)
+    start = time.perf_counter()
+    size = doc.size
+    assert time.perf_counter() - start < 1.0
+    assert size >= 200_000
+
+
+def test_nfc_cuts_long_mark_runs_only():
+    import unicodedata
+
+    from newscrawl.arabic import MAX_MARKS_IN_A_ROW, nfc
+    tashkeel = "أَكَّدَ الوزيرُ أنّ المشروعَ " * 100  # long, not NFC (shadda after fatha)
+    assert nfc(tashkeel) == unicodedata.normalize("NFC", tashkeel)
+    run = "\u064b\u064c\u064d\u0651" * 10_000
+    assert nfc("ب" + run + " نص") == unicodedata.normalize("NFC", "ب" + run[:MAX_MARKS_IN_A_ROW] + " نص")
+
+
+PARAGRAPHS = "".join(f"<p>فقرة {i}: {SENTENCE}</p>" for i in range(6))
+
+
+@pytest.mark.parametrize("name,body", [
+    ("3,000 nested divs", "<div>" * 3_000 + PARAGRAPHS + "</div>" * 3_000),
+    ("100,000 nested divs", "<div>" * 100_000 + PARAGRAPHS + "</div>" * 100_000),
+    ("20,000 nested tables", "<table><tr><td>" * 20_000 + PARAGRAPHS + "</td></tr></table>" * 20_000),
+    ("after 50,000 nested <b><i>", "<p>" + "<b><i>" * 50_000 + "نص " + "</i></b>" * 50_000 + "</p>" + PARAGRAPHS),
+    ("before 100,000 unclosed <div><span>", PARAGRAPHS + "<div><span>" * 100_000 + "نص"),
+])
+def test_text_under_nesting_past_the_parser_limit_is_kept(name, body):
+    """libxml2 stops reading at depth 2,048 (huge_tree or not): the page is read again with its
+    excess nesting unwrapped, not judged "too little article text"."""
+    result, elapsed = _timed(_article(body))
+    assert elapsed < SLOW, f"{name}: {elapsed:.2f} s"
+    assert result.not_article is None
+    assert [int(n) for n in re.findall(r"فقرة (\d+)", result.fields["body"])] == list(range(6))
+
+
+def test_flatten_nesting_keeps_text_and_bounds_depth():
+    from newscrawl.extraction.document import _selector
+    from newscrawl.extraction.nesting import flatten_nesting
+    html = ("<html><body><script>var s = '<div><div>';</script><!-- <div> -->" + "<div class=a>" * 5_000
+            + "<p>نص <b>عميق</b></p>" + "</div>" * 5_000 + "<p>ذيل</p></body></html>")
+    root = _selector(flatten_nesting(html, max_nesting=100)).root
+    assert max(len(list(el.iterancestors())) for el in root.iter()) <= 105
+    assert [" ".join(p.text_content().split()) for p in root.iter("p")] == ["نص عميق", "ذيل"]
+    assert root.find(".//script").text == "var s = '<div><div>';"
+    assert flatten_nesting(PARAGRAPHS) == PARAGRAPHS  # nothing too deep: the page as it was
+
+
+def _unclosed_paragraphs(count: int, varied: bool) -> str:
+    words = SENTENCE.replace("،", "").replace(".", "").split()
+    paragraphs = []
+    for i in range(count):  # varied lengths move the best scored div along the chain
+        size = 12 + (i * 7919) % 40 if varied else 20
+        paragraphs.append(f"فقرة {i}: " + " ".join(words[(i + j) % len(words)] for j in range(size)) + ".")
+    return "<article>" + "".join(f"<div class=x><p>{p}</p>" for p in paragraphs) + "</article>"
+
+
+@pytest.mark.parametrize("count,varied", [(12, True), (20, True), (30, True), (120, True), (100, False),
+                                          (3_000, False)])
+def test_unclosed_div_per_paragraph_keeps_every_paragraph(count, varied):
+    """A CMS that opens a <div> per paragraph and never closes it nests the story paragraph in
+    paragraph: the body is read from the outermost of those divs, not the best scored one."""
+    result, elapsed = _timed(_article(_unclosed_paragraphs(count, varied)))
+    assert elapsed < SLOW
+    assert [int(n) for n in re.findall(r"فقرة (\d+)", result.fields["body"])] == list(range(count))

@@ -28,12 +28,14 @@ def densest_container_and_share(root) -> tuple[Any, float]:
     lengths = _text_lengths(_candidates_scope(root))
     scores: dict[Any, int] = {}
     prose_blocks: list[tuple[Any, int]] = []
+    holds_prose: set = set()  # elements with prose of their own: a prose child, or text
     for el in root.iter("p", "div", "td"):
         if el.tag in ("div", "td") and any(isinstance(c.tag, str) and c.tag in ("div", "p", "table", "ul") for c in el):
             # A wrapper div: score the prose held directly in it ("text<br><br>text" bodies).
             direct = sum(len(clean_text(t)) for t in [el.text, *(c.tail for c in el)] if t)
             if direct >= 200:
                 scores[el] = scores.get(el, 0) + direct
+                holds_prose.add(el)
             continue
         if is_caption(el):
             continue
@@ -43,6 +45,7 @@ def densest_container_and_share(root) -> tuple[Any, float]:
             prose_blocks.append((el, prose))
             parent = el.getparent()
             if parent is not None:
+                holds_prose.add(parent)
                 scores[parent] = scores.get(parent, 0) + prose
                 # Articles split over sibling blocks: the grandparent gathers them (at half weight,
                 # so one block of prose still wins over a page-wide wrapper).
@@ -54,10 +57,23 @@ def densest_container_and_share(root) -> tuple[Any, float]:
     best, score = max(scores.items(), key=lambda kv: kv[1])
     if score < 200:
         return None, 0.0
+    best = _top_of_chain(best, holds_prose)
     total = sum(prose for _, prose in prose_blocks)
     within = set(best.iter())  # one walk of the container, whatever the nesting depth
     inside = sum(prose for el, prose in prose_blocks if el in within)
     return best, (inside / total if total else 1.0)
+
+
+def _top_of_chain(best, holds_prose: set):
+    """The outermost of the containers like *best* (same tag, same class) that enclose it
+    one in the other, each with prose of its own: a CMS that opens a ``<div>`` per paragraph
+    and never closes it nests the story paragraph in paragraph, and the best scored of those
+    divs holds only the paragraphs from its own on."""
+    parent = best.getparent()
+    while parent is not None and parent.tag == best.tag and parent.get("class") == best.get("class") \
+            and parent in holds_prose:
+        best, parent = parent, parent.getparent()
+    return best
 
 
 _CANDIDATES = etree.XPath("count(descendant-or-self::p|descendant-or-self::div|descendant-or-self::td)")

@@ -13,6 +13,7 @@ from parsel import Selector
 from parsel.selector import create_root_node
 
 from newscrawl.extraction.metadata import PageMetadata, read_metadata
+from newscrawl.extraction.nesting import flatten_nesting, is_too_deep
 from newscrawl.text import MAX_BLOCK_CHARS
 
 
@@ -47,15 +48,22 @@ def _reused_parser(**options) -> _HTMLParser:
     parser = parsers.get(key)
     if parser is None:
         parser = parsers[key] = _HTMLParser(**options)
+    _PARSERS.last = parser
     return parser
 
 
 def _selector(html: str) -> Selector:
     """``Selector(text=html)``: the same parse (parsel's own steps, with the parser above)
-    for a text that parsel reads as HTML; parsel itself reads any other."""
+    for a text that parsel reads as HTML; parsel itself reads any other.
+
+    A page nested past libxml2's depth limit, where the parse stopped, is read again with the
+    excess nesting flattened (see ``nesting``): its text is not lost."""
     if not html.lstrip().startswith("<") or _XML_DECLARATION.match(html):
         return Selector(text=html)
-    return Selector(root=create_root_node(html, _reused_parser, huge_tree=True), type="html")
+    root = create_root_node(html, _reused_parser, huge_tree=True)
+    if is_too_deep(_PARSERS.last.error_log):
+        root = create_root_node(flatten_nesting(html), _reused_parser, huge_tree=True)
+    return Selector(root=root, type="html")
 
 
 class Document:
@@ -89,9 +97,10 @@ class Document:
     @cached_property
     def size(self) -> int:
         """Number of nodes ``root.iter()`` yields: elements, comments and processing
-        instructions (counted in C)."""
-        return int(self.root.xpath("count(descendant-or-self::*|descendant::comment()"
-                                   "|descendant::processing-instruction())"))
+        instructions (counted in C: three counts, not one of a union, which libxml2 merges in
+        time quadratic in the node sets' sizes)."""
+        return int(self.root.xpath("count(descendant-or-self::*) + count(descendant::comment())"
+                                   " + count(descendant::processing-instruction())"))
 
 
 def cut_long_text(root) -> None:

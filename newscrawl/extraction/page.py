@@ -85,9 +85,11 @@ _BELOW_HEADLINE = etree.XPath("(//h1)[1]/following::text()[normalize-space()][po
 # Elements below <body> with a text child holding "»", in document order (found from the
 # texts: faster than testing every element's text children).
 _BREADCRUMBS = etree.XPath("/descendant::text()[contains(., '»')]/parent::*[ancestor::body]")
-# Elements with an itemprop or property attribute, and <time>s (found from the attributes:
-# twice as fast as testing every element).
-_MARKUP_DATE_HOLDERS = etree.XPath("//@itemprop/..|//@property/..|//time")
+# Elements with an itemprop or property attribute, and <time>s, in document order. Every element
+# tested, not "//@itemprop/..|//@property/..|//time" (found from the attributes, 0.3 ms a page
+# faster): libxml2 dedups a union and a parent step in time quadratic in the node count
+# (40,000 such attributes took 3 s).
+_MARKUP_DATE_HOLDERS = etree.XPath("/descendant::*[@itemprop or @property or self::time]")
 # The 40 nearest non-blank texts before a node, in document order (on a reverse axis position()
 # counts from the node: only these 40 become Python strings, not every text above it).
 _NEAREST_TEXTS_BEFORE = etree.XPath("preceding::text()[normalize-space()][position() <= 40]")
