@@ -16,13 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cached_property
-from itertools import islice
+from typing import NamedTuple
 
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
+from newscrawl.extraction.blocks import BLOCK_TAGS, SKIP_TAGS, is_caption
+from newscrawl.extraction.dateline import parse_dateline
 from newscrawl.extraction.document import absolute_url, text_start
-from newscrawl.extraction.page import NOTHING, ArticlePage, Found
+from newscrawl.extraction.page import NOTHING, ArticlePage, BodyParts, Found
 from newscrawl.extraction.versions import ParserVersion, SiteParser
 from newscrawl.sites import network
 from newscrawl.text import MAX_TITLE_CHARS, clean_text
@@ -39,14 +41,41 @@ def _compiled_css(selector: str) -> etree.XPath:
 # The landmarks, compiled once.
 _BODY = _compiled_css(network.BODY_SELECTOR)
 _DATELINES = _compiled_css(network.DATELINE_SELECTOR)
-# Elements below <body> with a text child holding "GMT" (found from the texts: faster).
-_STAMPS = etree.XPath("/descendant::text()[contains(., 'GMT')]/parent::*[ancestor::body]")
 # A page prints its own stamp and a few dozen related items' stamps below the headline.
 MAX_STAMPS = 200
+# Text nodes holding "GMT": after the headline (its tail included, its own text not), or
+# anywhere in <body> on a page without one; and those before the body container. Text nodes,
+# not their parent elements: a stamp may be a bare text node beside the headline, its parent
+# the headline's wrapper or <body> itself.
+_STAMP_TEXTS_AFTER = etree.XPath(f"following::text()[contains(., 'GMT')][position() <= {MAX_STAMPS}]")
+_STAMP_TEXTS_IN_BODY = etree.XPath(
+    f"/descendant::text()[contains(., 'GMT')][ancestor::body][position() <= {MAX_STAMPS}]")
+_STAMP_TEXTS_BEFORE = etree.XPath("preceding::text()[contains(., 'GMT')]")
+# What ends a line of text: a <br> or a block element's edge (as blocks.py splits paragraphs).
+_LINE_ENDS = BLOCK_TAGS | {"br"}
+# A dateline printed outside h4.coring sits within this many nodes (elements and texts) after
+# the headline, before the body: the stamp, a subtitle, a photo and share links lie between.
+MAX_NODES_BEFORE_BODY = 300
+_NODES_AFTER = etree.XPath(f"following::node()[position() <= {MAX_NODES_BEFORE_BODY}]")
+# A dateline is one short line ("أكادير - كمال العلمي"); longer text is prose or a teaser.
+MAX_DATELINE_CHARS = 90
+# Outside h4.coring a line is a dateline only with a short place name, as a body line is
+# (page.py): "المتحدث باسم الوزارة - X" is no place.
+MAX_LINE_CITY_WORDS = 2
 # A page's writer link is among the last links above the body.
 MAX_WRITER_LINKS = 15
 # The writer links nearest above the body, in document order.
 _NEAREST_LINKS_BEFORE = etree.XPath(f"preceding::a[@href][position() <= {MAX_WRITER_LINKS}]")
+
+
+class LineDateline(NamedTuple):
+    """A "City - Reporter" line printed between the headline and the body outside h4.coring."""
+
+    text: str
+    location: str
+    author: str | None
+    element: etree._Element | None
+    """The element whose whole text the line is; None for a bare line (after a <br>, beside the stamp)."""
 
 
 class NetworkArticlePage(ArticlePage):
@@ -65,6 +94,14 @@ class NetworkArticlePage(ArticlePage):
         return Found(found[0], "selectors") if found else super().body_container()
 
     def dateline_element(self, container):
+        found = self._coring_dateline(container)
+        if found is not None:
+            return found
+        line = self._line_dateline
+        return line.element if line else None
+
+    def _coring_dateline(self, container):
+        """The article's own h4.coring (F10)."""
         candidates = _DATELINES(self.doc.root)
         if not candidates:
             return None
@@ -79,6 +116,36 @@ class NetworkArticlePage(ArticlePage):
             return inside[0]
         before = [c for c in candidates if after_headline < rank[c] < rank[container]]
         return before[-1] if before else None
+
+    @cached_property
+    def _line_dateline(self) -> LineDateline | None:
+        """The last line between the headline and the body container that reads as "City -
+        Reporter", in whatever element it sits (its own <h5>, <font><b>, table cell, or a bare
+        line after a <br>). Only when the body container follows the headline: a container
+        around the headline has its dateline in its first paragraph, which page.py reads."""
+        headline, container = self.doc.headline, self.container.value
+        if headline is None or container is None:
+            return None
+        found = None
+        for nodes in _lines_between(headline, container):
+            text = clean_text("".join(nodes))
+            if not text or len(text) > MAX_DATELINE_CHARS:
+                continue
+            parsed = parse_dateline(text, self.labels, max_city_words=MAX_LINE_CITY_WORDS)
+            if parsed:
+                found = LineDateline(text, *parsed, _element_of_line(nodes[0], text))
+        return found
+
+    @cached_property
+    def body_parts(self) -> BodyParts:
+        parts = ArticlePage.body_parts.func(self)
+        # A bare dateline line has no element page.py could read it from: it is read here.
+        line = self._line_dateline if self.dateline is None else None
+        if line and line.element is None and not (parts.location or parts.author or parts.signed is False):
+            parts.location = Found(line.location, "selectors")
+            parts.author = Found(line.author, "selectors")
+            parts.signed = line.author is not None
+        return parts
 
     def published_candidates(self) -> Iterator[Found]:
         # The site's own stamp is the most reliable source on the network; the generic
@@ -128,6 +195,10 @@ class NetworkArticlePage(ArticlePage):
     def is_plain_text_node(self, parent, text: str, skip: set[str]) -> bool:
         if not super().is_plain_text_node(parent, text, skip) or network.STAMP_PATTERN.search(text):
             return False
+        if self.dateline is None:  # a bare dateline line is never the sub-headline
+            line = self._line_dateline
+            if line and clean_text(text) == line.text:
+                return False
         holder = parent.getparent()
         # Only a small holder is a "meta line"; big ancestors are skipped before reading their text.
         holder_text = ""
@@ -146,35 +217,133 @@ class NetworkArticlePage(ArticlePage):
 
     def _stamp(self) -> str | None:
         """The article's own network stamp: the one whose HH:MM matches the URL's HHMMSS, else the
-        last one before the body. Stamps after the body belong to related items."""
+        last one before the body. Stamps above the headline (sidebars) and after the body
+        (related items) are other items'. Each stamp is read as its own line, from its "GMT" to
+        the next <br> or block edge, so no neighbouring line (a dateline) is glued on."""
         doc = self.doc
         url_time = network.url_publish_time(network.fold_amp(doc.path))
-        container = self.container.value
-        stamps = _STAMPS(doc.root)
-        headline = doc.headline
-        rank = doc.ranks(stamps, (container, headline))
-        body_start = rank[container] if container is not None else None
-        after_headline = rank[headline] if headline is not None else -1
+        headline, container = doc.headline, self.container.value
+        texts = _STAMP_TEXTS_AFTER(headline) if headline is not None else _STAMP_TEXTS_IN_BODY(doc.root)
         candidates = []
-        below_headline = (el for el in stamps if rank[el] > after_headline)  # not a sidebar above it
-        for element in islice(below_headline, MAX_STAMPS):
-            text = clean_text(text_start(element, MAX_TITLE_CHARS))  # a stamp is one short line
-            if network.CLOCK_PATTERN.search(text):
+        for node in texts:
+            line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS))  # a stamp is one short line
+            if network.CLOCK_PATTERN.search(line):
                 continue
-            match = network.STAMP_PATTERN.search(text)
+            match = network.STAMP_PATTERN.search(line)
             if match:
-                candidates.append((rank[element], match))
+                candidates.append((_text_key(node), match))
         if not candidates:
             return None
         if url_time:
             for _, match in candidates:
                 if (int(match["hh"]), int(match["mm"])) == url_time[:2]:
                     return clean_text(match.group(0))
-        if body_start is not None:
-            before = [m for pos, m in candidates if pos < body_start]
+        if container is not None:
+            before_body = {_text_key(node) for node in _STAMP_TEXTS_BEFORE(container)}
+            before = [clean_text(match.group(0)) for key, match in candidates if key in before_body]
             if before:
-                return clean_text(before[-1].group(0))
+                return before[-1]
         return None
+
+
+def _text_key(node) -> tuple:
+    """A text node's identity: its element and whether it is that element's tail (lxml makes a
+    new string object for each XPath answer)."""
+    return node.getparent(), node.is_tail
+
+
+def _rest_of_line(node, limit: int) -> str:
+    """The text from text node *node* to the end of its line within its element: up to the next
+    <br> or block element, or the element's end. Inline children are read through (a stamp may
+    be split over <b>/<span>); the element's inline neighbours are not (a views count in the next
+    <span>). At most about *limit* characters."""
+    parts = [str(node)]
+    size = len(parts[0])
+    owner = node.getparent()
+    if owner is None:
+        return parts[0]
+    for sibling in owner.itersiblings() if node.is_tail else owner:
+        if size >= limit:
+            break
+        if isinstance(sibling.tag, str):
+            for event, el in etree.iterwalk(sibling, events=("start", "end")):
+                if size >= limit:
+                    return "".join(parts)
+                if not isinstance(el.tag, str):
+                    pass
+                elif event == "start":
+                    if el.tag in _LINE_ENDS:
+                        return "".join(parts)
+                    if el.text and el.tag not in SKIP_TAGS:
+                        parts.append(el.text)
+                        size += len(el.text)
+                if event == "end" and el is not sibling and el.tail:
+                    parts.append(el.tail)
+                    size += len(el.tail)
+        if sibling.tail:
+            parts.append(sibling.tail)
+            size += len(sibling.tail)
+    return "".join(parts)
+
+
+def _line_block(node):
+    """The block element a text node's line lies in (the nearest block ancestor of where the
+    text sits), or None when the text is in a script, a caption or the like."""
+    el = node.getparent()
+    if node.is_tail:
+        el = el.getparent()
+    while el is not None:
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or el.tag == "a" or is_caption(el):
+            return None  # a link (a teaser, a tag) or a caption is no dateline
+        if el.tag in BLOCK_TAGS or el.tag in ("body", "html"):
+            return el
+        el = el.getparent()
+    return None
+
+
+def _lines_between(headline, container) -> Iterator[list]:
+    """The lines of text after *headline* and before *container* starts, each as its text
+    nodes, in document order. A line ends at a <br>, at a block element's start and where the
+    text moves to another block (a block's end). Nothing when the container does not start
+    within MAX_NODES_BEFORE_BODY nodes of the headline."""
+    lines: list[list] = []
+    current: list = []
+    current_block = None
+    for node in _NODES_AFTER(headline):
+        if isinstance(node, str):
+            if not node.strip():
+                continue
+            block = _line_block(node)
+            if block is None or block is not current_block:
+                if current:
+                    lines.append(current)
+                current, current_block = [], block
+            if block is not None:
+                current.append(node)
+        elif node is container:
+            if current:
+                lines.append(current)
+            yield from lines
+            return
+        elif isinstance(node.tag, str) and node.tag in _LINE_ENDS:
+            if current:
+                lines.append(current)
+            current, current_block = [], None
+
+
+def _element_of_line(first_node, text: str):
+    """The element whose whole text is the line starting at *first_node* (the innermost, up to
+    the line's block), or None when the line shares its element with other lines."""
+    if first_node.is_tail:
+        return None
+    el = first_node.getparent()
+    while el is not None and isinstance(el.tag, str):
+        if clean_text(text_start(el, MAX_DATELINE_CHARS + 10)) == text:
+            return el
+        if el.tag in BLOCK_TAGS:
+            return None
+        el = el.getparent()
+    return None
 
 
 NETWORK_PARSER = SiteParser("network", (ParserVersion("2017", NetworkArticlePage),))

@@ -1,0 +1,265 @@
+"""The network's article page reads the GMT stamp and the dateline wherever the markup puts them.
+
+Nobody has seen the network's real article markup (docs/site-facts.md N1); what is known real
+is the h1, ``#balmon``, ``h4.coring`` datelines, the GMT stamp format and the URL grammar. These
+pages keep those signals and change the wrappers around them: the stamp a bare text node beside
+the headline, the stamp and the dateline in one element split by a ``<br>``, the dateline on a
+line of its own outside ``h4.coring``. Each shape is a small hand-written page; the last test
+runs the three shapes that once failed through a real ``scrapy crawl`` against a real HTTP server.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+
+from newscrawl.dates import parse_date
+from newscrawl.extraction.article import extract_article
+from newscrawl.sites import NETWORK_SITES
+from tests.conftest import CRAWL_ENV, crawl_args, feed_items
+
+SITE = NETWORK_SITES["almaghrib"]
+HEADLINE = "بلدية فاس تطلق مشروعا لتجديد شبكة الماء الصالح للشرب في المدينة العتيقة"
+# 14:32 GMT on Tuesday 14 January 2025; the URLs below carry 143205 (the network's HHMMSS, F3).
+STAMP = "GMT 14:32 2025 الثلاثاء ,14 كانون الثاني / يناير"
+PUBLISHED = "2025-01-14T14:32:00+00:00"
+OTHER_STAMP = "GMT 09:10 2025 الإثنين ,13 كانون الثاني / يناير"
+RELATED_STAMP = "GMT 18:45 2024 الأحد ,22 كانون الأول / ديسمبر"
+DATELINE = "فاس - سعاد الإدريسي"
+CITY, REPORTER = "فاس", "سعاد الإدريسي"
+PARAGRAPHS = [
+    "أطلقت بلدية فاس، الثلاثاء، مشروعا لتجديد شبكة الماء الصالح للشرب في أحياء المدينة العتيقة، يمتد على ثمانية عشر شهرا.",
+    "وقال رئيس المجلس الجماعي إن القنوات الحالية يعود أغلبها إلى منتصف القرن الماضي، وإن التسربات تضيع ثلث المياه الموزعة.",
+    "وأضاف أن الأشغال ستجري ليلا في الأزقة الضيقة حتى لا تتعطل حركة التجار والزوار خلال ساعات النهار.",
+    "ورحب سكان الأحياء المعنية بالمشروع، مطالبين بإخبارهم مسبقا بمواعيد انقطاع الماء خلال فترة الأشغال.",
+]
+PATH = "/314/143205-بلدية-فاس-تطلق-مشروعا-لتجديد-شبكة-الماء"
+URL = f"https://www.almaghribtoday.net{PATH}"
+HEAD = (f"<head><meta charset='utf-8'><title>المغرب اليوم - {HEADLINE}</title>"
+        f"<meta property='og:title' content='المغرب اليوم - {HEADLINE}'>"
+        "<meta property='og:type' content='website'><meta property='og:site_name' content='Almaghribtoday'></head>")
+COMMENT_FORM = ("<div class='cmt'><h3>أرسل تعليقك</h3><label>الإسم *</label><label>البريد الألكتروني *</label>"
+                "<label>تعليق *</label><a>شروط الاستخدام</a></div>")
+CLOCK = "<div class='band'>آخر تحديث GMT 16:02:11</div>"
+FOOTER = ("<footer><p>All rights reserved 2025 Arabs Today Ltd.</p>"
+          "<p>بناية النخيل - رأس النبع - شارع محمد الحوت - بيروت - لبنان</p></footer>")
+RELATED = (f"<div class='more'><div><a href='/314/184500-خبر-آخر'>وزير الداخلية يستقبل نظيره الإسباني في الرباط</a>"
+           f"<span>{RELATED_STAMP}</span></div></div>")
+
+
+def paragraphs(items=PARAGRAPHS) -> str:
+    return "".join(f"<p>{p}</p>" for p in items)
+
+
+def page(body: str) -> str:
+    return f"<!DOCTYPE html><html lang='ar'>{HEAD}<body>{CLOCK}{body}{RELATED}{FOOTER}</body></html>"
+
+
+def extract(html: str, url: str = URL) -> dict:
+    return extract_article(html, url, SITE).fields
+
+
+# ---- the shapes that failed, and the controls that must stay right ----------------------------
+
+SHAPES = {
+    # failed: the stamp a bare text node after the h1, inside the h1's wrapper
+    "stamp_bare_after_h1_in_wrapper": f"<div class='w'><h1><span>{HEADLINE}</span></h1>{STAMP}"
+                                      f"<div class='t'><p>{DATELINE}</p>{paragraphs()}</div></div>",
+    # failed: the stamp a bare text node after the h1, directly in <body>
+    "stamp_bare_after_h1_in_body": f"<h1>{HEADLINE}</h1>{STAMP}<div class='t'><p>{DATELINE}</p>{paragraphs()}</div>",
+    # failed: the dateline on its own <font><b> line between the stamp and the body
+    "dateline_font_b_line": f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><font size='3'><b>{DATELINE}</b></font>"
+                            f"<div class='t'>{paragraphs()}</div>",
+    # failed: a table layout, the dateline in a cell of its own
+    "dateline_own_table_cell": f"<table><tr><td><h1>{HEADLINE}</h1></td></tr><tr><td class='x'>{STAMP}</td></tr>"
+                               f"<tr><td><font size='3'><b>{DATELINE}</b></font></td></tr>"
+                               f"<tr><td class='y'>{paragraphs()}</td></tr></table>",
+    # failed: the stamp, a <br>, then the dateline, in one div
+    "stamp_br_dateline_one_div": f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}<br>{DATELINE}</div>"
+                                 f"<div class='t'>{paragraphs()}</div>",
+    # controls
+    "other_wrappers": f"<main><header><h1 class='x'>{HEADLINE}</h1><div class='m'><span>{STAMP}</span></div></header>"
+                      f"<section class='s'><h5 class='c'>{DATELINE}</h5>{paragraphs()}</section></main>",
+    # (a comment form between the body and the related items: right after a <br> body the
+    # related headline is read as one more paragraph, a body matter this file does not test)
+    "br_paragraphs": f"<h1>{HEADLINE}</h1><p class='d'>{STAMP}</p><div class='t'>{DATELINE}<br><br>"
+                     + "<br><br>".join(PARAGRAPHS) + f"</div>{COMMENT_FORM}",
+    "related_stamps_before_body": f"<h1>{HEADLINE}</h1>{RELATED}<div class='x'><em>{STAMP}</em></div>"
+                                  f"<article><h4>{DATELINE}</h4>{paragraphs()}</article>",
+    "balmon_mixed_paragraphs": f"<h1>{HEADLINE}</h1><h4 class='coring'>{DATELINE}</h4><div class='dt'>{STAMP}</div>"
+                               f"<div id='balmon'><p>{PARAGRAPHS[0]}</p><div>{PARAGRAPHS[1]}</div>{PARAGRAPHS[2]}"
+                               f"<p>{PARAGRAPHS[3]}</p></div>",
+    "balmon_br_text": f"<h1>{HEADLINE}</h1><h4 class='coring'>{DATELINE}</h4><div class='dt'>{STAMP}</div>"
+                      f"<div id='balmon'>" + "<br /><br />".join(PARAGRAPHS) + "</div>",
+    "dateline_strong_in_first_p": f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div>"
+                                  f"<div class='t'><p><strong>{DATELINE}</strong></p>{paragraphs()}</div>",
+    "stamp_after_label": f"<h1>{HEADLINE}</h1><div class='d'>نشر في: {STAMP}</div>"
+                         f"<div class='t'><p>{DATELINE}</p>{paragraphs()}</div>",
+    "stamp_span_in_h1_wrapper": f"<div class='w'><h1><span>{HEADLINE}</span></h1><span>{STAMP}</span>"
+                                f"<div class='t'><p>{DATELINE}</p>{paragraphs()}</div></div>",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SHAPES))
+def shape_fields(request) -> dict:
+    return extract(page(SHAPES[request.param]))
+
+
+def test_the_stamp_is_the_date_whatever_wraps_it(shape_fields):
+    assert shape_fields.get("date_published_raw") == STAMP
+    assert parse_date(shape_fields["date_published_raw"]).isoformat() == PUBLISHED
+
+
+def test_the_dateline_gives_place_and_reporter_whatever_wraps_it(shape_fields):
+    assert (shape_fields.get("location"), shape_fields.get("author")) == (CITY, REPORTER)
+
+
+def test_the_dateline_is_never_the_subtitle_nor_in_the_body(shape_fields):
+    assert shape_fields.get("subtitle") is None
+    assert shape_fields.get("body", "").split("\n\n") == PARAGRAPHS
+    assert shape_fields.get("headline") == HEADLINE
+
+
+# ---- the stamp read as its own line -----------------------------------------------------------
+
+def test_a_stamp_split_over_inline_elements_is_read_whole():
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>GMT 14:32 2025 <b>الثلاثاء</b> ,14 كانون الثاني / يناير</div>"
+                          f"<div class='t'>{paragraphs()}</div>"))
+    assert fields.get("date_published_raw") == STAMP
+
+
+@pytest.mark.parametrize("neighbour", ["<span>قراءة 5120</span>", "<br>قراءة 5120", "<p>شوهد 1342 مرة</p>"])
+def test_nothing_printed_after_the_stamp_is_glued_on(neighbour):
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'><span>{STAMP}</span>{neighbour}</div>"
+                          f"<div class='t'>{paragraphs()}</div>"))
+    assert fields.get("date_published_raw") == STAMP
+
+
+def test_a_sidebar_stamp_above_the_headline_is_not_the_articles_even_at_the_url_time():
+    # The URL says 14:32; the sidebar item above the headline is stamped 14:32 too, the article
+    # (a bare text node after the h1) 09:10: with no stamp of the URL's time below the headline,
+    # the last one before the body is the article's.
+    sidebar = f"<div class='side'><a href='/314/143000-x'>خبر في الشريط الجانبي عن الطقس</a> {STAMP}</div>"
+    fields = extract(page(f"{sidebar}<h1>{HEADLINE}</h1>{OTHER_STAMP}<div class='t'>{paragraphs()}</div>"))
+    assert fields.get("date_published_raw") == OTHER_STAMP
+
+
+def test_without_a_stamp_of_the_url_time_the_last_before_the_body_wins_not_a_related_one():
+    html = page(f"<h1>{HEADLINE}</h1>{OTHER_STAMP}<div class='t'>{paragraphs()}</div>")
+    assert RELATED_STAMP in html  # the related item's stamp after the body
+    assert extract(html).get("date_published_raw") == OTHER_STAMP
+
+
+# ---- the dateline outside h4.coring -----------------------------------------------------------
+
+def test_a_subtitle_above_a_dateline_line_stays_the_subtitle():
+    subtitle = "المشروع يشمل ثلاثين حيا ويمول من ميزانية الجماعة"
+    fields = extract(page(f"<h1>{HEADLINE}</h1><h2>{subtitle}</h2><div class='d'>{STAMP}</div>"
+                          f"<h5>{DATELINE}</h5><div class='t'>{paragraphs()}</div>"))
+    assert (fields.get("subtitle"), fields.get("location"), fields.get("author")) == (subtitle, CITY, REPORTER)
+
+
+def test_a_bare_dateline_line_after_a_subtitle_line_is_read_and_not_offered_as_subtitle():
+    subtitle = "المشروع يشمل ثلاثين حيا ويمول من ميزانية الجماعة"
+    fields = extract(page(f"<h1>{HEADLINE}</h1><p>{STAMP}</p><div class='d'>{subtitle}<br>{DATELINE}</div>"
+                          f"<div class='t'>{paragraphs()}</div>"))
+    assert (fields.get("subtitle"), fields.get("location"), fields.get("author")) == (subtitle, CITY, REPORTER)
+
+
+def test_a_dateline_naming_the_site_is_an_unsigned_piece():
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><font><b>فاس - المغرب اليوم</b></font>"
+                          f"<div class='t'>{paragraphs()}</div>"))
+    assert (fields.get("location"), fields.get("author"), fields.get("subtitle")) == (CITY, None, None)
+
+
+@pytest.mark.parametrize("line", [
+    # a link (a teaser or a tag) is no dateline
+    "<p><a href='/314/101010-x'>الرباط - محمد العلوي</a></p>",
+    # a long "place" is prose, not a dateline (as for a body line, F10)
+    "<p>المتحدث باسم وزارة الفلاحة - محمد العلوي</p>",
+])
+def test_lines_that_only_look_like_datelines_are_not_taken(line):
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div>{line}<div class='t'>{paragraphs()}</div>"))
+    assert fields.get("location") is None
+    assert fields.get("author") is None
+
+
+def test_the_articles_h4_coring_wins_over_a_line_that_reads_as_a_dateline():
+    fields = extract(page(f"<h1>{HEADLINE}</h1><h4 class='coring'>{DATELINE}</h4><div class='d'>{STAMP}</div>"
+                          f"<font><b>الرباط - محمد العلوي</b></font><div class='t'>{paragraphs()}</div>"))
+    assert (fields.get("location"), fields.get("author")) == (CITY, REPORTER)
+
+
+# ---- end to end: scrapy crawl on a real server ------------------------------------------------
+
+# Three stories (the dedupe stage would merge one story served three times) in the three
+# shapes that failed in a black-box run of ``scrapy parse``.
+E2E_STORIES = {
+    "stamp_bare_after_h1_in_body": (
+        "مجلس جهة سوس ماسة يصادق على ميزانية السنة المقبلة بالإجماع",
+        ["صادق مجلس جهة سوس ماسة، في دورته العادية، بالإجماع على ميزانية السنة المقبلة التي تبلغ مليارا ومئتي مليون درهم.",
+         "وخصص المجلس الجزء الأكبر من الاعتمادات للطرق القروية وتزويد الدواوير بالماء الصالح للشرب والكهرباء.",
+         "وقال رئيس المجلس إن الميزانية الجديدة تراعي حاجات الجماعات القروية التي عانت من الجفاف في السنوات الأخيرة.",
+         "ودعا عدد من المستشارين إلى تسريع وتيرة إنجاز المشاريع المبرمجة منذ سنتين والتي لم تنطلق أشغالها بعد."]),
+    "dateline_font_b_line": (
+        "افتتاح معرض الكتاب بالدار البيضاء بمشاركة أزيد من سبعمئة عارض",
+        ["افتتح معرض الكتاب بالدار البيضاء أبوابه أمام الزوار بمشاركة أزيد من سبعمئة عارض من أربعين بلدا.",
+         "ويتضمن برنامج الدورة ندوات وتوقيعات ولقاءات مع كتاب مغاربة وأجانب على مدى عشرة أيام.",
+         "وحلت إمارة الشارقة ضيف شرف على هذه الدورة، برواق يعرض إصدارات دور النشر الإماراتية الحديثة.",
+         "وتوقع المنظمون أن يتجاوز عدد الزوار نصف مليون زائر، بعد الإقبال الكبير الذي عرفته الدورة السابقة."]),
+    "stamp_br_dateline_one_div": (
+        "ارتفاع أسعار الخضر في أسواق طنجة مع تراجع العرض بسبب الأمطار",
+        ["عرفت أسعار الخضر في أسواق طنجة ارتفاعا ملحوظا خلال الأسبوع الجاري بسبب تراجع العرض بعد التساقطات المطرية.",
+         "وأرجع التجار الارتفاع إلى صعوبة وصول الشاحنات من المناطق الفلاحية المجاورة بسبب حالة الطرق.",
+         "وبلغ سعر الطماطم ثمانية دراهم للكيلوغرام في سوق الجملة، بعدما كان لا يتجاوز خمسة دراهم قبل أسبوعين.",
+         "ويتوقع المهنيون أن تعود الأسعار إلى مستواها المعتاد مع تحسن الأحوال الجوية وعودة التموين المنتظم."]),
+}
+
+
+def _e2e_page(shape: str) -> str:
+    headline, story = E2E_STORIES[shape]
+    return page(SHAPES[shape].replace(paragraphs(), paragraphs(story))).replace(HEADLINE, headline)
+
+
+def _e2e_path(number: int, shape: str) -> str:
+    return f"/314/143205-خبر-{number}-{shape.replace('_', '-')}"
+
+
+def test_scrapy_crawl_reads_stamp_and_dateline_on_the_shapes_that_failed(tmp_path):
+    pages = {_e2e_path(i, shape): _e2e_page(shape).encode() for i, shape in enumerate(sorted(E2E_STORIES))}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = pages.get(unquote(urlsplit(self.path).path))
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        urls = ",".join(base + quote(path) for path in pages)
+        result = subprocess.run(crawl_args(base, "-a", f"urls={urls}"), cwd=tmp_path, env=CRAWL_ENV,
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    items = {unquote(urlsplit(item["url"]).path): item for item in feed_items(tmp_path)}
+    assert sorted(items) == sorted(pages), result.stderr[-2000:]
+    for path, item in items.items():
+        assert (item["date_published_raw"], item["date_published"]) == (STAMP, PUBLISHED), path
+        assert (item["location"], item["author"], item["subtitle"]) == (CITY, REPORTER, None), path
+        assert item["headline"] in {headline for headline, _ in E2E_STORIES.values()}, path
+        assert json.dumps(item, ensure_ascii=False).count(DATELINE) == 0, path  # not in body, raw date or subtitle
