@@ -26,6 +26,7 @@ class MaintenanceProxy:
         proxy = self
         self.maintenance = False
         self.article_hits = 0
+        self.cut_once: set[str] = set()  # article paths whose first answer is cut, without Content-Length
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's name)
@@ -40,7 +41,11 @@ class MaintenanceProxy:
                     k: v for k, v in self.headers.items() if k.lower() in ("if-none-match", "if-modified-since")})
                 try:
                     with urllib.request.urlopen(request, timeout=10) as answer:
-                        self._send(answer.status, dict(answer.headers), answer.read())
+                        body = answer.read()
+                        if unquote(path) in proxy.cut_once:
+                            proxy.cut_once.discard(unquote(path))
+                            return self._send_cut(answer.status, dict(answer.headers), body[: len(body) * 2 // 3])
+                        self._send(answer.status, dict(answer.headers), body)
                 except urllib.error.HTTPError as error:
                     self._send(error.code, dict(error.headers), error.read())
 
@@ -52,6 +57,16 @@ class MaintenanceProxy:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _send_cut(self, status, headers, body):
+                """The body's start, then the connection closed: no Content-Length, not chunked
+                (so the client cannot tell the body was cut)."""
+                self.send_response(status)
+                self.send_header("Content-Type", headers.get("Content-Type", "text/html"))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+                self.close_connection = True
 
             def log_message(self, *args):
                 pass
@@ -88,3 +103,18 @@ def test_a_maintenance_page_served_with_200_loses_no_story(tmp_path):
     # settled then; the third run fetches at most the story that always fails.
     assert stats3.get("item_scraped_count", 0) == 0
     assert proxy.article_hits - hits_before_third <= 2, stats3
+
+
+def test_a_body_cut_without_content_length_is_fetched_again_not_kept_cut(tmp_path):
+    site = MirrorSite(**SIZE)
+    story, paths = next(iter(site.expected_stories().items()))
+    work = tmp_path / "work"
+    with MirrorServer(site) as mirror, MaintenanceProxy(mirror.base_url, site.site_title) as proxy:
+        proxy.cut_once = {paths[0]}
+        items, stats, log = crawl(proxy.base_url, work)
+    assert not proxy.cut_once  # the cut answer was served
+    assert stats["newscrawl/pages/cut"] == 1 and "Unusable page" in log
+    kept = [item for item in items if item["headline"] == story]
+    assert len(kept) == 1
+    article = next(a for a in site.iter_all() if a.path == paths[0])
+    assert kept[0]["body"].split("\n\n") == list(article.paragraphs)

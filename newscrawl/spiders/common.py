@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import hashlib
 import inspect
 import ipaddress
@@ -115,7 +117,15 @@ def unusable_page(response) -> str | None:
         return "empty"
     if looks_like_garbage(response.body, response.text):
         return "garbage"
+    if "partial" in response.flags and not _DOCUMENT_END.search(response.body[-65536:]):
+        # Scrapy's "partial": no Content-Length and not chunked, so the body ended when the
+        # connection closed, which a dropped connection does too. A page cut so never reaches
+        # its </body> or </html>; one that does is whole (HTTP/1.0-style servers).
+        return "cut"
     return None
+
+
+_DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
 
 
 def with_response_hints(hints: dict, response) -> dict:
