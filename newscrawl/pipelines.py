@@ -43,6 +43,12 @@ class AlreadyKept(DropItem):
     state_status = "kept"
 
 
+class WrittenByAnotherWorker(DropItem):
+    """A shared crawl's other live worker holds this very article and writes it (the request
+    was fetched twice: a worker declared dead kept working). Nothing is recorded: if that
+    worker never writes it, the page stays open for the next run."""
+
+
 class OtherLanguage(DropItem):
     """An article in a language ``NEWSCRAWL_LANGUAGES`` leaves out, or whose language could not
     be told: settles the URL (a page keeps its language; ``-a refresh=1`` fetches it again)."""
@@ -208,12 +214,22 @@ class TitleDedupePipeline(_Pipeline):
         state = getattr(self.crawler, "newscrawl_state", None)
         return state is not None and not state.is_kept(spider.url_key(adapter["url"]))
 
+    def _claim(self, url: str) -> bool:
+        """In a shared crawl, one worker alone may write an article (``Frontier.claim``)."""
+        worker = getattr(self.crawler, "newscrawl_worker", None)
+        if worker is None or worker.frontier is None:
+            return True
+        return worker.frontier.claim(self.crawler.spider.url_key(url))
+
     def process_item(self, item):
         adapter = ItemAdapter(item)
         published = adapter.get("date_published")
         when = datetime.fromisoformat(published) if published else None
         verdict = self.deduper.check_and_add(adapter["headline"], adapter["url"], when)
         if verdict.kind == "new" or (verdict.duplicate_of == adapter["url"] and self._is_own_copy(adapter)):
+            if not self._claim(adapter["url"]):
+                self.stat("dedupe/written_by_another_worker")
+                raise WrittenByAnotherWorker(f"another worker writes it: {unquote(adapter['url'])}", log_level="INFO")
             return item
         if verdict.duplicate_of == adapter["url"]:
             self.stat("dedupe/already_kept")

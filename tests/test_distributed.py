@@ -213,6 +213,20 @@ def test_random_kills_of_every_worker_then_later_runs_complete_the_site_once(mir
     assert_each_once(all_items(tmp_path), reference, f"kills after {points} items, seed {SEED}")
 
 
+def frontier_keys(redis_url: str) -> dict[str, object]:
+    """The shared frontier's keys and their sizes (or values), to say why a worker waits."""
+    from newscrawl.distributed import connect
+
+    client = connect(redis_url, decode=True)
+    shown = {}
+    for key in sorted(client.scan_iter("newscrawl:almaghrib:*")):
+        kind = client.type(key)
+        shown[key] = (client.zrange(key, 0, -1, withscores=True)[:3] if kind == "zset" and "workers" in key
+                      else client.zcard(key) if kind == "zset" else client.scard(key) if kind == "set"
+                      else client.get(key) if kind == "string" else kind)
+    return shown
+
+
 def test_a_redis_restart_mid_crawl_hangs_no_worker_and_the_next_run_completes_the_site(mirror_site, reference,
                                                                                       tmp_path):
     """Redis restarted (its data kept) while requests are in flight: the workers ride out the
@@ -231,14 +245,101 @@ def test_a_redis_restart_mid_crawl_hangs_no_worker_and_the_next_run_completes_th
             time.sleep(0.05)
         server.terminate()  # SIGTERM: Redis writes its append-only file and exits
         server.wait(timeout=30)
-        time.sleep(0.3)
+        # Down longer than the worker timeout (2 s): whoever beats first declares the others dead
+        # and reclaims their requests, as a slow restart or failover does in production.
+        time.sleep(3)
         server, _ = start_redis(redis_dir, port=port, persistent=True)
-        for process in workers:
-            process.communicate(timeout=120)  # TimeoutExpired here is the hang
+        for number, process in enumerate(workers):
+            try:
+                process.communicate(timeout=120)
+            except subprocess.TimeoutExpired:  # the hang: say where the worker was
+                process.send_signal(signal.SIGKILL)
+                _, log = process.communicate()
+                lines = [line for line in log.splitlines() if line[:4].isdigit()]  # log records, no tracebacks
+                pytest.fail(f"worker-{number} still running 120 s after the restart; the frontier's keys: "
+                            f"{frontier_keys(url)}; its log:\n" + "\n".join(lines))
         run_workers(mirror_site, root, url)
     finally:
         server.kill()
     assert_each_once(all_items(root), reference, "Redis restarted mid-crawl, then a second run")
+
+
+# --- the frontier's scripts, step by step (a real Redis; no crawl) -----------------------------
+def _frontier(redis_url: str, worker: str):
+    from newscrawl.distributed import connect
+    from newscrawl.distributed.scheduler import Frontier
+
+    return Frontier(connect(redis_url), "spider", worker, timeout=2)
+
+
+def _stall(frontier) -> None:
+    """*frontier*'s worker missed its heartbeats (its last one is ages old)."""
+    frontier.client.zadd(frontier.workers_key, {frontier.worker_id: 0})
+
+
+def test_a_worker_declared_dead_after_the_others_ended_the_run_still_ends(redis_db):
+    """The hang a Redis restart caused: worker B's heartbeat is late, A reclaims it, finds the
+    frontier empty and leaves as the run's last worker, clearing the run's keys, seeded mark
+    and all. B comes back: it must see an empty frontier, not wait for a seeding nobody does."""
+    a, b = _frontier(redis_db, "A"), _frontier(redis_db, "B")
+    assert a.register()[0] and not b.register()[0]
+    a.seeding_done()
+    assert b.take_seeding() == -1
+    _stall(b)
+    a.beat()  # reclaims B
+    assert a.empty() and a.leave(), "A was the last worker: it clears the run"
+    reclaimed, declared_dead = b.beat()
+    assert declared_dead
+    assert b.empty(), "B waits for ever for a run that has ended"
+    assert b.leave()
+
+
+def test_a_worker_back_from_the_dead_does_not_cut_a_new_runs_seeding_short(redis_db):
+    a, b, c = _frontier(redis_db, "A"), _frontier(redis_db, "B"), _frontier(redis_db, "C")
+    a.register()
+    b.register()
+    a.seeding_done()
+    b.take_seeding()
+    _stall(b)
+    a.beat()
+    a.leave()
+    assert c.register()[0], "C starts a new run and seeds it"
+    assert b.beat()[1]
+    assert not b.empty() and not c.empty(), "seeding is under way: nobody may end"
+    assert c.take_seeding() != -1
+    c.seeding_done()
+    assert b.empty() and c.empty()
+
+
+def test_a_request_taken_whose_answer_was_lost_goes_back_to_the_queue(redis_db):
+    """Redis moved a request to the worker's taken set but the answer never reached the worker
+    (redis-py sends a script again after a cut connection): put back when the worker is idle."""
+    a = _frontier(redis_db, "A")
+    a.register()
+    a.seeding_done()
+    a.client.zadd(a.requests_key, {b"request-1": 0})
+    assert a.pop() == b"request-1"  # the answer, dropped on the floor
+    assert not a.empty(), "a taken request keeps the frontier open"
+    assert a.return_orphans() == 1
+    assert a.queued() == 1 and not a.empty()
+    assert a.pop() == b"request-1"
+    a.finish([b"request-1"])
+    assert a.empty() and a.return_orphans() == 0
+
+
+def test_one_article_held_by_two_workers_is_written_by_one_the_claim_of_a_dead_one_is_void(redis_db):
+    a, b = _frontier(redis_db, "A"), _frontier(redis_db, "B")
+    a.register()
+    b.register()
+    assert a.claim("site/1/story") and a.claim("site/1/story"), "a worker's own claim holds"
+    assert not b.claim("site/1/story"), "a live worker's claim holds others off"
+    assert b.claim("site/2/other")
+    _stall(a)
+    assert b.claim("site/1/story"), "the claim of a worker whose heartbeat stopped is void"
+    assert not a.claim("site/1/story")
+    a.leave()
+    assert b.leave()
+    assert not b.client.exists(b.claims_key), "the run's last worker clears the claims"
 
 
 def test_a_database_that_is_not_a_number_is_refused(redis_server):

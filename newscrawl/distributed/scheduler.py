@@ -12,6 +12,9 @@ Keys of spider S (``newscrawl:S:...``):
   back into ``requests``.
 - ``seeding`` / ``seeded``: which worker is seeding the run (expires with its heartbeat), and
   that the run's seeding is done.
+- ``claims``     hash: article URL key -> the worker writing it. Two workers can hold one request
+  at once (a worker declared dead keeps working while another fetches its requests again);
+  the claim lets one of them write the article. A dead worker's claim is void.
 
 Every step that moves requests between keys is one Lua script, so a kill at any point leaves
 each request in exactly one of ``requests`` and some ``taken``.
@@ -54,28 +57,45 @@ for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(A
 end
 """
 
-# KEYS: workers, requests, seeding, dupefilter, seeded; ARGV: worker, timeout, taken prefix.
+# KEYS: workers, requests, seeding, dupefilter, seeded, claims; ARGV: worker, timeout, taken prefix.
 # The first live worker of a run clears what a dead run left (its unsettled articles are in the
 # state store, its listings are walked again) and takes the seeding lock.
 REGISTER = _RECLAIM + """
 local live = redis.call('ZCARD', KEYS[1])
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 if live == 0 then
-  redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
+  redis.call('DEL', KEYS[2], KEYS[4], KEYS[5], KEYS[6])
   redis.call('SET', KEYS[3], ARGV[1], 'PX', math.floor(tonumber(ARGV[2]) * 1000))
   return {1, reclaimed}
 end
 return {0, reclaimed}
 """
 
-# KEYS: workers, requests, seeding; ARGV: worker, timeout, taken prefix.
-# Returns {requests reclaimed from dead workers, 1 if this worker had itself been declared dead}.
+# KEYS: workers, requests, seeding, seeded; ARGV: worker, timeout, taken prefix, 1 if this
+# worker saw its run seeded. Returns {requests reclaimed from dead workers, 1 if this worker had
+# itself been declared dead}. A worker declared dead (a heartbeat late: a Redis restart, a
+# stalled machine) may come back after the others ended the run and its last worker cleared the
+# run's keys: with no seeding under way, it marks the run seeded again, or it would wait for a
+# seeding nobody will do and never end.
 BEAT = _RECLAIM + """
 local back = redis.call('ZADD', KEYS[1], now, ARGV[1])
 if redis.call('GET', KEYS[3]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[3], math.floor(tonumber(ARGV[2]) * 1000))
 end
+if back == 1 and ARGV[4] == '1' and redis.call('EXISTS', KEYS[3]) == 0 and redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SET', KEYS[4], ARGV[1])
+end
 return {reclaimed, back}
+"""
+
+# KEYS: requests, taken:<worker>. Everything the worker's taken set holds goes back to the queue.
+RETURN_TAKEN = """
+local n = redis.call('ZCARD', KEYS[2])
+if n > 0 then
+  redis.call('ZUNIONSTORE', KEYS[1], 2, KEYS[1], KEYS[2], 'AGGREGATE', 'MIN')
+  redis.call('DEL', KEYS[2])
+end
+return n
 """
 
 # KEYS: seeding, seeded; ARGV: worker, timeout. Take over seeding if nobody seeds and it is not done.
@@ -112,7 +132,19 @@ end
 return 1
 """
 
-# KEYS: workers, requests, seeding, seeded, dupefilter, taken:<worker>; ARGV: worker.
+# KEYS: claims, workers; ARGV: url key, worker, timeout. 1 if the worker may write the article:
+# nobody claimed it, or this worker did, or a worker whose heartbeat stopped.
+CLAIM = _NOW + """
+local owner = redis.call('HGET', KEYS[1], ARGV[1])
+if owner and owner ~= ARGV[2] then
+  local beat = redis.call('ZSCORE', KEYS[2], owner)
+  if beat and tonumber(beat) >= now - tonumber(ARGV[3]) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
+# KEYS: workers, requests, seeding, seeded, dupefilter, taken:<worker>, claims; ARGV: worker.
 # What the worker still held goes back to the queue; the run's last worker clears the run.
 LEAVE = """
 if redis.call('ZCARD', KEYS[6]) > 0 then
@@ -122,7 +154,7 @@ end
 redis.call('ZREM', KEYS[1], ARGV[1])
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 if redis.call('ZCARD', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[7])
   return 1
 end
 return 0
@@ -142,32 +174,47 @@ class Frontier:
         self.workers_key = f"{base}:workers"
         self.seeding_key = f"{base}:seeding"
         self.seeded_key = f"{base}:seeded"
+        self.claims_key = f"{base}:claims"
         self.taken_prefix = f"{base}:taken:"
         self.taken_key = self.taken_prefix + worker_id
         script = client.register_script
         self._register, self._beat, self._take_seeding = script(REGISTER), script(BEAT), script(TAKE_SEEDING)
         self._seeded, self._pop, self._empty, self._leave = (script(SEEDED), script(POP), script(FRONTIER_EMPTY),
                                                              script(LEAVE))
+        self._return_taken, self._claim = script(RETURN_TAKEN), script(CLAIM)
+        self.saw_seeded = False  # this worker's run was seeded (by it or another worker)
 
     def register(self) -> tuple[bool, int]:
         """Join the run: (this worker seeds it, requests reclaimed from dead workers)."""
         seeder, reclaimed = self._register(
-            keys=[self.workers_key, self.requests_key, self.seeding_key, self.dupefilter_key, self.seeded_key],
+            keys=[self.workers_key, self.requests_key, self.seeding_key, self.dupefilter_key, self.seeded_key,
+                  self.claims_key],
             args=[self.worker_id, self.timeout, self.taken_prefix])
         return bool(seeder), int(reclaimed)
 
     def beat(self) -> tuple[int, bool]:
         """Heartbeat: (requests reclaimed from dead workers, this worker had been declared dead)."""
-        reclaimed, back = self._beat(keys=[self.workers_key, self.requests_key, self.seeding_key],
-                                     args=[self.worker_id, self.timeout, self.taken_prefix])
+        reclaimed, back = self._beat(keys=[self.workers_key, self.requests_key, self.seeding_key, self.seeded_key],
+                                     args=[self.worker_id, self.timeout, self.taken_prefix,
+                                           "1" if self.saw_seeded else "0"])
         return int(reclaimed), bool(back)
 
     def take_seeding(self) -> int:
         """1: this worker now seeds the run; 0: another worker is seeding; -1: seeding is done."""
-        return int(self._take_seeding(keys=[self.seeding_key, self.seeded_key], args=[self.worker_id, self.timeout]))
+        verdict = int(self._take_seeding(keys=[self.seeding_key, self.seeded_key], args=[self.worker_id, self.timeout]))
+        self.saw_seeded = self.saw_seeded or verdict == -1
+        return verdict
 
     def seeding_done(self) -> None:
         self._seeded(keys=[self.seeding_key, self.seeded_key], args=[self.worker_id])
+        self.saw_seeded = True
+
+    def return_orphans(self) -> int:
+        """Put back what this worker's taken set holds though the worker holds nothing: a request
+        whose pop Redis did but whose answer was lost (a connection cut, and redis-py sent the
+        script again) would otherwise stay taken, and the frontier would never be empty.
+        Call only when nothing of this worker is in progress."""
+        return int(self._return_taken(keys=[self.requests_key, self.taken_key]))
 
     def pop(self) -> bytes | None:
         return self._pop(keys=[self.requests_key, self.taken_key])
@@ -184,7 +231,11 @@ class Frontier:
     def leave(self) -> bool:
         """Leave the run; True if this was its last worker (the run's keys are cleared)."""
         return bool(self._leave(keys=[self.workers_key, self.requests_key, self.seeding_key, self.seeded_key,
-                                      self.dupefilter_key, self.taken_key], args=[self.worker_id]))
+                                      self.dupefilter_key, self.taken_key, self.claims_key], args=[self.worker_id]))
+
+    def claim(self, url_key: str) -> bool:
+        """May this worker write the article at *url_key*? No if a live worker claimed it first."""
+        return bool(self._claim(keys=[self.claims_key, self.workers_key], args=[url_key, self.worker_id, self.timeout]))
 
     def queued(self) -> int:
         return int(self.client.zcard(self.requests_key))

@@ -126,6 +126,7 @@ class SharedCrawlWorker:
 
     def spider_idle(self, spider):
         try:
+            self._return_orphans()
             empty = self.frontier.empty() and not getattr(self._scheduler()[1], "held", None)
         except RedisError as error:  # no answer is no proof that the frontier is empty
             self._redis_down(error)
@@ -140,6 +141,20 @@ class SharedCrawlWorker:
         else:
             self._idle_since = None
         raise DontCloseSpider
+
+    def _return_orphans(self) -> None:
+        """Idle, this worker holds nothing: whatever its taken set still holds goes back."""
+        slot, scheduler = self._scheduler()
+        if slot is None or not hasattr(scheduler, "taken"):
+            return
+        scheduler.finished(slot.inprogress)
+        if slot.inprogress or scheduler.taken:
+            return
+        orphans = self.frontier.return_orphans()
+        if orphans:
+            logger.warning("Put back %d request(s) this worker's lease set held though it held none "
+                           "(an answer Redis sent was lost)", orphans)
+            self._stat("orphans_returned", orphans)
 
     def spider_closed(self, spider, reason):
         if self._loop is not None and self._loop.running:
@@ -178,7 +193,10 @@ class SeedOnceMiddleware:
         frontier = worker.open_frontier(self.crawler.spider.name)
         if not worker.is_seeder:
             while True:
-                verdict = frontier.take_seeding()
+                try:
+                    verdict = frontier.take_seeding()
+                except RedisError:  # an outage (the heartbeat logs it): ask again, never give up waiting
+                    verdict = 0
                 if verdict == -1:
                     return  # seeding is done: the work is in the queue
                 if verdict == 1:
@@ -187,7 +205,24 @@ class SeedOnceMiddleware:
                     self.crawler.stats.set_value("newscrawl/redis/seeder", 1)
                     break
                 await sleep(TICK)
-        async for item_or_request in start:
-            yield item_or_request
-        frontier.seeding_done()
+        try:
+            async for item_or_request in start:
+                yield item_or_request
+        except Exception:
+            # start() raised (Scrapy logs it): the run is marked seeded all the same, or no worker
+            # would ever end. What start() did not yield stays open in the state store for the
+            # next run. (A worker stopped mid-seeding instead leaves the lock to another: LEAVE.)
+            logger.error("Seeding stopped by an error: the run goes on with what was seeded")
+            await self._mark_seeded(frontier)
+            raise
+        await self._mark_seeded(frontier)
         logger.info("Seeding done: the start requests are in the shared queue")
+
+    @staticmethod
+    async def _mark_seeded(frontier) -> None:
+        while True:
+            try:
+                frontier.seeding_done()
+                return
+            except RedisError:  # an outage: the run must be marked seeded once Redis is back
+                await sleep(TICK)
