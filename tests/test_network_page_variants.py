@@ -133,6 +133,23 @@ def test_a_stamp_split_over_inline_elements_is_read_whole():
     assert fields.get("date_published_raw") == STAMP
 
 
+@pytest.mark.parametrize("stamp_markup", [
+    "<b>GMT 14:32</b> 2025 الثلاثاء ,14 كانون الثاني / يناير",
+    "<span><b>GMT</b> 14:32</span> 2025 الثلاثاء ,14 كانون الثاني / يناير",
+    "<strong>GMT 14:32 2025</strong> <span>الثلاثاء ,14</span> كانون الثاني / يناير <span>قراءة 5120</span>",
+    "<font color='gray'><i>GMT 14:32</i> 2025 الثلاثاء</font> ,14 كانون الثاني / يناير",
+])
+def test_a_stamp_whose_gmt_sits_in_an_inline_element_of_its_own_is_read_on_out_of_it(stamp_markup):
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>{stamp_markup}</div><div class='t'>{paragraphs()}</div>"))
+    assert fields.get("date_published_raw") == STAMP
+
+
+def test_a_stamp_cut_by_a_line_end_after_its_inline_gmt_is_not_glued_to_the_next_line():
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'><b>GMT 14:32</b><br>2025 الثلاثاء ,14 كانون الثاني / يناير"
+                          f"</div><div class='t'>{paragraphs()}</div>"))
+    assert fields.get("date_published_raw") != STAMP
+
+
 @pytest.mark.parametrize("neighbour", ["<span>قراءة 5120</span>", "<br>قراءة 5120", "<p>شوهد 1342 مرة</p>"])
 def test_nothing_printed_after_the_stamp_is_glued_on(neighbour):
     fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'><span>{STAMP}</span>{neighbour}</div>"

@@ -230,6 +230,9 @@ class NetworkArticlePage(ArticlePage):
             if network.CLOCK_PATTERN.search(line):
                 continue
             match = network.STAMP_PATTERN.search(line)
+            if not match:  # "GMT 14:32" alone in a <b>, the date after it: read on out of the <b>
+                line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS, beyond_inline=True))
+                match = None if network.CLOCK_PATTERN.search(line) else network.STAMP_PATTERN.search(line)
             if match:
                 candidates.append((_text_key(node), match))
         if not candidates:
@@ -252,28 +255,44 @@ def _text_key(node) -> tuple:
     return node.getparent(), node.is_tail
 
 
-def _rest_of_line(node, limit: int) -> str:
+def _rest_of_line(node, limit: int, *, beyond_inline: bool = False) -> str:
     """The text from text node *node* to the end of its line within its element: up to the next
     <br> or block element, or the element's end. Inline children are read through (a stamp may
     be split over <b>/<span>); the element's inline neighbours are not (a views count in the next
-    <span>). At most about *limit* characters."""
+    <span>), unless *beyond_inline*: then the line goes on after the inline elements it lies in
+    ("<b>GMT 14:32</b> 2025 الخميس ,..."). At most about *limit* characters."""
     parts = [str(node)]
-    size = len(parts[0])
     owner = node.getparent()
     if owner is None:
         return parts[0]
-    for sibling in owner.itersiblings() if node.is_tail else owner:
+    ended = _read_line(owner.itersiblings() if node.is_tail else iter(owner), parts, limit)
+    if node.is_tail:
+        owner = owner.getparent()
+    while beyond_inline and not ended and owner is not None and owner.tag not in _LINE_ENDS \
+            and owner.tag not in ("body", "html"):
+        if owner.tail:
+            parts.append(owner.tail)
+        ended = _read_line(owner.itersiblings(), parts, limit)
+        owner = owner.getparent()
+    return "".join(parts)
+
+
+def _read_line(siblings, parts: list[str], limit: int) -> bool:
+    """Append to *parts* the text of *siblings* (and their tails) up to the next line end; True
+    once a line end (or the size limit) is met."""
+    size = sum(map(len, parts))
+    for sibling in siblings:
         if size >= limit:
-            break
+            return True
         if isinstance(sibling.tag, str):
             for event, el in etree.iterwalk(sibling, events=("start", "end")):
                 if size >= limit:
-                    return "".join(parts)
+                    return True
                 if not isinstance(el.tag, str):
                     pass
                 elif event == "start":
                     if el.tag in _LINE_ENDS:
-                        return "".join(parts)
+                        return True
                     if el.text and el.tag not in SKIP_TAGS:
                         parts.append(el.text)
                         size += len(el.text)
@@ -283,7 +302,7 @@ def _rest_of_line(node, limit: int) -> str:
         if sibling.tail:
             parts.append(sibling.tail)
             size += len(sibling.tail)
-    return "".join(parts)
+    return size >= limit
 
 
 def _line_block(node):
