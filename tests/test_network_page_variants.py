@@ -85,10 +85,12 @@ SHAPES = {
     # controls
     "other_wrappers": f"<main><header><h1 class='x'>{HEADLINE}</h1><div class='m'><span>{STAMP}</span></div></header>"
                       f"<section class='s'><h5 class='c'>{DATELINE}</h5>{paragraphs()}</section></main>",
-    # (a comment form between the body and the related items: right after a <br> body the
-    # related headline is read as one more paragraph, a body matter this file does not test)
     "br_paragraphs": f"<h1>{HEADLINE}</h1><p class='d'>{STAMP}</p><div class='t'>{DATELINE}<br><br>"
                      + "<br><br>".join(PARAGRAPHS) + f"</div>{COMMENT_FORM}",
+    # once failed: the related items right after a <br> body; its headline and stamp were read
+    # as one more paragraph (the body's container was taken to be <body>)
+    "br_paragraphs_related_right_after": f"<h1>{HEADLINE}</h1><p class='d'>{STAMP}</p><div class='t'>{DATELINE}"
+                                         "<br><br>" + "<br><br>".join(PARAGRAPHS) + "</div>",
     "related_stamps_before_body": f"<h1>{HEADLINE}</h1>{RELATED}<div class='x'><em>{STAMP}</em></div>"
                                   f"<article><h4>{DATELINE}</h4>{paragraphs()}</article>",
     "balmon_mixed_paragraphs": f"<h1>{HEADLINE}</h1><h4 class='coring'>{DATELINE}</h4><div class='dt'>{STAMP}</div>"

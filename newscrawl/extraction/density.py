@@ -41,6 +41,13 @@ def densest_container_and_share(root) -> tuple[Any, float]:
             continue
         text, link = lengths[el]  # clean_text(el.text_content()), read once for all candidates
         prose = _stripped_length(text) - link
+        if el.tag != "p" and prose >= 200 and _br_paragraphs(el) >= 2:
+            # "text<br><br>text" in a div or cell of its own: the story's container is this
+            # element, not its parent (which may hold the related items printed right after).
+            scores[el] = scores.get(el, 0) + prose
+            holds_prose.add(el)
+            prose_blocks.append((el, prose))
+            continue
         if prose >= 40 and SENTENCE_END.search(text[3]):
             prose_blocks.append((el, prose))
             parent = el.getparent()
@@ -62,6 +69,20 @@ def densest_container_and_share(root) -> tuple[Any, float]:
     within = set(best.iter())  # one walk of the container, whatever the nesting depth
     inside = sum(prose for el, prose in prose_blocks if el in within)
     return best, (inside / total if total else 1.0)
+
+
+def _br_paragraphs(el) -> int:
+    """How many paragraph breaks (two <br> in a row, blank text between) *el* holds directly."""
+    breaks = 0
+    previous_br = False
+    for child in el:
+        if child.tag == "br":
+            if previous_br:
+                breaks += 1
+            previous_br = not (child.tail and not child.tail.isspace())
+        elif isinstance(child.tag, str):
+            previous_br = False
+    return breaks
 
 
 def _top_of_chain(best, holds_prose: set):
