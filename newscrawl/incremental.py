@@ -25,6 +25,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newscrawl.dedupe import TitleDeduper
 from newscrawl.distributed import connect, open_title_store, redis_url
 from newscrawl.feedstorage import describe, take_write_failures
+from newscrawl.runs import record_killed_run
 from newscrawl.spiders.common import asked_url
 from newscrawl.state import CrawlState
 
@@ -120,10 +121,18 @@ class CrawlStateExtension:
         exporter = next((e for e in self.crawler.extensions.middlewares if isinstance(e, FeedExporter)), None)
         # JSON Lines feeds are the journal a killed run is reconciled from.
         current = [p for p in (_file_path(s.uri) for s in getattr(exporter, "slots", []) if s.format == "jsonlines") if p]
+        killed = interrupted is not None and interrupted.finished_at is None
+        # Read before the reconciliation below, which records the killed run's feed anew.
+        activity = self.state.activity_between(spider.name, interrupted.started_at, self.run.started_at) \
+            if killed else None
         recovered = self._reconcile(spider, exclude=set(current))
         if recovered:
             logger.warning("Recovered %d article(s) from the feed files of an interrupted run", recovered)
             self.crawler.stats.inc_value("newscrawl/resume/recovered_items", recovered)
+        if killed:
+            # Killed before it could add itself to the run history: added now, from the store.
+            record_killed_run(self.crawler.settings, spider.name, interrupted.started_at, self.run.started_at,
+                              activity, recovered)
         for path in current:
             self.state.open_feed_file(path, spider.name)
         self.feed_files = current

@@ -201,6 +201,28 @@ def _record(row: tuple) -> RunRecord:
     return RunRecord(**values)
 
 
+def record_killed_run(settings, spider: str, started_at: str, found_at: str, activity, recovered: int) -> None:
+    """Add to the history the run of *spider* started at *started_at* that was killed (SIGKILL,
+    power cut, OOM) before it could add itself: found by the next run, at *found_at*. Its figures
+    are what the state store saw of it (*activity*, ``CrawlState.activity_between``; None when
+    unknown) and the *recovered* articles its feed held that it had not recorded.
+    Finish reason ``killed``; it ended at its last recorded page, or is dated *found_at*."""
+    if not settings.getbool("NEWSCRAWL_RUN_HISTORY", True):
+        return
+    kept = (activity.articles_kept if activity is not None else 0) + recovered
+    ended = (activity.last_seen if activity is not None else None) or found_at
+    record = RunRecord(spider=spider, started_at=_iso(datetime.fromisoformat(started_at)),
+                       finished_at=_iso(datetime.fromisoformat(ended)),
+                       finish_reason="killed", pages=activity.pages_settled if activity is not None else 0,
+                       new_articles=kept, items=kept)
+    path = history_path(settings)
+    try:
+        with RunHistory(path, check=False) as history:
+            history.add(record)
+    except (sqlite3.Error, OSError) as error:
+        logger.error("Cannot add the killed run to the run history in %s: %s", path, error)
+
+
 def history_path(settings) -> Path:
     return Path(settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl")) / "state.sqlite"
 

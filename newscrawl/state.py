@@ -68,6 +68,13 @@ def _now() -> str:
 
 
 @dataclass(frozen=True)
+class RunActivity:
+    pages_settled: int
+    articles_kept: int
+    last_seen: str | None  # ISO time of the last page settled or article kept
+
+
+@dataclass(frozen=True)
 class Validators:
     etag: str | None
     last_modified: str | None
@@ -208,8 +215,11 @@ class CrawlState:
                  json.dumps(item, ensure_ascii=False, sort_keys=True)))
             self.db.execute(
                 "INSERT INTO pages (key, source, url, status, seen_at, first_seen) VALUES (?, ?, ?, 'kept', ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET status = 'kept', seen_at = excluded.seen_at, not_before = NULL",
-                (key, item.get("source") or "", item["url"], _now(), _now()))
+                # an article kept before keeps its seen_at: recording a killed run's feed again
+                # (newscrawl.incremental) must not make its pages look settled by this run
+                "ON CONFLICT(key) DO UPDATE SET status = 'kept', not_before = NULL, seen_at = CASE WHEN "
+                "pages.status = 'kept' AND NOT ? THEN pages.seen_at ELSE excluded.seen_at END",
+                (key, item.get("source") or "", item["url"], _now(), _now(), replace))
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -292,6 +302,15 @@ class CrawlState:
         row = self.db.execute("SELECT id, source, started_at, finished_at, reason FROM runs WHERE source = ? "
                               "ORDER BY id DESC LIMIT 1", (source,)).fetchone()
         return Run(*row) if row else None
+
+    def activity_between(self, source: str, since: str, until: str) -> RunActivity | None:
+        """What the state store saw of *source* between two ISO times: for a run killed before
+        it could report itself (``newscrawl.runs.record_killed_run``)."""
+        pages, last = self.db.execute("SELECT COUNT(*), MAX(seen_at) FROM pages WHERE source = ? AND status != "
+                                      "'pending' AND seen_at >= ? AND seen_at < ?", (source, since, until)).fetchone()
+        kept, last_kept = self.db.execute("SELECT COUNT(*), MAX(kept_at) FROM articles WHERE source = ? AND "
+                                          "kept_at >= ? AND kept_at < ?", (source, since, until)).fetchone()
+        return RunActivity(pages, kept, max(filter(None, (last, last_kept)), default=None))
 
     def end_run(self, run: Run, reason: str) -> None:
         """Close *run*; only reason "finished" makes it count as complete."""

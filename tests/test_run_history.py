@@ -551,3 +551,31 @@ def test_report_links_only_to_web_addresses(tmp_path):
     page = target.read_text(encoding="utf-8")
     assert "javascript:window.pwned" not in page
     assert "href='#'" in page and "href='https://" in page
+
+
+def test_a_run_killed_with_sigkill_is_in_the_history_as_killed_once_the_next_run_starts(tmp_path):
+    """SIGKILL leaves no chance to add a row: the next run adds it, from what the state store
+    saw (pages settled, articles kept) and what it recovered from the killed run's feed."""
+    from conftest import crawl_args, feed_items, written_lines
+
+    with MirrorServer(MirrorSite(articles=ARTICLES)) as server:
+        process = subprocess.Popen(crawl_args(server.base_url, "-s", "CONCURRENT_REQUESTS=2"), cwd=tmp_path,
+                                   env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started = time.time()
+        while written_lines(tmp_path) < 8 and process.poll() is None:
+            assert time.time() - started < 120, "the crawl wrote too little to be killed halfway"
+            time.sleep(0.02)
+        process.kill()
+        process.wait()
+        killed_items = len(feed_items(tmp_path))
+        result = subprocess.run(crawl_args(server.base_url), cwd=tmp_path, env=CRAWL_ENV, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+    runs = run_scrapy(["runs", "almaghrib", "--json", "-s", "NEWSCRAWL_STATE_DIR=state"], cwd=tmp_path)
+    assert runs.returncode == 0, runs.stderr
+    killed, finished = json.loads(runs.stdout)
+    assert (killed["finish_reason"], finished["finish_reason"]) == ("killed", "finished")
+    assert killed["started_at"] <= killed["finished_at"] <= finished["started_at"]
+    assert killed["new_articles"] >= killed_items >= 8, "what the killed run's feed holds, at least"
+    assert killed["pages"] >= killed_items
+    assert killed["new_articles"] + finished["new_articles"] == len(feed_items(tmp_path))

@@ -201,6 +201,10 @@ class SharedCrawlState(CrawlState):
     def is_kept(self, key: str) -> bool:
         return _text(self.redis.hget(self._page(key), "status")) == "kept"
 
+    def activity_between(self, source: str, since: str, until: str):
+        """Unknown: the pages are in Redis, shared by every worker, without an index by time."""
+        return None
+
     def sources(self) -> list[tuple[str, int]]:
         """(source, kept articles) for every source with kept articles, by name."""
         names = sorted(_text(s) for s in self.redis.smembers(f"{BASE}sources"))
