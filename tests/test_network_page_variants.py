@@ -282,3 +282,61 @@ def test_scrapy_crawl_reads_stamp_and_dateline_on_the_shapes_that_failed(tmp_pat
         assert (item["location"], item["author"], item["subtitle"]) == (CITY, REPORTER, None), path
         assert item["headline"] in {headline for headline, _ in E2E_STORIES.values()}, path
         assert json.dumps(item, ensure_ascii=False).count(DATELINE) == 0, path  # not in body, raw date or subtitle
+
+
+# ---- what the real-grammar adversary found (round 4): teasers, edits, logo headings ----------
+
+TEASER = ("<div class='box'><a href='/314/081512-الحكومة-تصادق-على-مشروع-قانون-المالية'>الحكومة تصادق على مشروع قانون "
+          "المالية</a> <span>GMT 08:15 2024 الأحد ,22 كانون الأول / ديسمبر</span></div>")
+# The URL's time (14:32) matches no stamp on these pages: the "last stamp before the body" rule decides.
+OTHER_TIME_URL = URL.replace("143205", "101200")
+
+
+def test_a_teasers_stamp_between_headline_and_body_is_not_the_articles_date():
+    fields = extract(page(f"<h1>{HEADLINE}</h1>{TEASER}<h4 class='coring'>{DATELINE}</h4>"
+                          f"<div id='balmon'>{paragraphs()}</div>"), OTHER_TIME_URL)
+    assert fields.get("date_published_raw") is None, "a related story's date is no date of this article"
+
+
+def test_a_most_read_box_after_the_articles_stamp_does_not_replace_it():
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div>{STAMP}</div><ul class='most'><li>{TEASER}</li></ul>"
+                          f"<h4 class='coring'>{DATELINE}</h4><div id='balmon'>{paragraphs()}</div>"), OTHER_TIME_URL)
+    assert fields.get("date_published_raw") == STAMP
+
+
+def test_a_stamp_beside_a_link_to_the_article_itself_or_its_section_is_its_own():
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div><a href='/314/'>أخبار محلية</a> <span>{STAMP}</span> "
+                          f"<a href='{urlsplit(OTHER_TIME_URL).path}?print=1'>طباعة</a></div><div id='balmon'>{paragraphs()}</div>"),
+                     OTHER_TIME_URL)
+    assert fields.get("date_published_raw") == STAMP
+
+
+@pytest.mark.parametrize("label", ["آخر تعديل: ", "<b>آخر تحديث :</b> ", "<span>تم التحديث</span><span>"])
+def test_a_stamp_labelled_as_an_edit_is_the_modified_date_never_the_published_one(label):
+    edited = "GMT 16:50 2025 الثلاثاء ,14 كانون الثاني / يناير"
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div>نشر في: {STAMP}</div><div>{label}{edited}</div>"
+                          f"<div id='balmon'>{paragraphs()}</div>"), OTHER_TIME_URL)
+    assert fields.get("date_published_raw") == STAMP
+    assert fields.get("date_modified_raw") == edited
+
+
+@pytest.mark.parametrize("logo", ["<h1 class='logo'><a href='/'>المغرب اليوم</a></h1>",
+                                  "<h1><img src='/logo.png' alt=''>المغرب اليوم</h1>"])
+def test_a_logo_h1_naming_the_site_is_never_the_headline(logo):
+    fields = extract(page(f"{logo}<h2>{HEADLINE}</h2><div>{STAMP}</div><div id='balmon'>{paragraphs()}</div>")
+                     .replace(f"og:title' content='المغرب اليوم - {HEADLINE}'",
+                              "og:title' content='المغرب اليوم | أخبار المغرب والعالم العربي'"))
+    assert fields.get("headline") == HEADLINE, "every article would share the site's name, and dedupe drop them"
+    assert fields.get("subtitle") is None
+
+
+def test_a_generic_pages_logo_h1_naming_the_site_is_never_the_headline_but_a_short_headline_stays():
+    story = "<p>" + PARAGRAPHS[0] + "</p><p>" + PARAGRAPHS[1] + "</p>"
+    logo = extract_article(f"<html><head><title>Daily Herald - Budget approved after long night</title>"
+                           f"<meta property='og:site_name' content='Daily Herald'></head><body>"
+                           f"<h1><a href='/'>Daily Herald</a></h1><h2>Budget approved after long night</h2>"
+                           f"<article>{story}</article></body></html>", "https://news.example/a/1", None).fields
+    assert logo.get("headline") == "Budget approved after long night"
+    short = extract_article(f"<html><head><title>Daily Herald - Storm</title></head><body><h1>Storm</h1>"
+                            f"<article>{story}</article></body></html>", "https://news.example/a/2", None).fields
+    assert short.get("headline") == "Storm"

@@ -50,6 +50,7 @@ from newscrawl.text import (
     MAX_TITLE_CHARS,
     clean_text,
     fold_for_matching,
+    is_label_only,
     split_list,
     strip_site_label,
 )
@@ -180,8 +181,15 @@ class ArticlePage(ItemPage):
     @cached_property
     def labels(self) -> tuple[str, ...]:
         """Names of the outlet as the page prints them: never a headline's part, never an author."""
-        names = [self.doc.meta.first("og:site_name"), self.doc.meta.first("application-name"), self.publisher,
-                 *self._title_affixes]
+        names = [*self.declared_labels, *self._title_affixes]
+        return tuple(dict.fromkeys(n for n in names if n and len(n) <= MAX_LABEL_CHARS))
+
+    @cached_property
+    def declared_labels(self) -> tuple[str, ...]:
+        """The outlet's names the page declares (og:site_name, application-name, the JSON-LD
+        publisher), not those guessed from how the title wraps the h1: a short headline can be
+        the shorter part of "<site> - <headline>"."""
+        names = [self.doc.meta.first("og:site_name"), self.doc.meta.first("application-name"), self.publisher]
         return tuple(dict.fromkeys(n for n in names if n and len(n) <= MAX_LABEL_CHARS))
 
     @cached_property
@@ -290,7 +298,10 @@ class ArticlePage(ItemPage):
     def headline(self) -> Found:
         og = self.clean_title(self.doc.meta.first("og:title", "twitter:title"))
         title = self.clean_title(self.doc.meta.title)
-        h1s = [h for h in self.h1_texts if not self.is_site_title(h)]
+        # A logo h1 ("<h1><a href='/'>المغرب اليوم</a></h1>") names the site, not the story: as a
+        # headline every article would share it, and the title dedupe would drop all but one.
+        logo = self.declared_labels
+        h1s = [h for h in self.h1_texts if not self.is_site_title(h) and not is_label_only(h, logo)]
         cleaned = [self.clean_title(h) for h in h1s]
         # An h1 matches when a title equals it, spelled with or without tashkeel and hamza, or is
         # it plus a suffix ("<h1> - <site slogan>"). The h1 is kept as displayed.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import unquote, urlsplit
 from functools import cached_property
 from typing import NamedTuple
 
@@ -80,6 +81,10 @@ class LineDateline(NamedTuple):
 
 class NetworkArticlePage(ArticlePage):
     """Article pages of the network's template as known from 2017 to today (headline h1, #balmon, h4.coring, GMT stamps)."""
+
+    @cached_property
+    def declared_labels(self) -> tuple[str, ...]:
+        return self.labels  # the site's own names, known in advance
 
     @cached_property
     def labels(self) -> tuple[str, ...]:
@@ -216,37 +221,106 @@ class NetworkArticlePage(ArticlePage):
         return None
 
     def _stamp(self) -> str | None:
-        """The article's own network stamp: the one whose HH:MM matches the URL's HHMMSS, else the
-        last one before the body. Stamps above the headline (sidebars) and after the body
-        (related items) are other items'. Each stamp is read as its own line, from its "GMT" to
+        return self._stamps[0]
+
+    @cached_property
+    def _stamps(self) -> tuple[str | None, str | None]:
+        """The article's own network stamps: (published, modified).
+
+        Published: the one whose HH:MM matches the URL's HHMMSS, else the last one before the
+        body. Stamps above the headline (sidebars), after the body (related items), inside a
+        teaser (a small block with a link to another story) and those labelled as an edit
+        ("آخر تعديل:", "آخر تحديث:") are not it. Modified: the first labelled as an edit, below
+        the headline and before the body. Each stamp is read as its own line, from its "GMT" to
         the next <br> or block edge, so no neighbouring line (a dateline) is glued on."""
         doc = self.doc
         url_time = network.url_publish_time(network.fold_amp(doc.path))
         headline, container = doc.headline, self.container.value
         texts = _STAMP_TEXTS_AFTER(headline) if headline is not None else _STAMP_TEXTS_IN_BODY(doc.root)
         candidates = []
+        own_path = network.fold_amp(doc.path)
         for node in texts:
-            line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS))  # a stamp is one short line
-            if network.CLOCK_PATTERN.search(line):
+            if _other_storys_stamp(node, own_path):
                 continue
+            line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS))  # a stamp is one short line
             match = network.STAMP_PATTERN.search(line)
             if not match:  # "GMT 14:32" alone in a <b>, the date after it: read on out of the <b>
                 line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS, beyond_inline=True))
-                match = None if network.CLOCK_PATTERN.search(line) else network.STAMP_PATTERN.search(line)
-            if match:
-                candidates.append((_text_key(node), match))
-        if not candidates:
-            return None
+                match = network.STAMP_PATTERN.search(line)
+            if not match:
+                continue
+            label = f"{_label_before(node)} {line[:match.start()]}"
+            edited = bool(EDIT_LABEL.search(label))
+            if network.CLOCK_PATTERN.search(line) and not edited:
+                continue  # the site clock band (F11), never a date of the article
+            candidates.append((_text_key(node), match, edited))
+        published = [(key, match) for key, match, edited in candidates if not edited]
+        before_body = {_text_key(node) for node in _STAMP_TEXTS_BEFORE(container)} if container is not None else set()
+        modified = next((clean_text(match.group(0)) for key, match, edited in candidates
+                         if edited and key in before_body), None)
         if url_time:
-            for _, match in candidates:
+            for _, match in published:
                 if (int(match["hh"]), int(match["mm"])) == url_time[:2]:
-                    return clean_text(match.group(0))
-        if container is not None:
-            before_body = {_text_key(node) for node in _STAMP_TEXTS_BEFORE(container)}
-            before = [clean_text(match.group(0)) for key, match in candidates if key in before_body]
-            if before:
-                return before[-1]
-        return None
+                    return clean_text(match.group(0)), modified
+        before = [clean_text(match.group(0)) for key, match in published if key in before_body]
+        return (before[-1] if before else None), modified
+
+    def _modified_candidates(self) -> Iterator[Found]:
+        yield Found(self._stamps[1], "selectors")
+        yield from super()._modified_candidates()
+
+
+# A label saying the stamp after it is an edit's, not the publication's.
+EDIT_LABEL = re.compile(r"تعديل|تحديث|محدث|معدل|عدّل|updated|modified", re.IGNORECASE)
+MAX_LABEL_CHARS = 40
+
+
+def _label_before(node) -> str:
+    """The text printed just before the stamp text *node* in another element: a label in a
+    <b> or <span> of its own ("<b>آخر تعديل:</b> GMT ..."), at most ``MAX_LABEL_CHARS``."""
+    owner = node.getparent()
+    if owner is None:
+        return ""
+    if node.is_tail:
+        text = "".join(owner.itertext()) if owner.tag not in _LINE_ENDS else ""
+    else:
+        previous = owner.getprevious()
+        if previous is not None and isinstance(previous.tag, str) and previous.tag not in _LINE_ENDS:
+            text = "".join(previous.itertext()) + (previous.tail or "")
+        else:
+            parent = owner.getparent()
+            text = (parent.text or "") if parent is not None and owner.getprevious() is None else ""
+    return text if len(text.strip()) <= MAX_LABEL_CHARS else ""  # a label is short: not the h1 the stamp follows
+
+
+# A teaser (related item, "most read" entry) is a story link and its stamp, in a small block.
+MAX_TEASER_CHARS = 400
+_LINKS = etree.XPath(".//a[@href]")
+
+
+def _other_storys_stamp(node, own_path: str) -> bool:
+    """Is the stamp text *node* another story's: inside a link to a story, or in a small block
+    (a teaser) holding a link to a story other than the page's own? A related item printed
+    between the headline and the body (F13), or a "most read" box, is stamped like the article."""
+    el = node.getparent()
+    if node.is_tail:
+        el = el.getparent()
+    while el is not None and isinstance(el.tag, str) and el.tag not in BLOCK_TAGS and el.tag not in ("body", "html"):
+        if el.tag == "a" and _is_other_story(el.get("href"), own_path):
+            return True
+        el = el.getparent()
+    if el is None or not isinstance(el.tag, str) or el.tag in ("body", "html"):
+        return False
+    if len(text_start(el, MAX_TEASER_CHARS + 1)) > MAX_TEASER_CHARS:
+        return False  # a big block: the stamp's line, not a teaser
+    return any(_is_other_story(a.get("href"), own_path) for a in _LINKS(el)[:MAX_STAMPS])
+
+
+def _is_other_story(href: str | None, own_path: str) -> bool:
+    if not href:
+        return False
+    path = network.fold_amp(unquote(urlsplit(href.strip()).path))
+    return network.classify_path(path) in ("article", "opinion") and path.rstrip("/") != own_path.rstrip("/")
 
 
 def _text_key(node) -> tuple:
