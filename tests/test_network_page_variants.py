@@ -340,3 +340,24 @@ def test_a_generic_pages_logo_h1_naming_the_site_is_never_the_headline_but_a_sho
     short = extract_article(f"<html><head><title>Daily Herald - Storm</title></head><body><h1>Storm</h1>"
                             f"<article>{story}</article></body></html>", "https://news.example/a/2", None).fields
     assert short.get("headline") == "Storm"
+
+
+@pytest.mark.parametrize("stamp_markup", [
+    "<span>GMT 14:32</span><span>2025 الثلاثاء ,14 كانون الثاني / يناير</span>",  # no space between
+    "GMT 14:32<br>2025 الثلاثاء ,14 كانون الثاني / يناير",
+    "<div>GMT 14:32</div><div>2025 الثلاثاء ,14 كانون الثاني / يناير</div>",
+])
+def test_a_stamp_whose_date_went_to_the_next_line_or_was_glued_to_the_time_is_read(stamp_markup):
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>{stamp_markup}</div><div id='balmon'>{paragraphs()}</div>"))
+    assert parse_date(fields["date_published_raw"]).isoformat() == PUBLISHED
+
+
+@pytest.mark.parametrize("byline_bar", [
+    f"<div class='bar'>{DATELINE} | {STAMP}</div>",
+    f"<h4 class='coring'>{DATELINE} <span>{STAMP}</span></h4>",
+    f"<div class='meta'><span class='city'>{DATELINE}</span> <span class='date'>{STAMP}</span></div>",
+])
+def test_a_dateline_sharing_its_line_with_the_stamp_gives_place_reporter_and_date(byline_bar):
+    fields = extract(page(f"<h1>{HEADLINE}</h1>{byline_bar}<div class='t'>{paragraphs()}</div>"))
+    assert (fields.get("location"), fields.get("author")) == (CITY, REPORTER)
+    assert fields.get("date_published_raw") == STAMP

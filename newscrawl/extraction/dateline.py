@@ -23,7 +23,7 @@ def parse_dateline(text: str | None, labels: tuple[str, ...] = (), *,
     An author equal to a site label ("الرباط - المغرب اليوم") means the piece is unsigned:
     the author is None.
     """
-    text = clean_text(text)
+    text = _without_trailing_time(clean_text(text))
     if text.startswith("(") and text.endswith(")"):  # "(أبوظبي - البيان)", agency style
         text = text[1:-1].strip()
     if not text or len(text) > 90:
@@ -39,6 +39,15 @@ def parse_dateline(text: str | None, labels: tuple[str, ...] = (), *,
     if is_site_label(author, labels):
         return city, None
     return city, author
+
+
+# A time printed on the dateline's line after it: "City - Reporter | GMT 10:12 2019 ...",
+# "City - Reporter GMT 10:12 ..." (a byline bar holding both).
+_TRAILING_TIME = re.compile(r"\s*(?:\|[^|]*\d.*|(?:GMT|UTC)\s*\d.*)$")
+
+
+def _without_trailing_time(text: str) -> str:
+    return _TRAILING_TIME.sub("", text) if "|" in text or "GMT" in text or "UTC" in text else text
 
 
 # Words that open a byline or a credit line, never a place name.

@@ -42,11 +42,14 @@ BODY_SELECTOR = "#balmon"  # a 2019 scraper read //*[@id="balmon"]/p (F8)
 DATELINE_SELECTOR = "h4.coring"  # datelines on teasers: <h4 class="coring">City - Reporter</h4> (F10)
 # Network stamp on dated items: "GMT 12:05 2017 الخميس ,28 كانون الأول / ديسمبر" (F12).
 STAMP_PATTERN = re.compile(
-    r"GMT\s*(?P<hh>\d{1,2}):(?P<mm>\d{2})\s+(?P<year>\d{4})\s+[^\s,،]+\s*[,،]\s*\d{1,2}\s+"
+    # (the minutes are two digits: a year glued to them, "10:122019", still splits)
+    r"GMT\s*(?P<hh>\d{1,2}):(?P<mm>\d{2})\s*(?P<year>\d{4})\s+[^\s,،]+\s*[,،]\s*\d{1,2}\s+"
     # the second month name: one word, or two for the Levantine كانون/تشرين months (F12); a word
     # after a one-word name is the next thing on the line ("/ يناير قراءة 5120"), not the stamp's
     r"[^\n<>]{2,40}?(?:/\s*(?:(?:كانون|تشرين)\s+[^\s\n<>/\d]+|[^\s\n<>/]+))"
 )
+# A stamp's time, ending its line: the date went to the next line ("GMT 10:12<br>2019 ...").
+STAMP_HEAD_PATTERN = re.compile(r"GMT\s*\d{1,2}:\d{2}\s*$")
 # The site-wide clock "آخر تحديث GMT 13:52:25": never an article date (F11).
 CLOCK_PATTERN = re.compile(r"آخر\s+تحديث|توقيت\s+القاهرة\s+المحلي")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 from urllib.parse import unquote, urlsplit
 from functools import cached_property
 from typing import NamedTuple
@@ -52,6 +53,7 @@ _STAMP_TEXTS_AFTER = etree.XPath(f"following::text()[contains(., 'GMT')][positio
 _STAMP_TEXTS_IN_BODY = etree.XPath(
     f"/descendant::text()[contains(., 'GMT')][ancestor::body][position() <= {MAX_STAMPS}]")
 _STAMP_TEXTS_BEFORE = etree.XPath("preceding::text()[contains(., 'GMT')]")
+_FOLLOWING_TEXTS = etree.XPath("following::text()[position() <= $count]")
 # What ends a line of text: a <br> or a block element's edge (as blocks.py splits paragraphs).
 _LINE_ENDS = BLOCK_TAGS | {"br"}
 # A dateline printed outside h4.coring sits within this many nodes (elements and texts) after
@@ -247,6 +249,10 @@ class NetworkArticlePage(ArticlePage):
             if not match:  # "GMT 14:32" alone in a <b>, the date after it: read on out of the <b>
                 line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS, beyond_inline=True))
                 match = network.STAMP_PATTERN.search(line)
+            if not match and network.STAMP_HEAD_PATTERN.search(line):
+                # the time ends its line, the date starts the next ("GMT 14:32<br>2025 ...")
+                line = clean_text(f"{line} {''.join(_texts_after(node, 12))}"[:2 * MAX_TITLE_CHARS])
+                match = network.STAMP_PATTERN.search(line)
             if not match:
                 continue
             label = f"{_label_before(node)} {line[:match.start()]}"
@@ -256,13 +262,13 @@ class NetworkArticlePage(ArticlePage):
             candidates.append((_text_key(node), match, edited))
         published = [(key, match) for key, match, edited in candidates if not edited]
         before_body = {_text_key(node) for node in _STAMP_TEXTS_BEFORE(container)} if container is not None else set()
-        modified = next((clean_text(match.group(0)) for key, match, edited in candidates
+        modified = next((_stamp_text(match) for key, match, edited in candidates
                          if edited and key in before_body), None)
         if url_time:
             for _, match in published:
                 if (int(match["hh"]), int(match["mm"])) == url_time[:2]:
-                    return clean_text(match.group(0)), modified
-        before = [clean_text(match.group(0)) for key, match in published if key in before_body]
+                    return _stamp_text(match), modified
+        before = [_stamp_text(match) for key, match in published if key in before_body]
         return (before[-1] if before else None), modified
 
     def _modified_candidates(self) -> Iterator[Found]:
@@ -321,6 +327,29 @@ def _is_other_story(href: str | None, own_path: str) -> bool:
         return False
     path = network.fold_amp(unquote(urlsplit(href.strip()).path))
     return network.classify_path(path) in ("article", "opinion") and path.rstrip("/") != own_path.rstrip("/")
+
+
+_GLUED_YEAR = re.compile(r"(GMT\s*\d{1,2}:\d{2})(?=\d{4})")
+
+
+def _stamp_text(match: re.Match) -> str:
+    """The stamp as printed, a space put back between the time and a year glued to it by the
+    markup ("<span>GMT 10:12</span><span>2019 ...")."""
+    return _GLUED_YEAR.sub(r"\1 ", clean_text(match.group(0)))
+
+
+def _texts_after(node, count: int) -> list[str]:
+    """The *count* text nodes after text node *node*, in document order, whatever the elements:
+    for a stamp whose date went to the next line."""
+    owner = node.getparent()
+    texts: list[str] = []
+    if not node.is_tail:
+        inside = owner.itertext()
+        next(inside, None)  # the node itself: the owner's own text
+        texts.extend(islice(inside, count))
+    following = _FOLLOWING_TEXTS(owner, count=count + 1)
+    texts.extend(following[1:] if node.is_tail else following)  # following:: starts at the owner's tail
+    return texts[:count]
 
 
 def _text_key(node) -> tuple:
