@@ -77,12 +77,19 @@ def test_furniture_lines(line):
 def test_prose_is_not_furniture():
     assert not is_furniture("وأعلن كوناشينكوف الثلاثاء أن كل أنباء وسائل الإعلام الأجنبية كذب مطلق.", LABELS)
     assert not ends_article("وقال إن الاجتماع قد يهمك معرفة نتائجه لاحقا")
+    assert is_furniture("تابعونا على فيسبوك وتويتر لمزيد من الأخبار", LABELS)
+    assert not is_furniture("وقال المتحدث: تابعونا الأسبوع الماضي بانتباه، والنتائج ستعلن قريبا.", LABELS)
 
 
 def test_inline_read_also_is_cut():
     assert cut_inline_read_also("وأكد الوزير أن المشروع سينطلق قريبًا. اقرأ أيضاً: افتتاح محطة جديدة") == \
         "وأكد الوزير أن المشروع سينطلق قريبًا."
     assert cut_inline_read_also("نص عادي بلا إحالة.") == "نص عادي بلا إحالة."
+    # mid-sentence the phrase is prose: nothing is cut
+    prose = "ولمزيد من التفاصيل، اقرأ أيضاً البلاغ الكامل الصادر عن الوزارة، الذي نشر صباح اليوم."
+    assert cut_inline_read_also(prose) == prose
+    assert cut_inline_read_also("وأكد الوزير أن المشروع سينطلق قريبًا اقرأ أيضا - افتتاح محطة جديدة") == \
+        "وأكد الوزير أن المشروع سينطلق قريبًا"
 
 
 ARABIC = "<html><body><p>نفى ممثل وزارة الدفاع الروسية شن غارات على مدينة تدمر الأثرية</p></body></html>"

@@ -41,7 +41,7 @@ _FURNITURE = _folded_pattern(
     # any site's newsletter box, cookie banner and follow-us line, in English
     r"(?:sign up|subscribe) (?:for|to) (?:our|the) (?:\w+ )?newsletter|"
     r"we use cookies|this (?:web)?site uses cookies|"
-    r"follow us on |"
+    r"follow us on |تابعونا\s+(?:علي|عبر|في)\s|"  # a follow-us line, in English and Arabic
     r"(?:©|copyright\s*(?:©|\(c\)|\d{4}))"  # a copyright line
     r")"
 )
@@ -51,8 +51,11 @@ _FURNITURE = _folded_pattern(
 # (quadratic); cut_inline_read_also strips the spaces before the phrase instead.
 _INLINE_READ_ALSO = re.compile(
     rf"(?:{tolerant_pattern('اقرا')}|{tolerant_pattern('شاهد')})\s+"
-    rf"(?:{tolerant_pattern('ايضا')}|{tolerant_pattern('كذلك')})\s*[:：]?.*$"
+    rf"(?:{tolerant_pattern('ايضا')}|{tolerant_pattern('كذلك')})(?P<colon>\s*[:：\-–])?.*$"
 )
+# What ends a sentence: a glued "read also" starts after one (or after nothing: its own line).
+_SENTENCE_ENDS = ".!?؟…»\"”)"
+
 
 
 # Share bars: "طباعة Email فيسبوك تويتر لينكدين Pin Interest Whats App".
@@ -127,4 +130,6 @@ def cut_inline_read_also(text: str) -> str:
     before = text[: match.start()].rstrip() if match else ""
     if not before:  # no phrase, or the paragraph is nothing else
         return text
+    if not match["colon"] and before[-1] not in _SENTENCE_ENDS:
+        return text  # mid-sentence ("ولمزيد من التفاصيل، اقرأ أيضاً البلاغ ..."): prose, not a link
     return before.rstrip(" :-–")

@@ -325,7 +325,10 @@ def _other_storys_stamp(node, own_path: str) -> bool:
 def _is_other_story(href: str | None, own_path: str) -> bool:
     if not href:
         return False
-    path = network.fold_amp(unquote(urlsplit(href.strip()).path))
+    try:
+        path = network.fold_amp(unquote(urlsplit(href.strip()).path))
+    except ValueError:  # "http://[bad": no story's address
+        return False
     return network.classify_path(path) in ("article", "opinion") and path.rstrip("/") != own_path.rstrip("/")
 
 
