@@ -361,3 +361,13 @@ def test_a_dateline_sharing_its_line_with_the_stamp_gives_place_reporter_and_dat
     fields = extract(page(f"<h1>{HEADLINE}</h1>{byline_bar}<div class='t'>{paragraphs()}</div>"))
     assert (fields.get("location"), fields.get("author")) == (CITY, REPORTER)
     assert fields.get("date_published_raw") == STAMP
+
+
+def test_a_columns_bare_writer_name_above_the_text_is_its_author_not_a_subtitle():
+    column = "https://www.almaghribtoday.net/w-784/143205-نهاية-أم-بداية"
+    html = page(f"<h1>نهاية أم بداية</h1><div class='l'>المغرب اليوم -</div><div>{STAMP}</div>"
+                f"<div class='wn'>عماد الدين أديب</div><div id='balmon'>{paragraphs()}</div>")
+    fields = extract(html, column)
+    assert (fields.get("author"), fields.get("subtitle")) == ("عماد الدين أديب", None)
+    news = extract(html, URL)  # on a news story the same short line stays what it was
+    assert news.get("author") is None

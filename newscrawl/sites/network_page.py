@@ -152,6 +152,11 @@ class NetworkArticlePage(ArticlePage):
             parts.location = Found(line.location, "selectors")
             parts.author = Found(line.author, "selectors")
             parts.signed = line.author is not None
+        # A column prints its writer's bare name above the text (F16): no sub-headline.
+        if parts.subtitle and not parts.author and _is_bare_name(parts.subtitle) \
+                and network.classify_path(network.fold_amp(self.doc.path)) == "opinion":
+            parts.author = Found(parts.subtitle, "selectors")
+            parts.subtitle = None
         return parts
 
     def published_candidates(self) -> Iterator[Found]:
@@ -339,6 +344,15 @@ def _stamp_text(match: re.Match) -> str:
     """The stamp as printed, a space put back between the time and a year glued to it by the
     markup ("<span>GMT 10:12</span><span>2019 ...")."""
     return _GLUED_YEAR.sub(r"\1 ", clean_text(match.group(0)))
+
+
+# A writer's name: two to four words of letters ("عماد الدين أديب"), nothing else.
+_BARE_NAME = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){1,3}$")
+MAX_NAME_CHARS = 40
+
+
+def _is_bare_name(text: str) -> bool:
+    return len(text) <= MAX_NAME_CHARS and bool(_BARE_NAME.match(text))
 
 
 def _texts_after(node, count: int) -> list[str]:
