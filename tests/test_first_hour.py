@@ -233,3 +233,22 @@ def test_parse_of_a_missing_page_says_so(site_mirror, tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert errors == [f"Error: nothing parsed from {site_mirror.base_url}/no/such-page: it answered HTTP 404"]
     assert "Traceback" not in result.stderr
+
+
+def test_parse_with_pipelines_prints_only_what_a_crawl_would_keep(site_mirror, tmp_path):
+    site = site_mirror.site
+    article = next(a for a in site.iter_all() if a.flaw is None and not a.is_opinion)
+    url = site.url(site_mirror.base_url, article.path)
+    kept = run_scrapy(["parse", "--spider", "almaghrib", "--nocolour", "--pipelines", url,
+                       "-o", str(tmp_path / "parsed.jsonl")], cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr[-3000:]
+    assert [item["headline"] for item in _parsed(tmp_path)] == [article.headline]
+    (tmp_path / "parsed.jsonl").unlink()
+    # Only English articles wanted: the language pipeline drops this Arabic one, as a crawl would.
+    dropped = run_scrapy(["parse", "--spider", "almaghrib", "--nocolour", "--pipelines", url,
+                          "-s", "NEWSCRAWL_LANGUAGES=en", "-o", str(tmp_path / "parsed.jsonl")], cwd=tmp_path)
+    assert dropped.returncode == 0, dropped.stderr[-3000:]
+    assert "# Dropped: OtherLanguage" in dropped.stdout
+    assert article.headline not in dropped.stdout
+    assert not (tmp_path / "parsed.jsonl").exists() or not _parsed(tmp_path)
+    assert "Traceback" not in dropped.stderr and "never retrieved" not in dropped.stderr

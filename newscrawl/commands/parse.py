@@ -82,8 +82,12 @@ class Command(ScrapyParseCommand):
         def record_status(response, request, spider) -> None:  # named: signal receivers are weak references
             self._statuses[asked_url(request)] = response.status
 
-        self._record_status = record_status
+        def record_drop(item, response, exception, spider) -> None:
+            self._dropped[id(item)] = f"{type(exception).__name__}: {exception}"
+
+        self._record_status, self._record_drop = record_status, record_drop
         crawler.signals.connect(record_status, signal=signals.response_received)
+        crawler.signals.connect(record_drop, signal=signals.item_dropped)
         return crawler
 
     def prepare_request(self, spider, request, opts):
@@ -94,11 +98,33 @@ class Command(ScrapyParseCommand):
     def _download_failed(self, failure) -> None:
         self._failures[failure.request.url] = failure.getErrorMessage()
 
+    def scraped_data(self, args):
+        """As Scrapy's, but with ``--pipelines`` the items go to the engine, which runs the
+        pipelines as a crawl does (signals, drops and all), and only the items no pipeline
+        dropped are printed. (Scrapy's schedules the pipelines beside the engine and prints every
+        item: a dropped one showed as scraped, its DropItem surfaced as an asyncio "Task exception
+        was never retrieved", and with -o the engine ran the pipelines a second time.)"""
+        items, requests, opts, depth, spider, callback = args
+        if not opts.pipelines:
+            return super().scraped_data(args)
+        data = super().scraped_data((items, requests, argparse.Namespace(**{**vars(opts), "pipelines": False}),
+                                     depth, spider, callback))
+        return data if opts.output else [*items, *data]
+
+    def print_items(self, lvl=None, colour=True) -> None:
+        if self._dropped:
+            self.items = {level: [item for item in items if id(item) not in self._dropped]
+                          for level, items in self.items.items()}
+            for why in self._dropped.values():
+                print(f"# Dropped: {why}")
+        super().print_items(lvl, colour)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or not is_url(args[0]):
             raise UsageError
         self._statuses: dict[str, int] = {}  # URL asked for → HTTP status of its (last) response
         self._failures: dict[str, str] = {}  # URL asked for → why it could not be downloaded
+        self._dropped: dict[int, str] = {}  # id() of an item a pipeline dropped → why
         scratch = Path(tempfile.mkdtemp(prefix="newscrawl-parse-"))
         try:
             assert self.settings is not None
