@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from itemadapter import ItemAdapter
+from redis.exceptions import RedisError
 from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
@@ -47,6 +48,11 @@ class WrittenByAnotherWorker(DropItem):
     """A shared crawl's other live worker holds this very article and writes it (the request
     was fetched twice: a worker declared dead kept working). Nothing is recorded: if that
     worker never writes it, the page stays open for the next run."""
+
+
+class NotJudged(DropItem):
+    """The title store could not be read or written (a shared crawl's Redis down or refusing):
+    nothing is recorded, the page stays open and the next run keeps it."""
 
 
 class OtherLanguage(DropItem):
@@ -225,11 +231,18 @@ class TitleDedupePipeline(_Pipeline):
         adapter = ItemAdapter(item)
         published = adapter.get("date_published")
         when = datetime.fromisoformat(published) if published else None
-        verdict = self.deduper.check_and_add(adapter["headline"], adapter["url"], when)
-        if verdict.kind == "new" or (verdict.duplicate_of == adapter["url"] and self._is_own_copy(adapter)):
-            if not self._claim(adapter["url"]):
-                self.stat("dedupe/written_by_another_worker")
-                raise WrittenByAnotherWorker(f"another worker writes it: {unquote(adapter['url'])}", log_level="INFO")
+        try:
+            verdict = self.deduper.check_and_add(adapter["headline"], adapter["url"], when)
+            passes = verdict.kind == "new" or (verdict.duplicate_of == adapter["url"] and self._is_own_copy(adapter))
+            another_writes_it = passes and not self._claim(adapter["url"])
+        except RedisError as error:
+            self.stat("dedupe/not_judged")
+            raise NotJudged(f"cannot judge the title, Redis failed ({error}); the page stays open for the next "
+                            f"run: {unquote(adapter['url'])}") from None
+        if another_writes_it:
+            self.stat("dedupe/written_by_another_worker")
+            raise WrittenByAnotherWorker(f"another worker writes it: {unquote(adapter['url'])}", log_level="INFO")
+        if passes:
             return item
         if verdict.duplicate_of == adapter["url"]:
             self.stat("dedupe/already_kept")

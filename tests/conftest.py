@@ -116,7 +116,8 @@ def assert_sound_state(work: Path) -> None:
 REDIS_SERVER = "/usr/bin/redis-server"
 
 
-def start_redis(directory: Path, *, port: int | None = None, persistent: bool = False) -> tuple[subprocess.Popen, int]:
+def start_redis(directory: Path, *extra: str, port: int | None = None,
+                persistent: bool = False) -> tuple[subprocess.Popen, int]:
     """A real redis-server on a free loopback port (or *port*), in *directory*; without
     persistence unless *persistent* (an append-only file, as production should run it)."""
     import shutil
@@ -133,7 +134,7 @@ def start_redis(directory: Path, *, port: int | None = None, persistent: bool = 
             port = probe.getsockname()[1]
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "yes" if persistent else "no", "--appendfsync", "always",
-                                "--dir", str(directory), "--databases", "64"],
+                                "--dir", str(directory), "--databases", "64", *extra],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

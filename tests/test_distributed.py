@@ -249,19 +249,80 @@ def test_a_redis_restart_mid_crawl_hangs_no_worker_and_the_next_run_completes_th
         # and reclaims their requests, as a slow restart or failover does in production.
         time.sleep(3)
         server, _ = start_redis(redis_dir, port=port, persistent=True)
+        logs = []
         for number, process in enumerate(workers):
             try:
-                process.communicate(timeout=120)
+                logs.append(process.communicate(timeout=120)[1])
             except subprocess.TimeoutExpired:  # the hang: say where the worker was
                 process.send_signal(signal.SIGKILL)
                 _, log = process.communicate()
                 lines = [line for line in log.splitlines() if line[:4].isdigit()]  # log records, no tracebacks
                 pytest.fail(f"worker-{number} still running 120 s after the restart; the frontier's keys: "
                             f"{frontier_keys(url)}; its log:\n" + "\n".join(lines))
+        # Redis may have lost writes (it did not here: appendfsync always): the run's walks earn nothing
+        assert all("its listing walks and feed validators are not recorded" in log for log in logs), logs[0][-3000:]
         run_workers(mirror_site, root, url)
     finally:
         server.kill()
     assert_each_once(all_items(root), reference, "Redis restarted mid-crawl, then a second run")
+
+
+def test_a_read_only_replica_is_one_line_and_nothing_is_crawled(mirror_site, tmp_path):
+    from conftest import start_redis
+
+    (tmp_path / "primary").mkdir()
+    (tmp_path / "replica").mkdir()
+    primary, primary_port = start_redis(tmp_path / "primary")
+    replica, replica_port = start_redis(tmp_path / "replica", "--replicaof", "127.0.0.1", str(primary_port))
+    try:
+        result = subprocess.run(crawl_args(mirror_site.base_url, "-s", f"NEWSCRAWL_REDIS_URL=redis://127.0.0.1:"
+                                           f"{replica_port}/0"), cwd=tmp_path, env=CRAWL_ENV, capture_output=True,
+                                text=True, timeout=120)
+    finally:
+        replica.kill()
+        primary.kill()
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "is a read-only replica: name the primary" in errors[0], result.stderr[-2000:]
+    assert ".." not in errors[0]
+
+
+def test_a_redis_out_of_memory_mid_crawl_stops_the_worker_and_the_next_run_completes_the_site(
+        mirror_site, reference, tmp_path):
+    """Redis answers but refuses every write: no outage that passes by itself. The worker stops
+    (finish reason redis_refused, one error line) instead of waiting for ever; once memory is
+    raised, the next run writes what was left, each article once."""
+    import redis as redis_py
+    from conftest import start_redis
+
+    (tmp_path / "redis").mkdir()
+    server, port = start_redis(tmp_path / "redis")
+    url = f"redis://127.0.0.1:{port}/0"
+    admin = redis_py.Redis(port=port)
+    work = tmp_path / "w0"
+    try:
+        worker = start_worker(mirror_site.base_url, work, url, "worker-0")
+        started = time.time()
+        while written_lines(work) < len(reference) // 4:
+            assert time.time() - started < 60, "the worker wrote too little"
+            time.sleep(0.05)
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", 1)
+        try:
+            _, log = worker.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            pytest.fail("the worker kept waiting on a Redis that refuses every write")
+        stats = json.loads((work / "stats.json").read_text("utf-8"))
+        assert stats["finish_reason"] == "redis_refused", log[-3000:]
+        assert "refuses writes: it is out of memory" in log
+        admin.config_set("maxmemory", 0)
+        finish(start_worker(mirror_site.base_url, work, url, "worker-0"), work)
+    finally:
+        server.kill()
+    assert_each_once(feed_items(work), reference, "Redis out of memory, then a run with memory")
+    assert sum(story_counts(feed_items(work), SITE).values()) == len(reference)
 
 
 # --- the frontier's scripts, step by step (a real Redis; no crawl) -----------------------------

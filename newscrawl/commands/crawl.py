@@ -129,7 +129,7 @@ class Command(ScrapyCrawlCommand):
                 return
         if is_on(self.settings):
             try:
-                connect(redis_url(self.settings)).close()
+                connect(redis_url(self.settings), writable=True).close()
             except RedisUnavailable as error:
                 self._not_started(args[0], f"{error}. Nothing was crawled; start Redis or fix the URL.")
                 self.exitcode = 1

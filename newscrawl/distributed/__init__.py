@@ -50,8 +50,9 @@ class RedisUnavailable(Exception):
     """The shared crawl's Redis cannot be used; the message is one sentence for the user."""
 
 
-def connect(url: str, *, decode: bool = False):
-    """A client for *url*, checked with a PING; ``RedisUnavailable`` says why not."""
+def connect(url: str, *, decode: bool = False, writable: bool = False):
+    """A client for *url*, checked with a PING (and, if *writable*, a write that expires at
+    once); ``RedisUnavailable`` says why not."""
     import redis
 
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
@@ -66,8 +67,26 @@ def connect(url: str, *, decode: bool = False):
                                       retry_on_timeout=True, health_check_interval=30)
         client.ping()
     except (redis.RedisError, ValueError, OSError) as error:
-        raise RedisUnavailable(f"cannot reach Redis at {shown_url(url)} ({SETTING}): {error}") from None
+        raise RedisUnavailable(f"cannot reach Redis at {shown_url(url)} ({SETTING}): "
+                               f"{str(error).rstrip('.')}") from None
+    if writable:
+        try:
+            client.set(f"{PREFIX}:write-check", "1", px=1000)
+        except redis.RedisError as error:
+            raise RedisUnavailable(refusal(url, error)) from None
     return client
+
+
+def refusal(url: str, error) -> str:
+    """One sentence for a Redis that answers but refuses a worker's writes."""
+    import redis
+
+    where = f"Redis at {shown_url(url)} ({SETTING})"
+    if isinstance(error, redis.exceptions.ReadOnlyError):
+        return f"{where} is a read-only replica: name the primary"
+    if isinstance(error, redis.exceptions.OutOfMemoryError):
+        return f"{where} refuses writes: it is out of memory (maxmemory); free memory or raise maxmemory"
+    return f"{where} refuses writes: {str(error).rstrip('.')}"
 
 
 def apply_settings(settings) -> None:

@@ -21,12 +21,13 @@ import secrets
 import socket
 import time
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.asyncio import create_looping_call, sleep
+from scrapy.utils.defer import deferred_from_coro
 
-from newscrawl.distributed import connect, redis_url, shown_url
+from newscrawl.distributed import connect, redis_url, refusal, shown_url
 from newscrawl.distributed.scheduler import Frontier
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class SharedCrawlWorker:
         self.is_seeder = False
         self._idle_since: float | None = None
         self._down_since: float | None = None  # when Redis stopped answering, during an outage
+        self._server_run: str | None = None  # the Redis server's run id: it changes when Redis restarts
+        self._refused = False
         self._loop = None
         crawler.newscrawl_worker = self
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -94,11 +97,27 @@ class SharedCrawlWorker:
             self._beat()
         except RedisError as error:
             self._redis_down(error)
+            if isinstance(error, ResponseError) and time.monotonic() - self._down_since >= self.timeout:
+                self._stop_refused(error)
         else:
             if self._down_since is not None:
                 logger.warning("Redis is back after %.0f s: the shared crawl goes on",
                                time.monotonic() - self._down_since)
                 self._down_since = None
+
+    def _stop_refused(self, error) -> None:
+        """Redis answers but refuses (out of memory, a read-only replica, no permission): unlike
+        an outage this does not pass by itself, so the worker stops instead of waiting for ever.
+        What it has not written stays pending for the next run."""
+        if self._refused:
+            return
+        self._refused = True
+        why = refusal(self.url, error)
+        logger.error("Stopping this worker: %s. Articles not written stay pending and come out in the next run", why)
+        self.crawler.stats.set_value("newscrawl/redis/refused", why)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="redis_refused"))
 
     def _redis_down(self, error) -> None:
         if self._down_since is None:
@@ -107,6 +126,16 @@ class SharedCrawlWorker:
         self._stat("redis_errors")
 
     def _beat(self) -> None:
+        server = self.client.info("server").get("run_id")
+        if self._server_run is None:
+            self._server_run = server
+        elif server != self._server_run:
+            # Restarted, perhaps from an append-only file a second old (appendfsync everysec),
+            # perhaps too quickly for any call to fail: what this run wrote may be partly lost.
+            logger.warning("Redis restarted during the crawl (its run id changed): writes since its last save may "
+                           "be lost; articles they recorded may come out again in a later run")
+            self._stat("restarted")
+            self._server_run = server
         reclaimed, declared_dead = self.frontier.beat()
         if reclaimed:
             logger.warning("Put back %d request(s) taken by worker(s) whose heartbeat stopped", reclaimed)

@@ -91,6 +91,14 @@ class NetworkSpider(NewscrawlSpider):
         # again and must not vouch for listing chains it may not have walked.
         if reason != "finished" or self.crawl_state is None:
             return
+        stats = self.crawler.stats
+        if stats.get_value("newscrawl/redis/redis_errors") or stats.get_value("newscrawl/redis/restarted"):
+            # Redis may have lost writes of this run (a restart from a file a second old, a
+            # failover to a lagging replica): its discoveries may be gone, so its walks must not
+            # let a later run stop early or skip a feed as unchanged.
+            self.logger.warning("Redis was unreachable or restarted during this run: its listing walks and feed "
+                                "validators are not recorded, so the next run walks every listing again")
+            return
         for url, (etag, last_modified) in self._validators.items():
             self.crawl_state.set_validators(url, etag, last_modified)
         for key, chain in self._chains.items():
