@@ -53,6 +53,26 @@ class Command(ScrapyCrawlCommand):
             return False
         return True
 
+    def _lock_state_dir(self, spider: str) -> bool:
+        """One crawl of a spider per state directory: two at once would write one feed file
+        (their runs start in the same second, so the same name) and the JSON Feed would be
+        invalid, and each would take the other's run for an interrupted one. The lock
+        (``<NEWSCRAWL_STATE_DIR>/<spider>.lock``) goes with the process, even after SIGKILL."""
+        state_dir = Path(self.settings.get("NEWSCRAWL_STATE_DIR", ".newscrawl"))
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            self._state_lock = open(state_dir / f"{spider}.lock", "a")  # held until the process ends
+            fcntl.flock(self._state_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._not_started(spider, f"another crawl of {spider} is running with NEWSCRAWL_STATE_DIR={state_dir}; "
+                              "nothing was crawled. Wait for it to end, or give each crawl (each shared-crawl "
+                              "worker) a directory of its own.")
+            self.exitcode = 1
+            return False
+        except OSError:
+            return True  # no lock possible (a read-only or odd filesystem): the state store says why, if it matters
+        return True
+
     def add_options(self, parser) -> None:
         super().add_options(parser)
         one_line_errors(parser)
@@ -134,7 +154,7 @@ class Command(ScrapyCrawlCommand):
                 self._not_started(args[0], f"{error}. Nothing was crawled; start Redis or fix the URL.")
                 self.exitcode = 1
                 return
-        if not self._lock_jobdir(args[0]):
+        if not self._lock_jobdir(args[0]) or not self._lock_state_dir(args[0]):
             return
         super().run(args, opts)
         crawler = getattr(self, "_monitored_crawler", None)
