@@ -371,3 +371,15 @@ def test_a_columns_bare_writer_name_above_the_text_is_its_author_not_a_subtitle(
     assert (fields.get("author"), fields.get("subtitle")) == ("عماد الدين أديب", None)
     news = extract(html, URL)  # on a news story the same short line stays what it was
     assert news.get("author") is None
+
+
+def test_a_meta_bar_stamp_right_above_the_headline_is_read_when_none_is_below():
+    bar = f"<div class='meta'><a href='/314/'>أخبار محلية</a> {STAMP}</div>"
+    fields = extract(page(f"<div class='w'>{bar}<h1>{HEADLINE}</h1><div id='balmon'>{paragraphs()}</div></div>"),
+                     OTHER_TIME_URL)
+    assert fields.get("date_published_raw") == STAMP
+    # not farther up (a sidebar, a ticker), not a teaser's, not inside a big block
+    menu = "<a href='/314/'>أخبار القسم</a> " * 60  # a header of menus, 700 characters
+    for above in (f"{bar}<div class='x'>إعلان</div>", TEASER, f"<div class='head'>{menu}{STAMP}</div>"):
+        fields = extract(page(f"{above}<h1>{HEADLINE}</h1><div id='balmon'>{paragraphs()}</div>"), OTHER_TIME_URL)
+        assert fields.get("date_published_raw") is None, above

@@ -53,6 +53,7 @@ _STAMP_TEXTS_AFTER = etree.XPath(f"following::text()[contains(., 'GMT')][positio
 _STAMP_TEXTS_IN_BODY = etree.XPath(
     f"/descendant::text()[contains(., 'GMT')][ancestor::body][position() <= {MAX_STAMPS}]")
 _STAMP_TEXTS_BEFORE = etree.XPath("preceding::text()[contains(., 'GMT')]")
+_STAMP_TEXTS_IN = etree.XPath("descendant-or-self::text()[contains(., 'GMT')]")
 _FOLLOWING_TEXTS = etree.XPath("following::text()[position() <= $count]")
 # What ends a line of text: a <br> or a block element's edge (as blocks.py splits paragraphs).
 _LINE_ENDS = BLOCK_TAGS | {"br"}
@@ -274,7 +275,29 @@ class NetworkArticlePage(ArticlePage):
                 if (int(match["hh"]), int(match["mm"])) == url_time[:2]:
                     return _stamp_text(match), modified
         before = [_stamp_text(match) for key, match in published if key in before_body]
-        return (before[-1] if before else None), modified
+        if before:
+            return before[-1], modified
+        return (self._stamp_just_above_headline() if headline is not None else None), modified
+
+    def _stamp_just_above_headline(self) -> str | None:
+        """With no stamp below the headline: a stamp in the block right before the h1, in the same
+        wrapper (a meta bar over the title), that is no teaser's, the clock's or an edit's. Farther
+        up, a stamp is a sidebar's or a ticker's."""
+        headline = self.doc.headline
+        block = headline.getprevious()
+        while block is not None and not isinstance(block.tag, str):
+            block = block.getprevious()
+        if block is None or block.tag in ("h1", "h2", "h3") or len(text_start(block, MAX_TEASER_CHARS + 1)) > MAX_TEASER_CHARS:
+            return None  # a heading of its own, or a big block (a header full of menus and tickers)
+        for node in _STAMP_TEXTS_IN(block)[:MAX_STAMPS]:
+            if _other_storys_stamp(node, network.fold_amp(self.doc.path)):
+                continue
+            line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS, beyond_inline=True))
+            match = network.STAMP_PATTERN.search(line)
+            if match and not network.CLOCK_PATTERN.search(line) \
+                    and not EDIT_LABEL.search(f"{_label_before(node)} {line[:match.start()]}"):
+                return _stamp_text(match)
+        return None
 
     def _modified_candidates(self) -> Iterator[Found]:
         yield Found(self._stamps[1], "selectors")
