@@ -99,6 +99,7 @@ def finish(process: subprocess.Popen, work: Path) -> dict:
     assert process.returncode == 0, log[-3000:]
     stats = json.loads((work / "stats.json").read_text("utf-8"))
     assert stats["finish_reason"] == "finished", log[-3000:]
+    assert "DeprecationWarning" not in log, "warnings about scrapy-redis a user can do nothing about"
     return stats
 
 

@@ -23,9 +23,11 @@ each request in exactly one of ``requests`` and some ``taken``.
 from __future__ import annotations
 
 import time
+import warnings
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from newscrawl.distributed import PREFIX
@@ -33,6 +35,10 @@ from newscrawl.retry import META_NOT_BEFORE
 
 if TYPE_CHECKING:
     from scrapy import Request
+
+# scrapy-redis 0.9 still calls APIs Scrapy 2.13+ deprecates (stats with spider=, Spider.log):
+# warnings about that library, repeated in every worker's log, that a user can do nothing about.
+warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis\.")
 
 # Retry waits are time.monotonic() deadlines, which mean nothing on another machine: in the
 # shared queue a waiting retry carries a wall-clock deadline instead.
