@@ -27,6 +27,7 @@ class MaintenanceProxy:
         self.maintenance = False
         self.article_hits = 0
         self.cut_once: set[str] = set()  # article paths whose first answer is cut, without Content-Length
+        self.rewrite = None  # (path, body) -> body, applied to every page forwarded whole
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's name)
@@ -45,6 +46,8 @@ class MaintenanceProxy:
                         if unquote(path) in proxy.cut_once:
                             proxy.cut_once.discard(unquote(path))
                             return self._send_cut(answer.status, dict(answer.headers), body[: len(body) * 2 // 3])
+                        if proxy.rewrite is not None:
+                            body = proxy.rewrite(unquote(path), body)
                         self._send(answer.status, dict(answer.headers), body)
                 except urllib.error.HTTPError as error:
                     self._send(error.code, dict(error.headers), error.read())

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
 import scrapy.exceptions
@@ -305,6 +305,18 @@ class NewscrawlSpider(scrapy.Spider):
                     and not slot.scheduler.has_pending_requests()):
                 return True
             await maybe_deferred_to_future(deferLater(reactor, 0.02, lambda: None))
+
+    def link_url(self, base: str, href: str) -> str | None:
+        """*href* made absolute against *base*, or None for an address no URL parser reads
+        ("http://[bad/..."): one malformed link must not fail the whole listing or feed it is
+        on (its callback would raise, and every other link on the page be lost with it)."""
+        try:
+            url = urljoin(base, href)
+            urlsplit(url).port  # noqa: B018 (raises ValueError for a port out of range)
+        except ValueError:
+            self.stat("links/malformed")
+            return None
+        return url
 
     def stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)

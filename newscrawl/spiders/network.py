@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any, AsyncIterator
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
@@ -253,7 +253,9 @@ class NetworkSpider(NewscrawlSpider):
         with self.grouped_state_writes():
             for entry in entries:
                 hints = {"headline": entry.title, "date_published_raw": entry.date_raw}
-                url = response.urljoin(entry.link)
+                url = self.link_url(response.url, entry.link)
+                if url is None:
+                    continue
                 # A listing may have asked for the page first: keep the feed's word for it anyway.
                 self._feed_hints[self.url_key(url)] = hints
                 request = self.follow_link(url, feed=hints)
@@ -276,7 +278,7 @@ class NetworkSpider(NewscrawlSpider):
                                                     "since": self.crawl_state.now() if self.crawl_state else ""})
         chain["depth"] = max(chain["depth"], page)
         chain["urls"].add(_page_key(response.url))
-        links = _page_links(response)
+        links = self._page_links(response)
         is_pagination = _pagination_test(response.url)
         pages = [u for u in links if is_pagination(u)]
         deeper = [u for u in pages if _page_key(u) not in chain["urls"]]
@@ -299,6 +301,21 @@ class NetworkSpider(NewscrawlSpider):
                 if request is not None:
                     requests.append(request)
         yield from requests
+
+    def _page_links(self, response: Response) -> list[str]:
+        """The absolute URLs of a page's links (``a::attr(href)``, joined to the page's base URL),
+        in page order, without fragments-only, ``javascript:`` and ``mailto:`` links, nor
+        malformed ones. Read from lxml directly: a Selector made for each of a listing's ~60
+        hrefs cost half its parse."""
+        base = get_base_url(response)
+        links = []
+        for href in response.selector.root.xpath("descendant-or-self::a/@href"):
+            href = str(href).strip()
+            if href and not href.startswith(("#", "javascript:", "mailto:")):
+                url = self.link_url(base, href)
+                if url is not None:
+                    links.append(url)
+        return links
 
     def _stop_reason(self, response: Response, chain_key: str, page: int, links: list[str]) -> str | None:
         """Why the chain's deeper pages are not followed from this page, or None to follow them.
@@ -444,17 +461,6 @@ class NetworkSpider(NewscrawlSpider):
         yield self.make_item(extraction, url)
 
 
-def _page_links(response: Response) -> list[str]:
-    """The absolute URLs of a page's links (``a::attr(href)``, joined to the page's base URL),
-    in page order, without fragments-only, ``javascript:`` and ``mailto:`` links. Read from
-    lxml directly: a Selector made for each of a listing's ~60 hrefs cost half its parse."""
-    base = get_base_url(response)
-    links = []
-    for href in response.selector.root.xpath("descendant-or-self::a/@href"):
-        href = str(href).strip()
-        if href and not href.startswith(("#", "javascript:", "mailto:")):
-            links.append(urljoin(base, href))
-    return links
 
 
 def _header(response: Response, name: str) -> str | None:

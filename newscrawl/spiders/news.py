@@ -15,6 +15,7 @@ from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.utils.response import get_base_url
 from scrapy.http import Response, TextResponse
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap
@@ -110,6 +111,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
     def sitemap_filter(self, entries):
         """Remember each URL's ``lastmod``: a last-resort date hint for pages that print none."""
         for entry in entries:
+            if entry.get("loc") and self.link_url(entry["loc"], entry["loc"]) is None:
+                continue  # malformed: Scrapy's request for it would fail the whole sitemap
             if entry.get("lastmod") and entry.get("loc"):
                 self._sitemap_dates[url_digest(canonicalize_url(entry["loc"]))] = entry["lastmod"]
             yield entry
@@ -165,8 +168,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 yield retry
             return
         for entry in entries:
-            url = response.urljoin(entry.link)
-            if self.is_allowed_url(url) and not self._already_kept(url):
+            url = self.link_url(response.url, entry.link)
+            if url is not None and self.is_allowed_url(url) and not self._already_kept(url):
                 self.discover(url)
                 yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=10,
                                      meta={"hops": self.max_depth, "article": True,
@@ -250,13 +253,16 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         """Feeds announced in the page head, and same-site links, from a page that is not an article."""
         for href in response.xpath("//link[@rel='alternate'][@href]").xpath(
                 "self::*[" + " or ".join(f"@type='{t}'" for t in FEED_TYPES) + "]/@href").getall():
-            yield scrapy.Request(response.urljoin(href), callback=self.parse_feed, errback=self.on_error, priority=5)
+            feed_url = self.link_url(get_base_url(response), href.strip())
+            if feed_url is not None:
+                yield scrapy.Request(feed_url, callback=self.parse_feed, errback=self.on_error, priority=5)
         hops = response.meta.get("hops", 0)
         if hops >= self.max_depth:
             return
+        base = get_base_url(response)
         for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip())
-            if not self.is_allowed_url(url) or _SKIP.search(url):
+            url = self.link_url(base, href.strip())
+            if url is None or not self.is_allowed_url(url) or _SKIP.search(url):
                 continue
             if self._already_kept(url):
                 continue
