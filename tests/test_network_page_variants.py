@@ -383,3 +383,18 @@ def test_a_meta_bar_stamp_right_above_the_headline_is_read_when_none_is_below():
     for above in (f"{bar}<div class='x'>إعلان</div>", TEASER, f"<div class='head'>{menu}{STAMP}</div>"):
         fields = extract(page(f"{above}<h1>{HEADLINE}</h1><div id='balmon'>{paragraphs()}</div>"), OTHER_TIME_URL)
         assert fields.get("date_published_raw") is None, above
+
+
+@pytest.mark.parametrize("heading", ["h1", "h2"])
+def test_behind_a_site_title_h1_far_above_the_article_its_own_heading_is_where_it_starts(heading):
+    """The homepages' h1.page-title holds the site's title (F9): were an article page to keep
+    it, the stamp, dateline and subtitle are looked for after the article's own heading."""
+    site_title = "<h1 class='page-title'>المغرب اليوم | أخبار المغرب والعالم العربي</h1>"
+    menus = "".join(f"<li><a href='/{n}/'>قسم {n}</a></li>" for n in range(200))
+    sidebar_stamp = f"<div class='box'><span>{OTHER_STAMP}</span></div>"
+    fields = extract(page(f"{site_title}<ul>{menus}</ul>{sidebar_stamp}<{heading}>{HEADLINE}</{heading}>"
+                          f"<div>{STAMP}</div><font><b>{DATELINE}</b></font><div class='t'>{paragraphs()}</div>"),
+                     OTHER_TIME_URL)
+    assert fields.get("headline") == HEADLINE
+    assert fields.get("date_published_raw") == STAMP
+    assert (fields.get("location"), fields.get("author")) == (CITY, REPORTER)

@@ -29,7 +29,7 @@ from newscrawl.extraction.document import absolute_url, text_start
 from newscrawl.extraction.page import NOTHING, ArticlePage, BodyParts, Found
 from newscrawl.extraction.versions import ParserVersion, SiteParser
 from newscrawl.sites import network
-from newscrawl.text import MAX_TITLE_CHARS, clean_text
+from newscrawl.text import MAX_TITLE_CHARS, clean_text, is_label_only
 
 
 def _compiled_css(selector: str) -> etree.XPath:
@@ -54,6 +54,12 @@ _STAMP_TEXTS_IN_BODY = etree.XPath(
     f"/descendant::text()[contains(., 'GMT')][ancestor::body][position() <= {MAX_STAMPS}]")
 _STAMP_TEXTS_BEFORE = etree.XPath("preceding::text()[contains(., 'GMT')]")
 _STAMP_TEXTS_IN = etree.XPath("descendant-or-self::text()[contains(., 'GMT')]")
+_H1S = etree.XPath("//h1")
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_HOLDS_HEADING = etree.XPath("boolean(descendant::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 "
+                             "or self::h6])")
+_SUBHEADINGS = etree.XPath("//*[self::h2 or self::h3]")  # (no "|": libxml2's union is quadratic)
+MAX_H1S = 100
 _FOLLOWING_TEXTS = etree.XPath("following::text()[position() <= $count]")
 # What ends a line of text: a <br> or a block element's edge (as blocks.py splits paragraphs).
 _LINE_ENDS = BLOCK_TAGS | {"br"}
@@ -97,6 +103,29 @@ class NetworkArticlePage(ArticlePage):
             labels = (*labels, site_name)  # "<headline> - اليوم السابع"
         return labels
 
+    @cached_property
+    def _headline_element(self):
+        """Where the article starts: its headline's element. The first h1 unless that one names
+        the site (a logo, or the homepages' ``h1.page-title`` with the site's title, F9): then
+        the first h1 that does not, else the h2/h3 printing the headline, else the first h1.
+        Stamps, datelines and subtitles are looked for after it."""
+        h1s = _H1S(self.doc.root)[:MAX_H1S]
+        if not h1s:
+            return None
+        first_text = clean_text(text_start(h1s[0], MAX_TITLE_CHARS))
+        if not (self.is_site_title(first_text) or is_label_only(first_text, self.declared_labels)):
+            return h1s[0]
+        for h1 in h1s[1:]:
+            text = clean_text(text_start(h1, MAX_TITLE_CHARS))
+            if text and not self.is_site_title(text) and not is_label_only(text, self.declared_labels):
+                return h1
+        headline = self.headline.value
+        if headline:
+            for heading in _SUBHEADINGS(self.doc.root)[:MAX_H1S]:
+                if clean_text(text_start(heading, MAX_TITLE_CHARS)) == headline:
+                    return heading
+        return h1s[0]
+
     def body_container(self) -> Found:
         found = _BODY(self.doc.root)
         return Found(found[0], "selectors") if found else super().body_container()
@@ -115,7 +144,7 @@ class NetworkArticlePage(ArticlePage):
             return None
         if container is None:
             return candidates[0]
-        headline = self.doc.headline
+        headline = self._headline_element
         rank = self.doc.ranks(candidates, (container, headline))
         after_headline = rank[headline] if headline is not None else -1
         # Teaser boxes elsewhere on the page carry datelines too: only the headline's own counts.
@@ -131,7 +160,7 @@ class NetworkArticlePage(ArticlePage):
         Reporter", in whatever element it sits (its own <h5>, <font><b>, table cell, or a bare
         line after a <br>). Only when the body container follows the headline: a container
         around the headline has its dateline in its first paragraph, which page.py reads."""
-        headline, container = self.doc.headline, self.container.value
+        headline, container = self._headline_element, self.container.value
         if headline is None or container is None:
             return None
         found = None
@@ -180,7 +209,7 @@ class NetworkArticlePage(ArticlePage):
         # The network links a column's writer to the writer's page, /w-<id>-more/ (the URL grammar in sites/network.py).
         doc = self.doc
         links = _NEAREST_LINKS_BEFORE(container)
-        headline = doc.headline
+        headline = self._headline_element
         rank = doc.ranks(links, (headline,))
         after_headline = rank[headline] if headline is not None else -1
         for link in links:
@@ -243,7 +272,7 @@ class NetworkArticlePage(ArticlePage):
         the next <br> or block edge, so no neighbouring line (a dateline) is glued on."""
         doc = self.doc
         url_time = network.url_publish_time(network.fold_amp(doc.path))
-        headline, container = doc.headline, self.container.value
+        headline, container = self._headline_element, self.container.value
         texts = _STAMP_TEXTS_AFTER(headline) if headline is not None else _STAMP_TEXTS_IN_BODY(doc.root)
         candidates = []
         own_path = network.fold_amp(doc.path)
@@ -283,12 +312,15 @@ class NetworkArticlePage(ArticlePage):
         """With no stamp below the headline: a stamp in the block right before the h1, in the same
         wrapper (a meta bar over the title), that is no teaser's, the clock's or an edit's. Farther
         up, a stamp is a sidebar's or a ticker's."""
-        headline = self.doc.headline
+        headline = self._headline_element
         block = headline.getprevious()
         while block is not None and not isinstance(block.tag, str):
             block = block.getprevious()
-        if block is None or block.tag in ("h1", "h2", "h3") or len(text_start(block, MAX_TEASER_CHARS + 1)) > MAX_TEASER_CHARS:
-            return None  # a heading of its own, or a big block (a header full of menus and tickers)
+        if block is None or block.tag in HEADINGS or _HOLDS_HEADING(block) \
+                or len(text_start(block, MAX_TEASER_CHARS + 1)) > MAX_TEASER_CHARS:
+            # a heading, a box with headings (a "most read" box: its items' datelines in
+            # h4.coring), or a big block (a header full of menus and tickers): not a meta bar
+            return None
         for node in _STAMP_TEXTS_IN(block)[:MAX_STAMPS]:
             if _other_storys_stamp(node, network.fold_amp(self.doc.path)):
                 continue
