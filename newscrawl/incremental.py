@@ -217,6 +217,14 @@ class CrawlStateExtension:
 
     # --- run end ------------------------------------------------------------------------------
     def spider_closed(self, spider, reason):
+        stats = self.crawler.stats
+        if stats.get_value("newscrawl/redis/restarted") or stats.get_value("newscrawl/redis/redis_errors"):
+            # A shared crawl's Redis restarted or was unreachable: it may have lost some of the
+            # articles it recorded as kept. This run's feed files stay unclosed, so the next run
+            # records what they hold again (reconcile) instead of emitting those articles again.
+            logger.warning("Redis was unreachable or restarted during this run: the next run records this run's "
+                           "feed files in the shared store again")
+            self.keep_feeds_open = True
         if not self.keep_feeds_open:
             for path in self.feed_files:
                 self.state.close_feed_file(path)

@@ -422,7 +422,11 @@ def _judge(redis_url: str, headlines: list[str], queue, start_together) -> None:
     deduper = TitleDeduper(RedisTitleStore(connect(redis_url)))
     when = datetime(2025, 3, 1, tzinfo=timezone.utc)
     start_together.wait(timeout=60)  # a process slow to start (busy CI) would otherwise judge alone
-    kept = [h for h in headlines if deduper.check_and_add(h, f"https://x.test/{os.getpid()}/{h}", when).kind == "new"]
+    kept = []
+    for headline in headlines:
+        if deduper.check_and_add(headline, f"https://x.test/{os.getpid()}/{headline}", when).kind == "new":
+            kept.append(headline)
+        time.sleep(0.005)  # a judging of some 0.8 s, not a few ms: a process scheduled late still overlaps
     queue.put(kept)
 
 
