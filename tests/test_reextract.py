@@ -117,3 +117,23 @@ def test_errors_are_one_line(tmp_path):
     assert "no WARC file matches" in result.stderr and "Traceback" not in result.stderr
     result = run_scrapy(["reextract", "almaghrib", "-o", "x.jsonl", "--page", "nowhere:Page"], cwd=tmp_path)
     assert result.returncode == 2 and "--page 'nowhere:Page' names no class" in result.stderr
+
+
+def test_a_sibling_sites_page_at_the_same_path_is_not_the_kept_articles(crawled, tmp_path):
+    """A network spider's key is the site and the path; CC-NEWS files (and any shared archive)
+    hold the siblings' pages too, and they share paths. Only a page fetched from the article's
+    own host is its copy: the sibling's is counted and skipped, never written into the store."""
+    work, items = crawled
+    sibling = MirrorSite(articles=40, site_key="arabstoday")
+    with MirrorServer(sibling) as server:
+        crawl(server.base_url, tmp_path / "sibling", spider="arabstoday")
+    sibling_archives = sorted((tmp_path / "sibling" / "archive").rglob("*.warc.gz"))
+    own_archives = sorted((work / "archive").rglob("*.warc.gz"))
+    assert sibling_archives and own_archives
+    result = reextract(work, "-o", "mixed.jsonl", "--update",
+                       "--warc", ",".join(str(p) for p in [*sibling_archives, *own_archives]))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads((work / "mixed.jsonl.report.json").read_text("utf-8"))
+    assert report["other_hosts"] >= 1, report
+    assert report.get("changed", 0) == 0 and report["unchanged"] == len(items), report
+    assert all("arabstoday" not in json.dumps(item, ensure_ascii=False).lower() for item in stored(work).values())

@@ -27,6 +27,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy.commands import ScrapyCommand
@@ -244,6 +245,11 @@ class Command(ScrapyCommand):
                         old = _kept(state, key, spidercls.name, bounds)
                         if old is None:
                             continue
+                        if not _same_site(archived.url, old["url"], site):
+                            # A network spider's key is the site and the path: a sibling site's page
+                            # at the same path (CC-NEWS files hold them all) is another article.
+                            report.counts["other_hosts"] += 1
+                            continue
                         done.add(key)
                         response = decoded_response(archived)
                         if response is None:
@@ -359,3 +365,23 @@ class _ItemSteps:
             except DropItem as error:
                 return type(error).__name__
         return None
+
+
+def _host(url: str) -> str:
+    """The host (``www.`` or not) and port of *url*: two mirrors on one machine differ by port."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").removeprefix("www.")
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return ""
+
+
+def _same_site(archived_url: str, kept_url: str, site) -> bool:
+    """Was *archived_url* fetched from the site that *kept_url* was kept from: the same host
+    (``www.`` or not), or, for a network site, any of its own hosts (``m.``, ``amp.``)?"""
+    archived, kept = _host(archived_url), _host(kept_url)
+    if archived == kept:
+        return True
+    domain = getattr(site, "domain", None)
+    return bool(domain) and all(h == domain or h.endswith("." + domain) for h in (archived, kept))
