@@ -12,6 +12,7 @@ record with a warning instead of handing on half a page.
 from __future__ import annotations
 
 import glob
+import http.client
 import io
 import logging
 import os
@@ -177,6 +178,7 @@ class ReadStats:
     other_hosts: int = 0  # response records of other hosts, skipped without parsing their HTTP
     not_ok: int = 0  # accepted hosts' responses that are no 200 (redirects, errors): not pages
     cut: int = 0  # records cut short (a killed writer, a truncated file): skipped
+    damaged: int = 0  # damaged stretches (bad gzip data, a broken record header): skipped to the next record
     bytes_read: int = 0  # bytes of the source as stored (compressed)
     seconds: float = 0.0
 
@@ -187,22 +189,162 @@ class ReadStats:
 
 class _CountingReader:
     """A forward-only stream as FastWARC wants one (``read`` and ``tell``; an HTTP body cannot
-    seek), counting bytes for MB/s and for telling a whole transfer from a cut one."""
+    seek), counting bytes for MB/s and for telling a whole transfer from a cut one. It keeps the
+    last few MB it passed on, so that reading can start again after a damaged record (FastWARC
+    has read ahead into its own buffer by then, and an HTTP body cannot be read twice)."""
+
+    KEEP = 1 << 23  # 8 MB: FastWARC reads 1 MB ahead; a record that big is a page and a half
 
     def __init__(self, inner):
         self.inner = inner
         self.count = 0
+        self.recent = bytearray()
+        self.recent_start = 0  # stream offset of recent[0]
 
     def read(self, size: int = -1) -> bytes:
         data = self.inner.read(size)
         self.count += len(data)
+        self.recent += data
+        if len(self.recent) > 2 * self.KEEP:  # trimmed every KEEP bytes: linear overall
+            cut = len(self.recent) - self.KEEP
+            del self.recent[:cut]
+            self.recent_start += cut
         return data
+
+    def since(self, offset: int) -> bytes | None:
+        """The bytes passed on from stream *offset*, or None if no longer kept."""
+        if offset < self.recent_start:
+            return None
+        return bytes(self.recent[offset - self.recent_start:])
 
     def tell(self) -> int:
         return self.count
 
     def close(self) -> None:
         self.inner.close()
+
+
+class _RestartedReader:
+    """*head* (bytes already read, from a record's start on), then the rest of *tail*."""
+
+    def __init__(self, head: bytes, tail: _CountingReader):
+        self.head, self.tail, self.position = head, tail, 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size < 0 or size >= len(self.head):
+                data, self.head = self.head, b""
+                more = self.tail.read(-1 if size < 0 else size - len(data))
+                data += more
+            else:
+                data, self.head = self.head[:size], self.head[size:]
+        else:
+            data = self.tail.read(size)
+        self.position += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self.position
+
+    def close(self) -> None:
+        self.tail.close()
+
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+def _next_record_start(counter: _CountingReader, after: int) -> int | None:
+    """Stream offset of the first gzip member after offset *after* that inflates whole to a WARC
+    record (each record of a .warc.gz is a member of its own): where reading starts again past
+    a damaged record. None if none is found in what was kept and what is left of the stream."""
+    data = counter.since(after + 1)
+    if data is None:
+        return None
+    base = after + 1
+    position = 0
+    while True:
+        found = data.find(GZIP_MAGIC, position)
+        while found < 0 and len(data) - position < 64 * counter.KEEP:  # read on: the member may lie further
+            more = counter.read(1 << 20)
+            if not more:
+                return None
+            data += more
+            found = data.find(GZIP_MAGIC, position)
+        if found < 0:
+            return None
+        whole = _inflates_to_record(data[found:])
+        while whole is None:  # the member goes on past what was read: read on
+            more = counter.read(1 << 20)
+            if not more:
+                break
+            data += more
+            whole = _inflates_to_record(data[found:])
+        if whole:
+            return base + found
+        position = found + 1
+
+
+def _inflates_to_record(data: bytes) -> bool | None:
+    """Does *data* start with a whole gzip member inflating to a WARC record? None: not known
+    until more bytes come (the member goes on past *data*)."""
+    inflater = zlib_ng.decompressobj(31)
+    try:
+        text = inflater.decompress(data)
+    except zlib_ng.error:
+        return False
+    if not inflater.eof:
+        return None if text.startswith(b"WARC/") or len(text) < 5 else False
+    return text.startswith(b"WARC/")
+
+
+# No archived page is this big (Scrapy warns at 32 MB): a larger Content-Length is a broken
+# header, and honouring it would swallow every record after it as this one's content.
+MAX_RECORD_BYTES = 1 << 26
+
+
+class _ImplausibleRecord(Exception):
+    pass
+
+
+# A transfer that stalls or breaks: worth reading again later, unlike damaged bytes.
+_TRANSFER_ERRORS = (TimeoutError, ConnectionError, urllib.error.URLError, http.client.HTTPException)
+
+
+def _records(source: str, counter: _CountingReader, wanted, stats: ReadStats) -> Iterator[WarcRecord]:
+    """The records of the stream *wanted* takes, reading on past damaged records of a .warc.gz
+    (bad gzip data, a broken header): each damaged stretch is counted, logged and skipped. A
+    transfer that stalls or breaks raises ArchiveError (the source is read again later)."""
+    base = 0  # stream offset where the current iterator started
+    last = -1  # stream offset of the last record seen
+    stream = counter
+
+    def seen(record: WarcRecord) -> bool:
+        nonlocal last
+        last = base + record.stream_pos
+        if record.content_length > MAX_RECORD_BYTES:
+            raise _ImplausibleRecord(f"a record announces {record.content_length} bytes")
+        return wanted(record)
+
+    while True:
+        try:
+            try:
+                for record in ArchiveIterator(stream, parse_http=False, func_filter=seen, buffer_size=1 << 20):
+                    yield record
+                return
+            except _TRANSFER_ERRORS:
+                raise
+            except Exception as error:  # noqa: BLE001 - FastWARC raises plain OSError/ValueError on bad bytes
+                damage = error
+            start = max(last, base)
+            restart = _next_record_start(counter, start)
+        except _TRANSFER_ERRORS as error:
+            raise ArchiveError(f"the transfer of {source} failed after {counter.count} bytes ({error})") from None
+        stats.damaged += 1
+        if restart is None:
+            logger.warning("Skipped the damaged end of %s (from byte %d: %s)", source, start, damage)
+            return
+        logger.warning("Skipped a damaged stretch of %s (bytes %d to %d: %s)", source, start, restart, damage)
+        stream, base, last = _RestartedReader(counter.since(restart), counter), restart, restart - 1
 
 
 def is_url(source: str) -> bool:
@@ -277,7 +419,7 @@ def read_responses(source: str, accept: Callable[[str], bool], stats: ReadStats 
         return True
 
     try:
-        for record in ArchiveIterator(counter, parse_http=False, func_filter=wanted, buffer_size=1 << 20):
+        for record in _records(source, counter, wanted, stats):
             url = record.headers.get("WARC-Target-URI") or ""
             block_length = record.content_length
             try:

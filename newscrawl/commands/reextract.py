@@ -292,6 +292,7 @@ class Command(ScrapyCommand):
                     print(f"warning: {error}", file=sys.stderr)
                 report.counts["records_read"] += stats.records
                 report.counts["cut_records"] += stats.cut
+                report.counts["damaged_stretches"] += stats.damaged
         os.replace(partial, target)
         report.counts["no_archived_copy"] = max(0, report.counts["kept_in_range"] - len(done))
         return report

@@ -253,7 +253,10 @@ class NewscrawlSpider(scrapy.Spider):
             items_before = self.crawler.stats.get_value("item_scraped_count", 0)
             last_report = time.monotonic()
             try:
-                for archived in read_responses(source, self.accepts_archived_url, stats):
+                # A source that stalls is given up after DOWNLOAD_TIMEOUT, as a page is: read
+                # again by the next run, and the next source is read now.
+                for archived in read_responses(source, self.accepts_archived_url, stats,
+                                               timeout=self.settings.getfloat("DOWNLOAD_TIMEOUT", 180)):
                     request = self.archived_request(archived)
                     if request is not None:
                         request.meta["warc_record"] = archived
@@ -278,7 +281,7 @@ class NewscrawlSpider(scrapy.Spider):
         self.logger.info("Read %d WARC source(s) in %.1f s", total, time.monotonic() - started)
 
     def _count_archive_stats(self, stats: ReadStats) -> None:
-        for name in ("records", "other_hosts", "not_ok", "cut", "bytes_read"):
+        for name in ("records", "other_hosts", "not_ok", "cut", "damaged", "bytes_read"):
             self.stat(f"archive/{name}", getattr(stats, name))
 
     def _log_archive_progress(self, number: int, total: int, source: str, stats: ReadStats, items_before: int,
