@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,7 +25,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newscrawl.dedupe import TitleDeduper
 from newscrawl.distributed import connect, open_title_store, redis_url
 from newscrawl.feedstorage import describe, take_write_failures
-from newscrawl.runs import record_killed_run
+from newscrawl.runs import history_has_run, record_killed_run
 from newscrawl.spiders.common import asked_url
 from newscrawl.state import CrawlState
 
@@ -112,7 +112,11 @@ class CrawlStateExtension:
                     self.crawler.stats.inc_value("newscrawl/resume/queue_set_aside")
 
     def spider_opened(self, spider):
-        self.run, interrupted = self.state.start_run(spider.name)
+        # The run's start as the run history records it (the crawl's start_time), so that the
+        # next run can tell whether this one reached its history row.
+        started = self.crawler.stats.get_value("start_time")
+        self.run, interrupted = self.state.start_run(
+            spider.name, started.astimezone(timezone.utc).isoformat(timespec="microseconds") if started else None)
         if interrupted is not None:
             logger.warning("The previous %s run (started %s) did not finish (%s): its unsettled pages are "
                            "requested first and no listing shortcut it could not earn is trusted",
@@ -121,18 +125,21 @@ class CrawlStateExtension:
         exporter = next((e for e in self.crawler.extensions.middlewares if isinstance(e, FeedExporter)), None)
         # JSON Lines feeds are the journal a killed run is reconciled from.
         current = [p for p in (_file_path(s.uri) for s in getattr(exporter, "slots", []) if s.format == "jsonlines") if p]
-        killed = interrupted is not None and interrupted.finished_at is None
-        # Read before the reconciliation below, which records the killed run's feed anew.
-        activity = self.state.activity_between(spider.name, interrupted.started_at, self.run.started_at) \
-            if killed else None
+        # The previous run without a history row: killed (SIGKILL, OOM) before it could add its
+        # row, perhaps while closing, after it had marked itself finished. Added now, from what
+        # the state store saw of it (read before the reconciliation below records its feed anew).
+        previous = self.state.run_before(self.run)
+        unreported = previous is not None and history_has_run(self.crawler.settings, spider.name,
+                                                              previous.started_at) is False
+        ended = (previous.finished_at or self.run.started_at) if previous is not None else None
+        activity = self.state.activity_between(spider.name, previous.started_at, ended) if unreported else None
         recovered = self._reconcile(spider, exclude=set(current))
         if recovered:
             logger.warning("Recovered %d article(s) from the feed files of an interrupted run", recovered)
             self.crawler.stats.inc_value("newscrawl/resume/recovered_items", recovered)
-        if killed:
-            # Killed before it could add itself to the run history: added now, from the store.
-            record_killed_run(self.crawler.settings, spider.name, interrupted.started_at, self.run.started_at,
-                              activity, recovered)
+        if unreported:
+            record_killed_run(self.crawler.settings, spider.name, previous.started_at, ended, activity,
+                              recovered if previous.finished_at is None else 0)
         for path in current:
             self.state.open_feed_file(path, spider.name)
         self.feed_files = current

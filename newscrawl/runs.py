@@ -31,7 +31,7 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -221,6 +221,24 @@ def record_killed_run(settings, spider: str, started_at: str, found_at: str, act
             history.add(record)
     except (sqlite3.Error, OSError) as error:
         logger.error("Cannot add the killed run to the run history in %s: %s", path, error)
+
+
+def history_has_run(settings, spider: str, started_at: str) -> bool | None:
+    """Has the history a row for the run of *spider* started at *started_at* (ISO; to the
+    second, give or take one)? None when the history is off or cannot be read."""
+    if not settings.getbool("NEWSCRAWL_RUN_HISTORY", True):
+        return None
+    path = history_path(settings)
+    if not path.exists():
+        return False
+    start = datetime.fromisoformat(started_at)
+    low, high = (_iso(start + timedelta(seconds=delta)) for delta in (-1, 1))
+    try:
+        with RunHistory(path, check=False) as history:
+            return history.db.execute("SELECT 1 FROM run_history WHERE spider = ? AND started_at BETWEEN ? AND ?",
+                                      (spider, low, high)).fetchone() is not None
+    except (sqlite3.Error, OSError):
+        return None
 
 
 def history_path(settings) -> Path:

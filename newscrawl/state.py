@@ -287,16 +287,23 @@ class CrawlState:
                         "VALUES (?, ?, ?, ?, ?)", (source, spider, _now(), records, cut))
 
     # --- runs -------------------------------------------------------------------------------
-    def start_run(self, source: str) -> tuple[Run, Run | None]:
-        """Open a run of *source*; returns it and the previous run if that one never finished
-        cleanly (interrupted: Ctrl-C, SIGKILL, a crash, a full disk)."""
+    def start_run(self, source: str, started_at: str | None = None) -> tuple[Run, Run | None]:
+        """Open a run of *source* (started at *started_at*, ISO, else now); returns it and the
+        previous run if that one never finished cleanly (interrupted: Ctrl-C, SIGKILL, a crash,
+        a full disk)."""
         previous = self.db.execute("SELECT id, source, started_at, finished_at, reason FROM runs WHERE source = ? "
                                    "ORDER BY id DESC LIMIT 1", (source,)).fetchone()
-        started = _now()
+        started = started_at or _now()
         cursor = self.db.execute("INSERT INTO runs (source, started_at) VALUES (?, ?)", (source, started))
         run = Run(cursor.lastrowid, source, started, None, None)
         interrupted = Run(*previous) if previous and previous[4] != "finished" else None
         return run, interrupted
+
+    def run_before(self, run: Run) -> Run | None:
+        """The run of the same source opened before *run*."""
+        row = self.db.execute("SELECT id, source, started_at, finished_at, reason FROM runs WHERE source = ? AND "
+                              "id < ? ORDER BY id DESC LIMIT 1", (run.source, run.id)).fetchone()
+        return Run(*row) if row else None
 
     def last_run(self, source: str) -> Run | None:
         row = self.db.execute("SELECT id, source, started_at, finished_at, reason FROM runs WHERE source = ? "

@@ -22,7 +22,6 @@ from newscrawl.logformatter import UnwrittenLevels
 from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.server import route
 from newscrawl.spiders.almaghrib import AlmaghribSpider
-from newscrawl.spiders.network import _page_links
 from newscrawl.state import CrawlState
 
 BASE = "http://127.0.0.1:8080"
@@ -51,15 +50,18 @@ def test_listing_links_are_those_of_scrapys_css_selector():
     expected = [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
                 if h.strip() and not h.strip().startswith(("#", "javascript:", "mailto:"))]
     assert len(expected) > 20
-    assert _page_links(response) == expected
+    assert make_spider()._page_links(response) == expected
 
 
 def test_a_base_tag_and_odd_hrefs_are_read_as_before():
     body = ('<html><head><base href="http://127.0.0.1:8080/sub/"></head><body>'
             '<a href=" rel/1 ">a</a><a href="#top">b</a><a href="javascript:x()">c</a><a href="">d</a>'
-            '<a href="mailto:a@b">e</a><a href="/abs">f</a><div><a href="?page=2">g</a></div></body></html>').encode()
+            '<a href="mailto:a@b">e</a><a href="/abs">f</a><div><a href="?page=2">g</a></div>'
+            '<a href="http://[bad/1">h</a></body></html>').encode()
     response = HtmlResponse(BASE + "/x", body=body, encoding="utf-8")
-    assert _page_links(response) == [BASE + "/sub/rel/1", BASE + "/abs", BASE + "/sub/?page=2"]
+    spider = make_spider()
+    assert spider._page_links(response) == [BASE + "/sub/rel/1", BASE + "/abs", BASE + "/sub/?page=2"]
+    assert spider.crawler.stats.get_value("newscrawl/links/malformed") == 1
 
 
 def test_the_state_store_gets_the_same_item_dict_as_itemadapter_makes():
