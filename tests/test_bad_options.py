@@ -82,3 +82,18 @@ def test_a_crawl_that_did_not_start_leaves_a_report_that_says_so(tmp_path):
     assert report["passed"] is False and report["finish_reason"] == "not_started"
     assert report["error"] == "max_pages must be an integer, got 'abc'"
     assert "ERROR: max_pages must be an integer, got 'abc'" in (tmp_path / "crawl.log").read_text("utf-8")
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("NEWSCRAWL_FEED_SIZE=abc", "NEWSCRAWL_FEED_SIZE must be an integer, got 'abc'"),
+    ("NEWSCRAWL_ARCHIVE_MAX_SIZE=abc", "NEWSCRAWL_ARCHIVE_MAX_SIZE must be a number, got 'abc'"),
+    ("NEWSCRAWL_FEED_SIZE=-5", "NEWSCRAWL_FEED_SIZE must not be negative"),
+])
+def test_a_numeric_setting_that_is_no_number_is_one_line_before_the_crawl_starts(tmp_path, setting, message):
+    """They raised inside a component after start-up: a traceback, and no "not started" report."""
+    result = run_scrapy(["crawl", "almaghrib", "-s", setting], cwd=tmp_path, timeout=60)
+    assert result.returncode != 0
+    _one_error_line(result, message)
+    assert not (tmp_path / "feeds").exists() and not (tmp_path / "state").exists()
+    report = json.loads((tmp_path / "reports" / "almaghrib.json").read_text("utf-8"))
+    assert report["finish_reason"] == "not_started"

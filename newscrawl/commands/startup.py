@@ -64,6 +64,28 @@ def check_settings(settings) -> None:
         check_alert_settings(settings)
     except ValueError as error:
         raise StartError(str(error)) from None
+    for name, kind in NUMBER_SETTINGS.items():
+        value = settings.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise StartError(f"{name} must be a{'n integer' if kind is int else ' number'}, got {value!r}") from None
+        if number < 0 and name not in SIGNED_SETTINGS:
+            raise StartError(f"{name} must not be negative, got {value!r}")
+
+
+# The newscrawl settings read as numbers: a bad value would raise inside a component after start-up.
+NUMBER_SETTINGS = {
+    "NEWSCRAWL_FEED_SIZE": int, "NEWSCRAWL_MONITOR_EXIT_STATUS": int, "NEWSCRAWL_MONITOR_MAX_ERRORS": int,
+    "NEWSCRAWL_MONITOR_MIN_ITEMS": int, "NEWSCRAWL_ALERT_TIMEOUT": float, "NEWSCRAWL_ARCHIVE_MAX_SIZE": float,
+    "NEWSCRAWL_DEDUPE_WINDOW": float, "NEWSCRAWL_PROGRESS_INTERVAL": float, "NEWSCRAWL_REDIS_IDLE_SECONDS": float,
+    "NEWSCRAWL_REDIS_WORKER_TIMEOUT": float, "NEWSCRAWL_RETRY_AFTER_MAX": float,
+    "NEWSCRAWL_RETRY_BACKOFF_BASE": float, "NEWSCRAWL_RETRY_BACKOFF_MAX": float,
+    "NEWSCRAWL_RETRY_FAILED_AFTER": float, "NEWSCRAWL_SILENT_HOURS": float, "NEWSCRAWL_TITLES_RETENTION": float,
+}
+SIGNED_SETTINGS: set[str] = set()
 
 
 def print_error(message: str) -> None:
