@@ -322,3 +322,25 @@ def test_crawl_csv_and_export_csv_are_one_layout(tmp_path):
     assert articles[0]["extraction"]["headline"] == "selectors"
     assert any(a["author"] is None for a in articles)  # unsigned stories: empty cell, not "None"
     assert "None" not in {cell for row in crawl_rows for cell in row}
+
+
+@pytest.mark.parametrize("output", ["afile/out.jsonl", "adir"])
+def test_an_output_that_cannot_be_written_is_one_line(store, output):
+    workdir, _ = store
+    (workdir / "afile").write_text("x")
+    (workdir / "adir").mkdir(exist_ok=True)
+    result = export(workdir, "almaghrib", "-o", output, "--format", "jsonl")
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and f"cannot write {output}" in errors[0], result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_killed_exports_leftover_is_removed_by_the_next(store):
+    workdir, stored = store
+    leftover = workdir / ".again.jsonl.part-999999"  # no such process: killed long ago
+    leftover.write_text("half an export")
+    result = export(workdir, "almaghrib", "-o", "again.jsonl")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not leftover.exists()
+    assert len(read_jsonl(workdir / "again.jsonl")) == len(stored["almaghrib"])

@@ -137,3 +137,18 @@ def test_a_sibling_sites_page_at_the_same_path_is_not_the_kept_articles(crawled,
     assert report["other_hosts"] >= 1, report
     assert report.get("changed", 0) == 0 and report["unchanged"] == len(items), report
     assert all("arabstoday" not in json.dumps(item, ensure_ascii=False).lower() for item in stored(work).values())
+
+
+@pytest.mark.parametrize("args", [["-o", "afile/r.jsonl"], ["-o", "adir"], ["-o", "r.jsonl", "--report", "afile/r.json"]])
+def test_an_output_that_cannot_be_written_is_one_line(crawled, args):
+    work, _ = crawled
+    (work / "afile").write_text("x")
+    (work / "adir").mkdir(exist_ok=True)
+    (work / ".r.jsonl.part-999999").write_text("left by a killed run")
+    result = reextract(work, *args)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "cannot write" in errors[0], result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    if args[1] == "r.jsonl":
+        assert not (work / ".r.jsonl.part-999999").exists(), "a killed run's leftover is removed"

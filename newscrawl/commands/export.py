@@ -44,8 +44,9 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 # The CSV layout is shared with `scrapy crawl -O x.csv` (newscrawl.exporters.CsvItemExporter).
-from newscrawl.commands.startup import one_line_errors, refuse_extra_arguments
+from newscrawl.commands.startup import one_line_errors, refuse_extra_arguments, remove_stale_parts
 from newscrawl.exporters import ARTICLE_FIELDS, LIST_SEPARATOR, CsvWriter, csv_cell, read_csv_article  # noqa: F401
+from newscrawl.feedstorage import describe
 from newscrawl.jsonfeed import JsonFeedWriter
 
 FORMATS = ("jsonl", "jsonfeed", "csv")
@@ -190,7 +191,10 @@ class Command(ScrapyCommand):
                 since=since.isoformat() if since else None,
                 # until is a whole day, included: the store's bound is exclusive, so take the next day
                 until=(until + timedelta(days=1)).isoformat() if until else None)
-            count = self._write(articles, opts, export_format, source)
+            try:
+                count = self._write(articles, opts, export_format, source)
+            except OSError as error:
+                return self._fail(f"cannot write {opts.output}: {describe(error)}")
         finally:
             state.close()
         where = "stdout" if opts.output == "-" else str(Path(opts.output).resolve())
@@ -249,7 +253,10 @@ class Command(ScrapyCommand):
                 raise SystemExit(0) from None
             return count
         target = Path(opts.output)
+        if target.is_dir():
+            raise IsADirectoryError(21, "it is a folder")
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(target)
         partial = target.with_name(f".{target.name}.part-{os.getpid()}")
         try:
             with open(partial, "wb") as out:

@@ -35,8 +35,9 @@ from scrapy.exceptions import UsageError
 from scrapy.http import Headers, TextResponse
 from scrapy.responsetypes import responsetypes
 
-from newscrawl.commands.startup import one_line_errors
+from newscrawl.commands.startup import one_line_errors, remove_stale_parts
 from newscrawl.commands.export import JsonLinesWriter, parse_day
+from newscrawl.feedstorage import describe
 
 IGNORED_FIELDS = {"scraped_at", "extraction"}  # when and how, not what: never a change
 EXAMPLES = 3  # examples per changed field in the report
@@ -187,13 +188,19 @@ class Command(ScrapyCommand):
             return self._fail(str(error))
         bounds = (since.isoformat() if since else None,
                   (until + timedelta(days=1)).isoformat() if until else None)
-        try:
-            report = self._reextract(spidercls, state, sources, bounds, page_class, opts)
-        finally:
-            state.close()
         report_path = Path(opts.report or f"{opts.output}.report.json")
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        try:
+            try:
+                if Path(opts.output).is_dir():
+                    raise IsADirectoryError(21, "it is a folder")
+                report = self._reextract(spidercls, state, sources, bounds, page_class, opts)
+            finally:
+                state.close()
+            report_path.parent.mkdir(parents=True, exist_ok=True)
+            report_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as error:
+            where = error.filename or opts.output
+            return self._fail(f"cannot write {where}: {describe(error)}")
         self._print_summary(report, opts.output, report_path)
 
     def _fail(self, message: str) -> None:
@@ -232,6 +239,7 @@ class Command(ScrapyCommand):
         done: set[str] = set()
         target = Path(opts.output)
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(target)
         partial = target.with_name(f".{target.name}.part-{os.getpid()}")
         with open(partial, "wb") as out:
             writer = JsonLinesWriter(out)

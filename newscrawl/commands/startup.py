@@ -109,3 +109,22 @@ def refuse_extra_arguments(args: list[str], expected: int) -> None:
 
     if len(args) > expected:
         raise UsageError(f"unexpected argument(s): {' '.join(args[expected:])} (see --help)", print_help=False)
+
+
+def remove_stale_parts(target) -> None:
+    """Remove ``.<name>.part-<pid>`` files beside *target* that a killed export or reextract left
+    (their process is gone): each run writes its own, and they would pile up."""
+    import os
+    from pathlib import Path
+
+    target = Path(target)
+    for part in target.parent.glob(f".{target.name}.part-*"):
+        pid = part.name.rsplit("-", 1)[-1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            part.unlink(missing_ok=True)
+        except OSError:
+            pass  # alive (another user's): left alone
