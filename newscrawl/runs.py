@@ -213,7 +213,8 @@ def record_killed_run(settings, spider: str, started_at: str, found_at: str, act
     ended = (activity.last_seen if activity is not None else None) or found_at
     record = RunRecord(spider=spider, started_at=_iso(datetime.fromisoformat(started_at)),
                        finished_at=_iso(datetime.fromisoformat(ended)),
-                       finish_reason="killed", pages=activity.pages_settled if activity is not None else 0,
+                       # the recovered articles' pages were fetched by it too, not yet recorded
+                       finish_reason="killed", pages=(activity.pages_settled if activity is not None else 0) + recovered,
                        new_articles=kept, items=kept)
     path = history_path(settings)
     try:
