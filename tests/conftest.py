@@ -6,7 +6,11 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -171,3 +175,24 @@ _REDIS_DATABASES = iter(range(1, 64))
 def redis_db(redis_server) -> str:
     """The URL of an empty Redis database no other test uses."""
     return f"{redis_server}/{next(_REDIS_DATABASES)}"
+
+
+# --- small real HTTP servers for tests that shape the answers themselves -------------------------
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that writes no access log to the test's stderr."""
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on a free loopback port answering with *handler*, served from a
+    thread while the block runs; yields its base URL (``http://127.0.0.1:PORT``)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

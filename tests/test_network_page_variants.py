@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
@@ -21,7 +19,7 @@ import pytest
 from newscrawl.dates import parse_date
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import NETWORK_SITES
-from tests.conftest import CRAWL_ENV, crawl_args, feed_items
+from tests.conftest import CRAWL_ENV, QuietHandler, crawl_args, feed_items, http_server
 
 SITE = NETWORK_SITES["almaghrib"]
 HEADLINE = "بلدية فاس تطلق مشروعا لتجديد شبكة الماء الصالح للشرب في المدينة العتيقة"
@@ -252,7 +250,7 @@ def _e2e_path(number: int, shape: str) -> str:
 def test_scrapy_crawl_reads_stamp_and_dateline_on_the_shapes_that_failed(tmp_path):
     pages = {_e2e_path(i, shape): _e2e_page(shape).encode() for i, shape in enumerate(sorted(E2E_STORIES))}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self):  # noqa: N802
             body = pages.get(unquote(urlsplit(self.path).path))
             self.send_response(200 if body else 404)
@@ -261,19 +259,10 @@ def test_scrapy_crawl_reads_stamp_and_dateline_on_the_shapes_that_failed(tmp_pat
             self.end_headers()
             self.wfile.write(body or b"")
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with http_server(Handler) as base:
         urls = ",".join(base + quote(path) for path in pages)
         result = subprocess.run(crawl_args(base, "-a", f"urls={urls}"), cwd=tmp_path, env=CRAWL_ENV,
                                 capture_output=True, text=True, timeout=120)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert result.returncode == 0, result.stderr[-2000:]
     items = {unquote(urlsplit(item["url"]).path): item for item in feed_items(tmp_path)}
     assert sorted(items) == sorted(pages), result.stderr[-2000:]

@@ -28,7 +28,8 @@ from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.faults import KINDS, FaultPlan, OffsiteRecorder
 from newscrawl.mirror.server import MirrorServer
 from tests.conftest import CRAWL_ENV as ENV
-from tests.conftest import assert_sound_state, crawl, crawl_args, feed_items, story_counts, written_lines
+from tests.conftest import (QuietHandler, assert_sound_state, crawl, crawl_args, feed_items, http_server,
+                            story_counts, written_lines)
 
 SEED = int(os.environ.get("NEWSCRAWL_TEST_SEED", time.time_ns() % 100_000))
 
@@ -263,9 +264,6 @@ def test_damaged_state_is_refused_with_its_path_and_never_reset(mirror_site, tmp
 # --- off-site links, canonical links and given URLs ------------------------------------------
 def test_canonical_links_to_other_hosts_or_schemes_never_name_an_item(tmp_path):
     """A server that serves the mirror's pages with hostile canonical links."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    import threading
-
     from newscrawl.mirror.server import route
 
     site = MirrorSite(articles=10)
@@ -274,7 +272,7 @@ def test_canonical_links_to_other_hosts_or_schemes_never_name_an_item(tmp_path):
     hostile = [f"{prefix}{story.path}" for prefix, story in
                zip(["http://evil.test", "file://", "ftp://www.almaghribtoday.net", "http://127.0.0.1:9"], stories)]
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self):  # noqa: N802
             base = f"http://{self.headers['Host']}"
             status, kind, body = route(site, base, self.path)
@@ -291,19 +289,10 @@ def test_canonical_links_to_other_hosts_or_schemes_never_name_an_item(tmp_path):
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with http_server(Handler) as base:
         # Each article given twice: as itself and as its AMP copy. One item each.
         given = [base + s.path for s in stories] + [base + "/amp" + s.path for s in stories]
         items, stats, _ = crawl(base, tmp_path / "w", "-a", "urls=" + ",".join(given))
-    finally:
-        server.shutdown()
-        server.server_close()
     urls = [i["url"] for i in items]
     assert len(urls) == len(set(urls)) == len(stories)
     assert all(u.startswith(base + "/") for u in urls), urls
