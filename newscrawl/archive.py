@@ -18,6 +18,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
+from newscrawl.feedstorage import describe
 from newscrawl.warc import DEFAULT_MAX_SIZE, ArchivedResponse, Exchange, WarcFileWriter
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,10 @@ class ArchiveMiddleware:
         except OSError as error:
             # The crawl goes on (its feeds are what it is for); the archive stops, loudly, once.
             self.failed = True
+            # (before its first file is open the writer has no path: the error or the template names it)
+            where = self.writer.path or error.filename or self.template
             logger.error("Cannot write the archive %s: %s; pages are no longer archived in this run",
-                         self.writer.path, error.strerror or error)
+                         where, describe(error))
             self.crawler.stats.set_value("newscrawl/archive/write_failed", str(error))
             return response
         self.crawler.stats.inc_value("newscrawl/archive/records_written")

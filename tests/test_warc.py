@@ -202,6 +202,18 @@ def test_archive_off(tmp_path):
     assert not (tmp_path / "archive").exists()
 
 
+def test_an_archive_that_cannot_be_written_names_its_path_and_the_crawl_goes_on(tmp_path):
+    (tmp_path / "afile").write_text("a file where the archive's folder should be")
+    site = MirrorSite(articles=12)
+    with MirrorServer(site) as server:
+        items, stats, log = crawl(server.base_url, tmp_path, "-s", "NEWSCRAWL_ARCHIVE=afile/%(name)s.warc.gz")
+    assert items, "the feeds are what the crawl is for: it goes on"
+    errors = [line for line in log.splitlines() if "Cannot write the archive" in line]
+    assert len(errors) == 1, "said once"
+    assert "afile" in errors[0] and "None" not in errors[0]
+    assert "a file stands where its folder should be" in errors[0]
+
+
 # --- damaged records: only what is damaged is lost --------------------------------------------
 PAGES = 12
 
