@@ -277,24 +277,9 @@ class NetworkArticlePage(ArticlePage):
         candidates = []
         own_path = network.fold_amp(doc.path)
         for node in texts:
-            if _other_storys_stamp(node, own_path):
-                continue
-            line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS))  # a stamp is one short line
-            match = network.STAMP_PATTERN.search(line)
-            if not match:  # "GMT 14:32" alone in a <b>, the date after it: read on out of the <b>
-                line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS, beyond_inline=True))
-                match = network.STAMP_PATTERN.search(line)
-            if not match and network.STAMP_HEAD_PATTERN.search(line):
-                # the time ends its line, the date starts the next ("GMT 14:32<br>2025 ...")
-                line = clean_text(f"{line} {''.join(_texts_after(node, 12))}"[:2 * MAX_TITLE_CHARS])
-                match = network.STAMP_PATTERN.search(line)
-            if not match:
-                continue
-            label = f"{_label_before(node)} {line[:match.start()]}"
-            edited = bool(EDIT_LABEL.search(label))
-            if network.CLOCK_PATTERN.search(line) and not edited:
-                continue  # the site clock band (F11), never a date of the article
-            candidates.append((_text_key(node), match, edited))
+            read = _read_stamp(node, own_path)
+            if read is not None:
+                candidates.append((_text_key(node), *read))
         published = [(key, match) for key, match, edited in candidates if not edited]
         before_body = {_text_key(node) for node in _STAMP_TEXTS_BEFORE(container)} if container is not None else set()
         modified = next((_stamp_text(match) for key, match, edited in candidates
@@ -321,19 +306,40 @@ class NetworkArticlePage(ArticlePage):
             # a heading, a box with headings (a "most read" box: its items' datelines in
             # h4.coring), or a big block (a header full of menus and tickers): not a meta bar
             return None
+        own_path = network.fold_amp(self.doc.path)
         for node in _STAMP_TEXTS_IN(block)[:MAX_STAMPS]:
-            if _other_storys_stamp(node, network.fold_amp(self.doc.path)):
-                continue
-            line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS, beyond_inline=True))
-            match = network.STAMP_PATTERN.search(line)
-            if match and not network.CLOCK_PATTERN.search(line) \
-                    and not EDIT_LABEL.search(f"{_label_before(node)} {line[:match.start()]}"):
-                return _stamp_text(match)
+            read = _read_stamp(node, own_path)
+            if read is not None and not read[1]:
+                return _stamp_text(read[0])
         return None
 
     def _modified_candidates(self) -> Iterator[Found]:
         yield Found(self._stamps[1], "selectors")
         yield from super()._modified_candidates()
+
+
+def _read_stamp(node, own_path: str) -> tuple[re.Match, bool] | None:
+    """The stamp starting at text node *node* and whether it is labelled as an edit; None if
+    the text is no stamp, a teaser's (another story's) or the site clock's. Read as its own line,
+    from its "GMT" to the next <br> or block edge, so no neighbouring line is glued on; read on
+    where markup cut it short (a <b> around "GMT 14:32", the date on the next line)."""
+    if _other_storys_stamp(node, own_path):
+        return None
+    line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS))  # a stamp is one short line
+    match = network.STAMP_PATTERN.search(line)
+    if not match:  # "GMT 14:32" alone in a <b>, the date after it: read on out of the <b>
+        line = clean_text(_rest_of_line(node, MAX_TITLE_CHARS, beyond_inline=True))
+        match = network.STAMP_PATTERN.search(line)
+    if not match and network.STAMP_HEAD_PATTERN.search(line):
+        # the time ends its line, the date starts the next ("GMT 14:32<br>2025 ...")
+        line = clean_text(f"{line} {''.join(_texts_after(node, 12))}"[:2 * MAX_TITLE_CHARS])
+        match = network.STAMP_PATTERN.search(line)
+    if not match:
+        return None
+    edited = bool(EDIT_LABEL.search(f"{_label_before(node)} {line[:match.start()]}"))
+    if network.CLOCK_PATTERN.search(line) and not edited:
+        return None  # the site clock band (F11), never a date of the article
+    return match, edited
 
 
 # A label saying the stamp after it is an edit's, not the publication's.
