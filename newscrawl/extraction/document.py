@@ -81,6 +81,7 @@ class Document:
         if len(html) > MAX_BLOCK_CHARS:  # no text of the page is longer than the page
             cut_long_text(self.root)  # after read_metadata: a long JSON-LD script stays whole
         self.path = unquote(urlsplit(url).path) or "/"
+        self.source = html  # the text parsed: a few lookups check it before walking the tree
 
     def ranks(self, *groups) -> dict:
         """Each node of *groups* (None skipped) by its rank in document order, compared with each

@@ -91,9 +91,8 @@ _BREADCRUMBS = etree.XPath("/descendant::text()[contains(., '»')]/parent::*[anc
 # faster): libxml2 dedups a union and a parent step in time quadratic in the node count
 # (40,000 such attributes took 3 s).
 _MARKUP_DATE_HOLDERS = etree.XPath("/descendant::*[@itemprop or @property or self::time]")
-# The 40 nearest non-blank texts before a node, in document order (on a reverse axis position()
-# counts from the node: only these 40 become Python strings, not every text above it).
-_NEAREST_TEXTS_BEFORE = etree.XPath("preceding::text()[normalize-space()][position() <= 40]")
+# How many of the nearest non-blank texts above the body a sub-headline is looked for in.
+SUBTITLE_TEXTS = 40
 _PHOTO_BESIDE = etree.XPath("./img|./amp-img|../img|../amp-img")
 _IMAGE_SOURCES = etree.XPath(".//img/@src|.//amp-img/@src")
 # The 5 nearest elements before a node whose first text names a writer ("بقلم", "كتب").
@@ -597,9 +596,8 @@ class ArticlePage(ItemPage):
             return None
         passed_headline = False
         headline_key = loose(headline)
-        for node in reversed(_NEAREST_TEXTS_BEFORE(anchor)):
-            parent = node.getparent()
-            text = clean_text(cut(str(node), MAX_TITLE_CHARS))  # a headline is cut as long
+        for node, parent in nearest_texts_before(anchor, SUBTITLE_TEXTS):
+            text = clean_text(cut(node, MAX_TITLE_CHARS))  # a headline is cut as long
             if loose(strip_site_label(text, self.labels)) == headline_key:
                 if parent is not None and parent.tag == "h1":
                     passed_headline = True
@@ -640,8 +638,13 @@ class ArticlePage(ItemPage):
     @cached_property
     def _markup_dates(self) -> dict[str, list[str]]:
         """Every microdata/RDFa date attribute and ``<time datetime>``, read in one pass over
-        the page (a scan per property was two full-document XPath walks)."""
+        the page (a scan per property was two full-document XPath walks). A page whose source
+        names none of them (no ``<time``, no property name, no character reference that could
+        spell one) is not walked: the walk costs half a parse of a mirror page, the source
+        checks a fiftieth of that."""
         found: dict[str, list[str]] = {"datePublished": [], "dateModified": [], "time": []}
+        if not _may_hold_markup_dates(self.doc.source):
+            return found
         for el in _MARKUP_DATE_HOLDERS(self.doc.root):
             if el.tag == "time" and el.get("datetime") is not None:
                 found["time"].append(el.get("datetime"))
@@ -701,6 +704,63 @@ class ArticlePage(ItemPage):
             if value and not value.startswith("http") and not _names_outlet(value, names):
                 return Found(value, step)
         return NOTHING
+
+
+_TIME_TAG = re.compile("<time", re.IGNORECASE)
+
+
+def _may_hold_markup_dates(source: str) -> bool:
+    """Whether a page's HTML may hold what ``_markup_dates`` reads: a ``<time>`` element, or an
+    itemprop/property naming a date. Tag names cannot be spelled with character references;
+    attribute values can (``&#100;atePublished``), so a page with any numeric one is walked.
+    (HTML's named references spell no ASCII letter or colon.)"""
+    return ("datePublished" in source or "dateModified" in source or "dc:date" in source
+            or "&#" in source or _TIME_TAG.search(source) is not None)
+
+
+def nearest_texts_before(node, count: int) -> list[tuple[str, Any]]:
+    """The *count* nearest non-blank text nodes before *node* (XPath's
+    ``preceding::text()[normalize-space()]``: ancestors' own texts count, the node's don't),
+    nearest first, each with the element it is the text or tail of.
+
+    Walked back from the node, so only those texts are read: the XPath tests every text above
+    the node before it keeps the last *count* (a fifth of a mirror page's parse). An explicit
+    stack: pages nest thousands deep."""
+    found: list[tuple[str, Any]] = []
+    el = node
+    while el is not None:
+        for sibling in el.itersiblings(preceding=True):
+            # A sibling's subtree backwards: its tail, then each child's (tail, subtree) from
+            # the last child, then its own text.
+            stack: list[tuple[Any, bool]] = [(sibling, False)]
+            while stack:
+                current, text_only = stack.pop()
+                if text_only:
+                    text = current.text if isinstance(current.tag, str) else None
+                    if text and text.strip(_XPATH_SPACE):
+                        found.append((text, current))
+                        if len(found) == count:
+                            return found
+                    continue
+                tail = current.tail
+                if tail and tail.strip(_XPATH_SPACE):
+                    found.append((tail, current))
+                    if len(found) == count:
+                        return found
+                stack.append((current, True))
+                stack.extend((child, False) for child in current)
+        el = el.getparent()
+        if el is not None:
+            text = el.text
+            if text and text.strip(_XPATH_SPACE):
+                found.append((text, el))
+                if len(found) == count:
+                    return found
+    return found
+
+
+# The characters XPath's normalize-space() strips (a text of only no-break spaces is not blank).
+_XPATH_SPACE = " \t\r\n"
 
 
 def _neighbourhood_copy(container):
