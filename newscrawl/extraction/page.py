@@ -17,11 +17,11 @@ import copy
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property, wraps
-from collections.abc import Iterable, Iterator
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -596,7 +596,7 @@ class ArticlePage(ItemPage):
             return None
         passed_headline = False
         headline_key = loose(headline)
-        for node, parent in nearest_texts_before(anchor, SUBTITLE_TEXTS):
+        for node, parent in islice(texts_before(anchor), SUBTITLE_TEXTS):
             text = clean_text(cut(node, MAX_TITLE_CHARS))  # a headline is cut as long
             if loose(strip_site_label(text, self.labels)) == headline_key:
                 if parent is not None and parent.tag == "h1":
@@ -718,15 +718,14 @@ def _may_hold_markup_dates(source: str) -> bool:
             or "&#" in source or _TIME_TAG.search(source) is not None)
 
 
-def nearest_texts_before(node, count: int) -> list[tuple[str, Any]]:
-    """The *count* nearest non-blank text nodes before *node* (XPath's
-    ``preceding::text()[normalize-space()]``: ancestors' own texts count, the node's don't),
-    nearest first, each with the element it is the text or tail of.
+def texts_before(node) -> Iterator[tuple[str, Any]]:
+    """The non-blank text nodes before *node* (XPath's ``preceding::text()[normalize-space()]``:
+    ancestors' own texts count, the node's don't), nearest first, each with the element it is
+    the text or tail of.
 
-    Walked back from the node, so only those texts are read: the XPath tests every text above
-    the node before it keeps the last *count* (a fifth of a mirror page's parse). An explicit
-    stack: pages nest thousands deep."""
-    found: list[tuple[str, Any]] = []
+    A generator walking back from the node: a caller that stops after a few texts reads only
+    those (the XPath tests every text above the node, a fifth of a mirror page's parse). An
+    explicit stack: pages nest thousands deep."""
     el = node
     while el is not None:
         for sibling in el.itersiblings(preceding=True):
@@ -738,25 +737,19 @@ def nearest_texts_before(node, count: int) -> list[tuple[str, Any]]:
                 if text_only:
                     text = current.text if isinstance(current.tag, str) else None
                     if text and text.strip(_XPATH_SPACE):
-                        found.append((text, current))
-                        if len(found) == count:
-                            return found
+                        yield text, current
                     continue
                 tail = current.tail
                 if tail and tail.strip(_XPATH_SPACE):
-                    found.append((tail, current))
-                    if len(found) == count:
-                        return found
+                    yield tail, current
                 stack.append((current, True))
-                stack.extend((child, False) for child in current)
+                if len(current):
+                    stack.extend([(child, False) for child in current])
         el = el.getparent()
         if el is not None:
             text = el.text
             if text and text.strip(_XPATH_SPACE):
-                found.append((text, el))
-                if len(found) == count:
-                    return found
-    return found
+                yield text, el
 
 
 # The characters XPath's normalize-space() strips (a text of only no-break spaces is not blank).
