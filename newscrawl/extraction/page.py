@@ -192,9 +192,14 @@ class ArticlePage(ItemPage):
         return tuple(dict.fromkeys(n for n in names if n and len(n) <= MAX_LABEL_CHARS))
 
     @cached_property
+    def h1_elements(self) -> list:
+        """The page's h1s, the first MAX_H1S."""
+        return _H1S(self.doc.root)[:MAX_H1S]
+
+    @cached_property
     def h1_texts(self) -> list[str]:
         return [h for h in (clean_text(cut(" ".join(_TEXTS(h)), MAX_TITLE_CHARS))
-                            for h in _H1S(self.doc.root)[:MAX_H1S]) if h]
+                            for h in self.h1_elements) if h]
 
     @cached_property
     def _title_affixes(self) -> list[str]:
