@@ -1,6 +1,7 @@
-"""The hand-walked tree lookups that replaced full-document XPath scans give what the XPath
-gave, on every element of real pages (the stored eval pages and mirror pages), and on the
-edge cases of document order: ancestors' texts, tails of enclosing elements, comments."""
+"""The hand-written shortcuts give what they replace: the tree walks that replaced full-document
+XPath scans give what the XPath gave, on every element of real pages (the stored eval pages and
+mirror pages), and on the edge cases of document order (ancestors' texts, tails of enclosing elements, comments); the
+page's field values what web-poet gives."""
 
 from __future__ import annotations
 
@@ -87,3 +88,15 @@ def test_an_id_selector_gives_the_first_element_with_the_id():
     xml = etree.fromstring("<root><x id='balmon'>3</x></root>")
     assert [el.text for el in find(xml)] == ["3"]
     assert find(Document("<html><body><div id='other'>4</div></body></html>", "https://example.org/a").root) == []
+
+
+def test_field_values_are_what_web_poet_gives(docs):
+    from web_poet.fields import item_from_fields_sync
+
+    from newscrawl.extraction.page import ArticlePage
+    from newscrawl.sites import NETWORK_SITES
+
+    site = NETWORK_SITES["almaghrib"]
+    for doc in docs:
+        for page_of in (lambda d: ArticlePage(d, {}, None), lambda d: site.parser.page(d, site=site, feed={})):
+            assert page_of(doc).field_values() == item_from_fields_sync(page_of(doc), item_cls=dict)

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 from web_poet import ItemPage, field
-from web_poet.fields import item_from_fields_sync
+from web_poet.fields import get_fields_dict
 
 from newscrawl.arabic import is_site_label
 from newscrawl.dates import PLAUSIBLE_EARLIEST, parse_date
@@ -471,10 +471,18 @@ class ArticlePage(ItemPage):
             against.append("no date")
         return ", ".join(against) if len(against) >= 2 else None
 
+    def field_values(self) -> dict[str, Found]:
+        """Every field's value, as ``item_from_fields_sync(self)`` gives them, each computed
+        once. The fields have no processors and the page no input validation, so each field's
+        own method is called, not web-poet's wrapper around it (which asks for input validation
+        on every access: 0.05 ms a page, a thirtieth of a mirror page's extraction)."""
+        page_class = type(self)
+        return {name: getattr(page_class, name).original_method(self) for name in get_fields_dict(self)}
+
     def extraction(self) -> Extraction:
         """Every field, its provenance, and whether the page is an article."""
         out = Extraction()
-        for name, found in item_from_fields_sync(self, item_cls=dict).items():
+        for name, found in self.field_values().items():
             if found:
                 out.fields[name] = found.value
                 out.provenance[name] = found.step
