@@ -100,3 +100,13 @@ def test_field_values_are_what_web_poet_gives(docs):
     for doc in docs:
         for page_of in (lambda d: ArticlePage(d, {}, None), lambda d: site.parser.page(d, site=site, feed={})):
             assert page_of(doc).field_values() == item_from_fields_sync(page_of(doc), item_cls=dict)
+
+
+@pytest.mark.parametrize("mark", ["»", "&raquo;", "&#187;", "&#xBB;", "&#x00bb;"])
+def test_a_breadcrumb_is_read_however_its_mark_is_written(mark):
+    from newscrawl.extraction.article import extract_article
+
+    html = (f"<html><head><title>Budget vote delayed</title></head><body><nav><a href='/'>Home</a> {mark} "
+            "<a href='/economy'>Economy</a></nav><h1>Budget vote delayed</h1>"
+            f"<p>{'The parliament postponed the vote on the budget until next week. ' * 6}</p></body></html>")
+    assert extract_article(html, "https://example.org/economy/budget-vote").fields.get("section") == "Economy"
