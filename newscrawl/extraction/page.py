@@ -733,12 +733,14 @@ def _may_hold_markup_dates(source: str) -> bool:
             or "&#" in source or _TIME_TAG.search(source) is not None)
 
 
-_BREADCRUMB_MARK = re.compile(r"»|&raquo|&#0*187|&#x0*bb", re.IGNORECASE)
+# "»" written as a character reference (one case-sensitive pattern: a case-blind one, or a
+# search per spelling, reads a 240,000-character page three times slower).
+_RAQUO_REFERENCE = re.compile(r"&(?:raquo|#0*187|#[xX]0*[bB]{2})")
 
 
 def _may_hold_breadcrumbs(source: str) -> bool:
     """Whether a page's HTML may print "»" (as itself or as a character reference)."""
-    return _BREADCRUMB_MARK.search(source) is not None
+    return "»" in source or _RAQUO_REFERENCE.search(source) is not None
 
 
 def texts_before(node) -> Iterator[tuple[str, Any]]:
