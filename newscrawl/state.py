@@ -206,12 +206,13 @@ class CrawlState:
         """Store a kept article (and settle its URL); False if it was already kept (unless
         *replace*, for ``refresh`` runs that fetch kept pages again)."""
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        now = _now()  # one stamp for the article and its page
         self.db.execute("BEGIN IMMEDIATE")
         try:
             cursor = self.db.execute(
                 f"{verb} INTO articles (key, source, url, section, date_published, kept_at, item) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, item.get("source") or "", item["url"], item.get("section"), item.get("date_published"), _now(),
+                (key, item.get("source") or "", item["url"], item.get("section"), item.get("date_published"), now,
                  json.dumps(item, ensure_ascii=False, sort_keys=True)))
             self.db.execute(
                 "INSERT INTO pages (key, source, url, status, seen_at, first_seen) VALUES (?, ?, ?, 'kept', ?, ?) "
@@ -219,7 +220,7 @@ class CrawlState:
                 # (newscrawl.incremental) must not make its pages look settled by this run
                 "ON CONFLICT(key) DO UPDATE SET status = 'kept', not_before = NULL, seen_at = CASE WHEN "
                 "pages.status = 'kept' AND NOT ? THEN pages.seen_at ELSE excluded.seen_at END",
-                (key, item.get("source") or "", item["url"], _now(), _now(), replace))
+                (key, item.get("source") or "", item["url"], now, now, replace))
         except BaseException:
             self.db.execute("ROLLBACK")
             raise

@@ -57,11 +57,12 @@ def _http_block(start_line: str, headers: list[tuple[bytes, bytes]], body: bytes
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
-def _record(kind: WarcRecordType, label: str, url: str, when: datetime, block: bytes,
+def _record(kind: WarcRecordType, label: str, url: str, date: str, block: bytes,
             concurrent_to: str | None = None) -> WarcRecord:
+    """*date*: ``_warc_date`` of the exchange, formatted once for its two records."""
     record = WarcRecord()
     record.init_headers(kind)
-    record.headers["WARC-Date"] = _warc_date(when)
+    record.headers["WARC-Date"] = date
     record.headers["WARC-Target-URI"] = url
     record.headers["Content-Type"] = f"application/http; msgtype={label}"
     if concurrent_to:
@@ -137,12 +138,13 @@ class WarcFileWriter:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in _DROPPED_HEADERS]
         headers.append((b"Content-Length", str(len(exchange.body)).encode()))
-        response = _record(WarcRecordType.response, "response", exchange.url, exchange.when,
+        date = _warc_date(exchange.when)
+        response = _record(WarcRecordType.response, "response", exchange.url, date,
                            _http_block(f"HTTP/1.1 {exchange.status} {exchange.reason}".rstrip(), headers, exchange.body))
         request_headers = exchange.request_headers
         if not any(k.lower() == b"host" for k, _ in request_headers):
             request_headers = [(b"Host", parts.netloc.encode("latin-1")), *request_headers]
-        request = _record(WarcRecordType.request, "request", exchange.url, exchange.when,
+        request = _record(WarcRecordType.request, "request", exchange.url, date,
                           _http_block(f"{exchange.method} {target} HTTP/1.1", request_headers, b""),
                           concurrent_to=response.headers["WARC-Record-ID"])
         data = _gzip_record(response) + _gzip_record(request)

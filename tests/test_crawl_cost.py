@@ -189,3 +189,33 @@ def test_a_library_logger_with_its_own_level_and_handler_does_not_hold_the_other
         levels.restore(None)
     finally:
         library.setLevel(logging.NOTSET)
+
+
+def test_the_project_stats_collector_counts_as_scrapys_and_keeps_the_final_stats():
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.project import get_project_settings
+
+    from newscrawl.stats import FastStatsCollector
+
+    settings = get_project_settings()
+    crawler = get_crawler(AlmaghribSpider, settings_dict={"STATS_CLASS": settings["STATS_CLASS"]})
+    crawler.spider = AlmaghribSpider.from_crawler(crawler, base_url=BASE)
+    ours, scrapys = crawler.stats, MemoryStatsCollector(crawler)
+    assert isinstance(ours, FastStatsCollector)
+    for stats in (ours, scrapys):
+        stats.open_spider()
+        stats.inc_value("pages")
+        stats.inc_value("pages", 2)
+        stats.inc_value("started", start=10)
+        # Accepted by ours, as by Scrapy's own methods (whose wrapper warns about it: not called so here)
+        stats.inc_value("spider_arg", **({"spider": crawler.spider} if stats is ours else {}))
+        stats.set_value("reason", "finished")
+        stats.max_value("depth", 3)
+        stats.max_value("depth", 2)
+        stats.min_value("first", 5)
+        stats.min_value("first", 7)
+    assert ours.get_stats() == scrapys.get_stats() == {
+        "pages": 3, "started": 11, "spider_arg": 1, "reason": "finished", "depth": 3, "first": 5}
+    assert ours.get_value("missing", "none") == "none"
+    ours.close_spider(reason="finished")
+    assert ours.spider_stats["almaghrib"]["pages"] == 3  # what Scrapy's stats collector keeps after the crawl
