@@ -16,6 +16,7 @@ are wrong. Alone they decide nothing: a body too short or too mixed to tell gets
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -72,6 +73,7 @@ def identify(text: str) -> TextLanguages:
     return TextLanguages(languages, bool(reliable))
 
 
+@functools.lru_cache(maxsize=1024)  # a crawl's pages declare the same few tags
 def primary_subtag(tag: str | None) -> str | None:
     """The language of a declared tag, lower-cased: "ar-AA", "ar_MA", "AR" → "ar"; None for
     what names no language ("", "und", "x-default", "*")."""

@@ -347,7 +347,8 @@ class ArticlePage(ItemPage):
         container = self.container.value
         found = NOTHING
         if container is not None:
-            found = first(self._byline_before_body(container), self.byline_link(container))
+            # (the writer links only when no byline: each is resolved against the page's URL)
+            found = self._byline_before_body(container) or self.byline_link(container) or NOTHING
         if found or parts.signed is False:
             return found  # an explicit "City - <site label>" dateline: unsigned, whatever the meta says
         return self._author_from_metadata()
@@ -369,15 +370,18 @@ class ArticlePage(ItemPage):
 
     @page_field
     def section(self) -> Found:
-        meta = self.doc.meta
-        for found in (
-            Found(meta.first("article:section", "og:article:section"), "opengraph"),
-            Found(jsonld_text(meta.jsonld, "articleSection"), "jsonld"),
-            Found(self._breadcrumb_section(), "breadcrumb"),
-        ):
+        for found in self._section_candidates():
             if found and fold_for_matching(found.value.strip()) not in HOME_SECTION_NAMES:
                 return found
         return self.section_from_url()
+
+    def _section_candidates(self) -> Iterator[Found]:
+        """A generator: the breadcrumbs (a scan of the page's texts) are read only when the
+        metadata names no section."""
+        meta = self.doc.meta
+        yield Found(meta.first("article:section", "og:article:section"), "opengraph")
+        yield Found(jsonld_text(meta.jsonld, "articleSection"), "jsonld")
+        yield Found(self._breadcrumb_section(), "breadcrumb")
 
     @page_field
     def image(self) -> Found:
