@@ -191,6 +191,9 @@ def _timed(html: str):
     # "//@itemprop/..|//@property/.." likewise (a parent step dedups quadratically too).
     ("60k itemprop and property", "", "".join(
         f'<span itemprop="k{i}">x</span><span property="p{i}">y</span>' for i in range(30_000)) + BODY),
+    # 100,000 elements declaring the article body: the first is the one read (a parent step over
+    # all of them is quadratic: 1.6 s for 40,000).
+    ("100k articleBody declarations", "", BODY + '<div itemprop="articleBody">x</div>' * 100_000),
     # NFC sorts a run of combining marks by insertion: a 50,000-mark paragraph was 0.3 s a reading.
     ("250k marks in one run", "", "<p>ب" + "\u064b\u064c\u064d\u0651" * 250_000 + "</p>" + BODY),
 ])

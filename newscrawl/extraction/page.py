@@ -81,7 +81,10 @@ SECOND_OPINION_LEVELS = 4
 # Compiled once (lxml's own XPath: a parsel Selector per result cost more than the query).
 _H1S = etree.XPath("//h1")
 _TEXTS = etree.XPath(".//text()")
-_ARTICLE_BODY = etree.XPath("//*[@itemprop='articleBody']")
+# The first element declaring the article body, found from the itemprop attributes, not by
+# testing every element: half the time (0.38 against 0.79 ms on an eval page). Only the first:
+# libxml2's parent step over many attributes is quadratic (40,000 of them took 1.6 s).
+_ARTICLE_BODY = etree.XPath("(//@itemprop[. = 'articleBody'])[1]/..")
 _BELOW_HEADLINE = etree.XPath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]")
 # Elements below <body> with a text child holding "»", in document order (found from the
 # texts: faster than testing every element's text children).
