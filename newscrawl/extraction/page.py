@@ -885,8 +885,8 @@ GAP_WORDS = 3  # a label between two blocks of one story, not a heading of somet
 PROSE_WORDS = 10  # a paragraph of prose, not a menu line or a related headline
 
 
-def _words(text: str) -> Counter:
-    return Counter(_WORD.findall(text.lower()))
+def _lower_words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
 
 
 def reconcile_bodies(ours: list[str], theirs: list[str]) -> tuple[list[str], bool]:
@@ -906,20 +906,23 @@ def reconcile_bodies(ours: list[str], theirs: list[str]) -> tuple[list[str], boo
         return ours, False
     if not ours:
         return theirs, True
-    mine, other = _words(" ".join(ours)), _words(" ".join(theirs))
+    # Each paragraph's words are read once: the counts of a reading are its paragraphs' counts
+    # (the join's spaces split no word, and lower() reads no context across them).
+    our_words, their_words = [_lower_words(p) for p in ours], [_lower_words(p) for p in theirs]
+    mine, other = Counter(chain.from_iterable(our_words)), Counter(chain.from_iterable(their_words))
     shared = sum((mine & other).values())
     mine_total, other_total = sum(mine.values()), sum(other.values())
     if not mine_total or not other_total:
         return ours, False
     if shared / mine_total >= AGREEMENT and other_total > LONGER * mine_total:
-        start, end = _backed_span(theirs, mine)
+        start, end = _backed_span(their_words, mine)
         if start is not None:
             taken = _widened(theirs, start, end)
-            if sum(_words(" ".join(taken)).values()) > LONGER * mine_total:
+            if len(_lower_words(" ".join(taken))) > LONGER * mine_total:
                 return taken, True
         return ours, False
     if shared / other_total >= AGREEMENT_BACK and other_total >= SUPPORTED * mine_total:
-        start, end = _backed_span(ours, other)
+        start, end = _backed_span(our_words, other)
         if start is not None:
             return ours[start:end], False
     return ours, False
@@ -955,9 +958,10 @@ def _widened(paragraphs: list[str], start: int, end: int) -> list[str]:
     return before + paragraphs[start:end] + after
 
 
-def _backed_span(paragraphs: list[str], other: Counter) -> tuple[int | None, int]:
-    """[start, end) from the first to the last of *paragraphs* that *other* backs."""
-    backed = [_backed(p, other) for p in paragraphs]
+def _backed_span(paragraph_words: list[list[str]], other: Counter) -> tuple[int | None, int]:
+    """[start, end) from the first to the last paragraph (given by its ``_lower_words``) that
+    *other* backs."""
+    backed = [_backed(words, other) for words in paragraph_words]
     if not any(backed):
         return None, 0
     return backed.index(True), len(backed) - backed[::-1].index(True)
@@ -967,8 +971,8 @@ def _is_prose(paragraph: str) -> bool:
     return len(_WORD.findall(paragraph)) >= PROSE_WORDS and bool(SENTENCE_END.search(paragraph))
 
 
-def _backed(paragraph: str, other: Counter) -> bool:
-    words = _WORD.findall(paragraph.lower())
+def _backed(words: list[str], other: Counter) -> bool:
+    """Whether *other* holds a SUPPORTED share of a paragraph's *words*."""
     return bool(words) and sum(w in other for w in words) / len(words) >= SUPPORTED
 
 
