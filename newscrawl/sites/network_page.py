@@ -276,23 +276,33 @@ class NetworkArticlePage(ArticlePage):
         url_time = network.url_publish_time(network.fold_amp(doc.path))
         headline, container = self._headline_element, self.container.value
         texts = _STAMP_TEXTS_AFTER(headline) if headline is not None else _STAMP_TEXTS_IN_BODY(doc.root)
-        candidates = []
+        before_body = _texts_before_element(texts, container)
         own_path = network.fold_amp(doc.path)
+        url_hm = url_time[:2] if url_time else None
+        at_url_time = last_before_body = modified = None
+        # In document order, so the texts before the body come first: reading stops once nothing
+        # later can change the answer (a related item's stamp is read only when it could).
         for node in texts:
+            is_before_body = _text_key(node) in before_body
+            if not is_before_body and (url_hm is None or at_url_time is not None):
+                break
             read = _read_stamp(node, own_path)
-            if read is not None:
-                candidates.append((node, *read))
-        published = [(node, match) for node, match, edited in candidates if not edited]
-        before_body = _texts_before_element([node for node, _, _ in candidates], container)
-        modified = next((_stamp_text(match) for node, match, edited in candidates
-                         if edited and _text_key(node) in before_body), None)
-        if url_time:
-            for _, match in published:
-                if (int(match["hh"]), int(match["mm"])) == url_time[:2]:
-                    return _stamp_text(match), modified
-        before = [_stamp_text(match) for node, match in published if _text_key(node) in before_body]
-        if before:
-            return before[-1], modified
+            if read is None:
+                continue
+            match, edited = read
+            if edited:
+                if is_before_body and modified is None:
+                    modified = _stamp_text(match)
+                continue
+            if url_hm and at_url_time is None and (int(match["hh"]), int(match["mm"])) == url_hm:
+                at_url_time = match
+                if modified is not None:
+                    break
+            if is_before_body:
+                last_before_body = match
+        published = at_url_time if at_url_time is not None else last_before_body
+        if published is not None:
+            return _stamp_text(published), modified
         return (self._stamp_just_above_headline() if headline is not None else None), modified
 
     def _stamp_just_above_headline(self) -> str | None:
