@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import functools
 import hashlib
 import inspect
 import ipaddress
@@ -92,6 +93,35 @@ class RecentUrls:
         if len(self._digests) > self.size:
             del self._digests[next(iter(self._digests))]
         return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _joined_link(base: str, href: str) -> str | None:
+    """``NewscrawlSpider.link_url`` without the count. Cached (bounded): a listing links each
+    story several times and every page repeats the menus, and urljoin with the port check
+    costs ~12 µs an Arabic link, a cache hit ~1.5 µs with ``_join_base``."""
+    try:
+        url = urljoin(base, href)
+        urlsplit(url).port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError:
+        return None
+    return url
+
+
+_ABSOLUTE_WITH_HOST = re.compile(r"https?://[^/?#]")
+
+
+def _join_base(base: str, href: str) -> str:
+    """A base *href* joins to as it joins to *base*: of an absolute http(s) *href* with a host,
+    urljoin reads only the base's scheme (the result is *href* itself, or *href* re-assembled),
+    so every page's links to the same URL share one cache entry. (A tab or newline anywhere,
+    which urljoin drops, could leave the host empty: such an href keeps its page's base.)"""
+    if _ABSOLUTE_WITH_HOST.match(href) and "\t" not in href and "\n" not in href and "\r" not in href:
+        try:
+            return urlsplit(base).scheme + "://"
+        except ValueError:  # a base no parser reads fails the join whatever the href
+            pass
+    return base
 
 
 def is_loopback(host: str | None) -> bool:
@@ -313,12 +343,9 @@ class NewscrawlSpider(scrapy.Spider):
         """*href* made absolute against *base*, or None for an address no URL parser reads
         ("http://[bad/..."): one malformed link must not fail the whole listing or feed it is
         on (its callback would raise, and every other link on the page be lost with it)."""
-        try:
-            url = urljoin(base, href)
-            urlsplit(url).port  # noqa: B018 (raises ValueError for a port out of range)
-        except ValueError:
+        url = _joined_link(_join_base(base, href), href)
+        if url is None:
             self.stat("links/malformed")
-            return None
         return url
 
     def stat(self, key: str, count: int = 1) -> None:
