@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.encoding import _BAD_CHARACTERS, _bad_characters, looks_like_garbage
-from newscrawl.sites.network import _unquote, path_of
+from newscrawl.sites.network import path_of
 from newscrawl.spiders.common import _join_base, _joined_link
 from newscrawl.spiders.network import _ALREADY_CANONICAL, _canonical_url
 
@@ -55,13 +55,6 @@ def test_article_request_urls_take_the_shortcut_and_stay_canonical(slug, query):
     if "%" not in slug and "." not in slug and "?" not in slug and " " not in slug:
         assert _ALREADY_CANONICAL.fullmatch(url)
     assert _canonical_url.__wrapped__(safe_url_string(ARABIC_URL)) == safe_url_string(ARABIC_URL)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(pieces(list("%0123456789abcdefABCDEFxg/-\\ \t") + ["%D8", "%A7", "%d9", "%8", "é", "ب", "%5C", "%25",
-                                                         "%FF", "%E2%82", "%00"]))
-def test_unquote_is_urllib_unquote(text):
-    assert _unquote(text) == unquote(text)
 
 
 def test_path_of_decodes_percent_encoded_and_raw_arabic_alike():
