@@ -344,3 +344,16 @@ def test_a_killed_exports_leftover_is_removed_by_the_next(store):
     assert result.returncode == 0, result.stderr[-2000:]
     assert not leftover.exists()
     assert len(read_jsonl(workdir / "again.jsonl")) == len(stored["almaghrib"])
+
+
+def test_an_unknown_section_is_named_with_the_stored_ones(store):
+    workdir, _ = store
+    result = export(workdir, "almaghrib", "--section", "أخبار عالميه", "-o", "typo.jsonl")  # ة typed as ه
+    assert result.returncode == 0, result.stderr
+    assert "0 articles written" in result.stderr
+    assert "no stored article has the section 'أخبار عالميه' (did you mean 'أخبار عالمية'" in result.stderr
+    assert "أخبار عالمية (100)" in result.stderr and "الأخبار الرياضية (100)" in result.stderr
+    # A known section that the other filters empty is no typo: nothing to warn about.
+    result = export(workdir, "almaghrib", "--section", SECTIONS[0], "--since", "2030-01-01", "-o", "later.jsonl")
+    assert result.returncode == 0 and "0 articles written" in result.stderr
+    assert "warning" not in result.stderr

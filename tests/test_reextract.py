@@ -152,3 +152,10 @@ def test_an_output_that_cannot_be_written_is_one_line(crawled, args):
     assert "Traceback" not in result.stderr
     if args[1] == "r.jsonl":
         assert not (work / ".r.jsonl.part-999999").exists(), "a killed run's leftover is removed"
+
+
+def test_stdout_is_refused_in_one_line(tmp_path):
+    result = run_scrapy(["reextract", "almaghrib", "-o", "-"], cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "not stdout: name the file with -o FILE.jsonl" in result.stderr
+    assert not (tmp_path / "-").exists() and not (tmp_path / "-.report.json").exists()

@@ -195,6 +195,10 @@ class Command(ScrapyCommand):
                 count = self._write(articles, opts, export_format, source)
             except OSError as error:
                 return self._fail(f"cannot write {opts.output}: {describe(error)}")
+            if opts.section and not count:
+                unknown = _unknown_section_warning(state, source, opts.section)
+                if unknown:
+                    print(f"warning: {unknown}", file=sys.stderr)
         finally:
             state.close()
         where = "stdout" if opts.output == "-" else str(Path(opts.output).resolve())
@@ -301,3 +305,23 @@ def _sources(path: Path) -> list[tuple[str, int]]:
         return list(reader.execute("SELECT source, COUNT(*) FROM articles GROUP BY source ORDER BY source"))
     finally:
         reader.close()
+
+
+def _unknown_section_warning(state, source: str | None, section: str) -> str | None:
+    """When no stored article of *source* has *section*, the sections that are stored (the most
+    frequent first, the nearest spellings named): a typo must not pass for an empty section.
+    Read only when the export found nothing, so its pass over the store costs nothing otherwise."""
+    import difflib
+    from collections import Counter
+
+    counts = Counter(article.get("section") for article in state.articles(source=source))
+    counts.pop(None, None)
+    if section in counts:
+        return None  # the section exists; the other filters left nothing
+    if not counts:
+        return f"no stored article has a section, so none is {section!r}"
+    names = [name for name, _ in counts.most_common()]
+    near = difflib.get_close_matches(section, names, n=3, cutoff=0.5)
+    listed = ", ".join(f"{name} ({counts[name]})" for name in names[:10]) + (" ..." if len(names) > 10 else "")
+    hint = f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
+    return f"no stored article has the section {section!r}{hint}. Stored sections: {listed}"

@@ -164,6 +164,11 @@ class Command(ScrapyCommand):
             raise UsageError("name one spider, e.g. scrapy reextract almaghrib -o new.jsonl", print_help=False)
         if not opts.output:
             raise UsageError("say where to write the new items: -o FILE.jsonl", print_help=False)
+        if opts.output == "-":
+            # The items go to a file written whole and then renamed, with a report beside it:
+            # stdout can be neither (export is the command that writes to stdout).
+            raise UsageError("reextract writes a file and a report beside it, not stdout: name the file "
+                             "with -o FILE.jsonl (then scrapy export ... -o - reads the store)", print_help=False)
         since, until = parse_day(opts.since, "--since"), parse_day(opts.until, "--until")
         if since and until and since > until:
             raise UsageError(f"--since {since} is after --until {until}: nothing could match", print_help=False)
