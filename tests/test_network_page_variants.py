@@ -206,6 +206,30 @@ def test_lines_that_only_look_like_datelines_are_not_taken(line):
     assert fields.get("author") is None
 
 
+@pytest.mark.parametrize("dash", ["-", "–", "ـ"])
+def test_a_dateline_run_into_the_first_paragraph_is_read_off_it(dash):
+    first = f"{DATELINE.replace(' - ', f' {dash} ')}: {PARAGRAPHS[0]}"
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div>"
+                          f"<div id='balmon'>{paragraphs([first, *PARAGRAPHS[1:]])}</div>"))
+    assert (fields.get("location"), fields.get("author")) == (CITY, REPORTER)
+    assert fields["body"].split("\n\n") == PARAGRAPHS
+
+
+@pytest.mark.parametrize("first", [
+    # a place and a colon, no reporter: the place is not taken off the sentence
+    f"الرباط: {PARAGRAPHS[0]}",
+    # a speaker's long title before the colon is no place
+    f"المتحدث باسم وزارة الفلاحة - محمد العلوي: {PARAGRAPHS[0]}",
+    # a short line before the colon and little after it: a label, not a dateline and a paragraph
+    "فاس - سعاد الإدريسي: قصير جدا",
+])
+def test_a_first_paragraph_that_only_opens_like_a_dateline_stays_whole(first):
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div>"
+                          f"<div id='balmon'>{paragraphs([first, *PARAGRAPHS[1:]])}</div>"))
+    assert fields.get("location") is None and fields.get("author") is None
+    assert fields["body"].split("\n\n")[0] == first
+
+
 def test_the_articles_h4_coring_wins_over_a_line_that_reads_as_a_dateline():
     fields = extract(page(f"<h1>{HEADLINE}</h1><h4 class='coring'>{DATELINE}</h4><div class='d'>{STAMP}</div>"
                           f"<font><b>الرباط - محمد العلوي</b></font><div class='t'>{paragraphs()}</div>"))

@@ -573,6 +573,16 @@ class ArticlePage(ItemPage):
             if parsed:
                 skip.add(paragraphs.pop(0))
                 dateline_step = "body"
+            else:
+                # "City – Reporter: the first sentence…": the dateline run into the first paragraph.
+                head, colon, rest = paragraphs[0].partition(":")
+                if colon and len(head) <= MAX_FUSED_DATELINE_CHARS and len(rest.split()) >= PROSE_WORDS:
+                    parsed = parse_dateline(head, labels, max_city_words=2)
+                    if parsed and parsed[1]:  # a place and a reporter, both: not a quoted speaker
+                        paragraphs[0] = rest.strip()
+                        dateline_step = "body"
+                    else:
+                        parsed = None
         if parsed:
             location, author = parsed
             parts.location = Found(location, dateline_step)
@@ -883,6 +893,9 @@ SUPPORTED = 0.5  # share of a paragraph's words the other reading holds for it t
 AGREEMENT_BACK = 0.9  # ours holds this share of theirs: theirs is the core of ours
 GAP_WORDS = 3  # a label between two blocks of one story, not a heading of something else
 PROSE_WORDS = 10  # a paragraph of prose, not a menu line or a related headline
+# A dateline run into the first paragraph ("City – Reporter: text") is read from its first this
+# many characters before a colon, a place of two words at most and a reporter's name.
+MAX_FUSED_DATELINE_CHARS = 60
 
 
 def _lower_words(text: str) -> list[str]:
