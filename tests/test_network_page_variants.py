@@ -230,6 +230,34 @@ def test_a_first_paragraph_that_only_opens_like_a_dateline_stays_whole(first):
     assert fields["body"].split("\n\n")[0] == first
 
 
+AD_SLOT = "<div class='slot'>إعلان</div>"
+
+
+def test_a_story_continued_in_a_block_after_an_ad_slot_is_read_whole():
+    html = page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div id='balmon'>{paragraphs(PARAGRAPHS[:2])}</div>"
+                f"{AD_SLOT}<div class='more-text'>{paragraphs(PARAGRAPHS[2:])}</div>")
+    assert extract(html)["body"].split("\n\n") == PARAGRAPHS
+
+
+@pytest.mark.parametrize("after", [
+    # related items (story links), a photo, a form: not the story
+    f"<div class='rel'><a href='/314/101010-x'>{PARAGRAPHS[2]}</a></div>",
+    f"<div class='ph'><img src='/p.jpg'><p>{PARAGRAPHS[2]}</p></div>",
+    f"<div>{COMMENT_FORM}<p>{PARAGRAPHS[2]}</p></div>",
+])
+def test_what_follows_the_body_is_not_taken_for_its_continuation(after):
+    html = page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div id='balmon'>{paragraphs(PARAGRAPHS[:2])}</div>"
+                f"{AD_SLOT}{after}")
+    assert extract(html)["body"].split("\n\n") == PARAGRAPHS[:2]
+
+
+def test_a_body_that_ends_itself_is_not_continued():
+    # The body's own end marker ("قد يهمك أيضا" before its related items): nothing after it is the story.
+    html = page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div id='balmon'>{paragraphs(PARAGRAPHS[:2])}"
+                f"<p>قد يهمك أيضا</p></div><div>{paragraphs(PARAGRAPHS[2:])}</div>")
+    assert extract(html)["body"].split("\n\n") == PARAGRAPHS[:2]
+
+
 def test_the_articles_h4_coring_wins_over_a_line_that_reads_as_a_dateline():
     fields = extract(page(f"<h1>{HEADLINE}</h1><h4 class='coring'>{DATELINE}</h4><div class='d'>{STAMP}</div>"
                           f"<font><b>الرباط - محمد العلوي</b></font><div class='t'>{paragraphs()}</div>"))

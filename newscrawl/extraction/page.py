@@ -31,7 +31,7 @@ from web_poet.fields import get_fields_dict
 
 from newscrawl.arabic import is_site_label
 from newscrawl.dates import PLAUSIBLE_EARLIEST, parse_date
-from newscrawl.extraction.blocks import Block, is_caption, iter_blocks
+from newscrawl.extraction.blocks import SKIP_TAGS, Block, is_caption, iter_blocks
 from newscrawl.extraction.boilerplate import (
     cut_inline_read_also,
     ends_article,
@@ -532,7 +532,10 @@ class ArticlePage(ItemPage):
         labels = self.labels
         paragraphs: list[str] = []
         if container is not None:
-            paragraphs = _leading_prose(container, labels, skip) + _paragraphs(iter_blocks(container), labels, skip)
+            blocks = iter_blocks(container)
+            paragraphs = _leading_prose(container, labels, skip) + _paragraphs(blocks, labels, skip)
+            if not any(block.text and ends_article(block.text) for block in blocks):
+                paragraphs += _trailing_prose(container, labels, skip)
         if sum(map(len, paragraphs)) < MIN_BODY_CHARS:
             article_body = jsonld_text(self.doc.meta.jsonld, "articleBody")
             if article_body:
@@ -1020,7 +1023,7 @@ def _paragraphs(blocks: list[Block], labels: tuple[str, ...], skip: set[str]) ->
             continue
         if block.link_share > 0.6:  # a related headline or a tag list, not prose
             continue
-        if len(text.split()) < 3 and not SENTENCE_END.search(text):
+        if _is_stray_label(text):
             continue  # a stray label ("إعلان", "شارك"), not a paragraph
         text = cut_inline_read_also(text)
         if text:
@@ -1045,6 +1048,41 @@ def _leading_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[s
             break
         lead = prose + lead
     return lead
+
+
+_HOLDS_IMAGE = etree.XPath("boolean(descendant-or-self::img|descendant-or-self::amp-img|descendant-or-self::picture)")
+
+
+def _is_stray_label(text: str) -> bool:
+    return len(text.split()) < 3 and not SENTENCE_END.search(text)
+
+
+def _trailing_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[str]:
+    """Paragraphs printed just after the body container that plainly continue it (the rest of
+    the story in a block of its own after an ad slot). Only siblings holding nothing but prose
+    count; one holding nothing but furniture or nothing at all (the ad slot) is stepped over;
+    any other (related items, a form, a caption, a bio line) stops the walk."""
+    more: list[str] = []
+    for sibling in islice(container.itersiblings(), 3):
+        if not isinstance(sibling.tag, str) or sibling.tag in SKIP_TAGS:
+            continue
+        start = clean_text(text_start(sibling, 80))
+        if len(start) < 80 and not sibling.xpath(_HOLDS_IMAGE.path):  # too short for prose: step over or stop
+            if not start or is_furniture(start, labels) or _is_stray_label(start):
+                continue
+            break
+        blocks = iter_blocks(sibling)
+        if any(b.text and ends_article(b.text) for b in blocks):
+            break  # related items, a comment form: what follows the story
+        prose = [b.text for b in blocks if b.text and len(b.text) >= 80 and SENTENCE_END.search(b.text)
+                 and b.link_share < 0.3 and not b.has_image]
+        rest = [b for b in blocks if (b.text and b.text not in prose and b.text not in skip
+                                      and not is_furniture(b.text, labels) and not _is_stray_label(b.text))
+                or b.has_image]
+        if rest:
+            break
+        more += prose
+    return more
 
 
 _PUNCTUATION = re.compile(r"[\s\"'«»“”.,،:;؛!?؟…\-–—_]+")
