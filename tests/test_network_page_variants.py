@@ -206,22 +206,15 @@ def test_lines_that_only_look_like_datelines_are_not_taken(line):
     assert fields.get("author") is None
 
 
-@pytest.mark.parametrize("dash", ["-", "–", "ـ"])
-def test_a_dateline_run_into_the_first_paragraph_is_read_off_it(dash):
-    first = f"{DATELINE.replace(' - ', f' {dash} ')}: {PARAGRAPHS[0]}"
-    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div>"
-                          f"<div id='balmon'>{paragraphs([first, *PARAGRAPHS[1:]])}</div>"))
-    assert (fields.get("location"), fields.get("author")) == (CITY, REPORTER)
-    assert fields["body"].split("\n\n") == PARAGRAPHS
-
-
 @pytest.mark.parametrize("first", [
     # a place and a colon, no reporter: the place is not taken off the sentence
     f"الرباط: {PARAGRAPHS[0]}",
     # a speaker's long title before the colon is no place
     f"المتحدث باسم وزارة الفلاحة - محمد العلوي: {PARAGRAPHS[0]}",
-    # a short line before the colon and little after it: a label, not a dateline and a paragraph
-    "فاس - سعاد الإدريسي: قصير جدا",
+    # a speaker and a quote, a score: "X - Y: ..." opening prose is no dateline
+    f"وزير الخارجية - ناصر بوريطة: {PARAGRAPHS[0]}",
+    f"الوداد - الرجاء: {PARAGRAPHS[0]}",
+    f"Breaking - Live updates: {PARAGRAPHS[0]}",
 ])
 def test_a_first_paragraph_that_only_opens_like_a_dateline_stays_whole(first):
     fields = extract(page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div>"
@@ -231,30 +224,54 @@ def test_a_first_paragraph_that_only_opens_like_a_dateline_stays_whole(first):
 
 
 AD_SLOT = "<div class='slot'>إعلان</div>"
+ADSENSE = ("<div class='x7'><ins class='adsbygoogle' data-ad-slot='1'></ins>"
+           "<script>(adsbygoogle = window.adsbygoogle || []).push({});</script></div>")
 
 
-def test_a_story_continued_in_a_block_after_an_ad_slot_is_read_whole():
-    html = page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div id='balmon'>{paragraphs(PARAGRAPHS[:2])}</div>"
-                f"{AD_SLOT}<div class='more-text'>{paragraphs(PARAGRAPHS[2:])}</div>")
+def _split_story(between: str, after: str = "", lead: int = 2) -> str:
+    return page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div id='balmon'>{paragraphs(PARAGRAPHS[:lead])}</div>"
+                f"{between}{after}")
+
+
+@pytest.mark.parametrize("slot", [AD_SLOT, ADSENSE, "<script>googletag.display('div-gpt-ad-1');</script>"])
+def test_a_story_continued_past_an_ad_slot_is_read_whole(slot):
+    html = _split_story(slot, f"<div class='more-text'>{paragraphs(PARAGRAPHS[2:])}</div>")
     assert extract(html)["body"].split("\n\n") == PARAGRAPHS
 
 
+def test_a_story_cut_by_several_ads_and_a_heading_is_read_whole():
+    html = _split_story(ADSENSE, f"<div><h3>تفاصيل المشروع والتمويل</h3><p>{PARAGRAPHS[2]}</p></div>{AD_SLOT}"
+                                 f"<p>{PARAGRAPHS[3]}</p><div class='clear'></div>")
+    assert extract(html)["body"].split("\n\n") == [*PARAGRAPHS[:2], "تفاصيل المشروع والتمويل", *PARAGRAPHS[2:]]
+
+
+def test_a_container_in_a_wrapper_is_continued_after_the_wrapper():
+    html = page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div class='w'><div id='balmon'>"
+                f"{paragraphs(PARAGRAPHS[:2])}</div></div>{ADSENSE}<div>{paragraphs(PARAGRAPHS[2:])}</div>")
+    assert extract(html)["body"].split("\n\n") == PARAGRAPHS
+
+
+BIO = "<div class='bio'><p>كاتب وصحفي مغربي، يكتب في الشؤون المحلية منذ عشرين عاما، وصدرت له عدة كتب عن المدن العتيقة.</p></div>"
+
+
 @pytest.mark.parametrize("after", [
-    # related items (story links), a photo, a form: not the story
-    f"<div class='rel'><a href='/314/101010-x'>{PARAGRAPHS[2]}</a></div>",
-    f"<div class='ph'><img src='/p.jpg'><p>{PARAGRAPHS[2]}</p></div>",
-    f"<div>{COMMENT_FORM}<p>{PARAGRAPHS[2]}</p></div>",
+    # prose right after the body, with no ad slot between: a bio, a disclaimer, readers' comments
+    BIO,
+    "<p>المقالات المنشورة في هذا القسم تعبر عن رأي أصحابها ولا تعبر بالضرورة عن رأي الموقع أو سياسته التحريرية.</p>",
+    "<div class='empty'></div><script>var analytics = 1;</script>" + BIO,
+    # past an ad slot: related items (story links), a photo, a form
+    f"{AD_SLOT}<div class='rel'><a href='/314/101010-x'>{PARAGRAPHS[2]}</a></div>",
+    f"{AD_SLOT}<div class='ph'><img src='/p.jpg'><p>{PARAGRAPHS[2]}</p></div>",
+    f"{AD_SLOT}<div>{COMMENT_FORM}<p>{PARAGRAPHS[2]}</p></div>",
 ])
 def test_what_follows_the_body_is_not_taken_for_its_continuation(after):
-    html = page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div id='balmon'>{paragraphs(PARAGRAPHS[:2])}</div>"
-                f"{AD_SLOT}{after}")
-    assert extract(html)["body"].split("\n\n") == PARAGRAPHS[:2]
+    assert extract(_split_story(after))["body"].split("\n\n") == PARAGRAPHS[:2]
 
 
 def test_a_body_that_ends_itself_is_not_continued():
     # The body's own end marker ("قد يهمك أيضا" before its related items): nothing after it is the story.
     html = page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div id='balmon'>{paragraphs(PARAGRAPHS[:2])}"
-                f"<p>قد يهمك أيضا</p></div><div>{paragraphs(PARAGRAPHS[2:])}</div>")
+                f"<p>قد يهمك أيضا</p></div>{AD_SLOT}<div>{paragraphs(PARAGRAPHS[2:])}</div>")
     assert extract(html)["body"].split("\n\n") == PARAGRAPHS[:2]
 
 

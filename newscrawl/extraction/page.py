@@ -576,16 +576,6 @@ class ArticlePage(ItemPage):
             if parsed:
                 skip.add(paragraphs.pop(0))
                 dateline_step = "body"
-            else:
-                # "City – Reporter: the first sentence…": the dateline run into the first paragraph.
-                head, colon, rest = paragraphs[0].partition(":")
-                if colon and len(head) <= MAX_FUSED_DATELINE_CHARS and len(rest.split()) >= PROSE_WORDS:
-                    parsed = parse_dateline(head, labels, max_city_words=2)
-                    if parsed and parsed[1]:  # a place and a reporter, both: not a quoted speaker
-                        paragraphs[0] = rest.strip()
-                        dateline_step = "body"
-                    else:
-                        parsed = None
         if parsed:
             location, author = parsed
             parts.location = Found(location, dateline_step)
@@ -896,9 +886,6 @@ SUPPORTED = 0.5  # share of a paragraph's words the other reading holds for it t
 AGREEMENT_BACK = 0.9  # ours holds this share of theirs: theirs is the core of ours
 GAP_WORDS = 3  # a label between two blocks of one story, not a heading of something else
 PROSE_WORDS = 10  # a paragraph of prose, not a menu line or a related headline
-# A dateline run into the first paragraph ("City – Reporter: text") is read from its first this
-# many characters before a colon, a place of two words at most and a reporter's name.
-MAX_FUSED_DATELINE_CHARS = 60
 
 
 def _lower_words(text: str) -> list[str]:
@@ -1050,39 +1037,67 @@ def _leading_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[s
     return lead
 
 
-_HOLDS_IMAGE = etree.XPath("boolean(descendant-or-self::img|descendant-or-self::amp-img|descendant-or-self::picture)")
-
-
 def _is_stray_label(text: str) -> bool:
     return len(text.split()) < 3 and not SENTENCE_END.search(text)
 
 
 def _trailing_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[str]:
-    """Paragraphs printed just after the body container that plainly continue it (the rest of
-    the story in a block of its own after an ad slot). Only siblings holding nothing but prose
-    count; one holding nothing but furniture or nothing at all (the ad slot) is stepped over;
-    any other (related items, a form, a caption, a bio line) stops the walk."""
+    """Paragraphs printed after the body container that continue it: the rest of a story cut by
+    an ad slot. Read only past an ad slot (an element holding an ad's markup, ``<ins>``,
+    ``<script>`` or ``<iframe>``, or its label, "إعلان", and no other text): right after the
+    container, prose is as likely a bio, a disclaimer or a comment. Past it, blocks are read on
+    while they hold nothing but prose and short headings (further ad slots and empty blocks
+    stepped over); related items, a photo, a form, a long non-prose line or an end-of-article
+    line stop the walk. A container that is its wrapper's last element is continued after the
+    wrapper (two levels at most)."""
+    anchor = container
+    for _ in range(2):
+        parent = anchor.getparent()
+        if _next_element(anchor) is not None or parent is None or parent.tag in ("body", "html"):
+            break
+        anchor = parent
     more: list[str] = []
-    for sibling in islice(container.itersiblings(), 3):
+    interrupted = False
+    for sibling in islice(anchor.itersiblings(), MAX_CONTINUATION_BLOCKS):
         if not isinstance(sibling.tag, str) or sibling.tag in SKIP_TAGS:
+            # (a script of its own is an ad slot only if it says so: analytics and embeds'
+            # scripts follow many stories)
+            interrupted = interrupted or (sibling.tag == "script" and bool(_AD_SCRIPT.search(sibling.text or "")))
             continue
-        start = clean_text(text_start(sibling, 80))
-        if len(start) < 80 and not sibling.xpath(_HOLDS_IMAGE.path):  # too short for prose: step over or stop
-            if not start or is_furniture(start, labels) or _is_stray_label(start):
-                continue
-            break
         blocks = iter_blocks(sibling)
-        if any(b.text and ends_article(b.text) for b in blocks):
-            break  # related items, a comment form: what follows the story
-        prose = [b.text for b in blocks if b.text and len(b.text) >= 80 and SENTENCE_END.search(b.text)
-                 and b.link_share < 0.3 and not b.has_image]
-        rest = [b for b in blocks if (b.text and b.text not in prose and b.text not in skip
-                                      and not is_furniture(b.text, labels) and not _is_stray_label(b.text))
-                or b.has_image]
-        if rest:
+        texts = [b.text for b in blocks if b.text and not is_furniture(b.text, labels) and not _is_stray_label(b.text)]
+        if not texts and not any(b.has_image for b in blocks):
+            # Nothing to read: an ad slot, if it says so; an empty block is stepped over.
+            interrupted = interrupted or _AD_MARKUP(sibling) or any(
+                b.text and _AD_LABEL.match(fold_for_matching(b.text)) for b in blocks)
+            continue
+        if not interrupted or any(b.text and ends_article(b.text) for b in blocks):
             break
-        more += prose
+        if not all(b.text in skip or _continues_story(b) for b in blocks if b.text or b.has_image):
+            break
+        more += _paragraphs(blocks, labels, skip)
     return more
+
+
+# A story cut by ads is continued over at most this many blocks after its container.
+MAX_CONTINUATION_BLOCKS = 12
+_AD_SCRIPT = re.compile(r"adsbygoogle|googletag|doubleclick|\bads?\b|banner", re.IGNORECASE)
+_AD_MARKUP = etree.XPath("boolean(descendant-or-self::ins|descendant-or-self::iframe|descendant-or-self::script)")
+_AD_LABEL = re.compile(r"^(?:اعلان|إعلان|advertisement|advertising|ad|ads|sponsored|publicite|publicité)$", re.IGNORECASE)
+
+
+def _next_element(el):
+    return next((s for s in el.itersiblings() if isinstance(s.tag, str)), None)
+
+
+def _continues_story(block: Block) -> bool:
+    """A block a story's continuation may hold: prose, a short heading, furniture or a stray label."""
+    text = block.text
+    if block.has_image or block.link_share >= 0.3:
+        return False
+    if len(text) >= 80 and SENTENCE_END.search(text):
+        return True
+    return block.tag in ("h2", "h3", "h4", "h5", "h6") and len(text.split()) <= 12 or _is_stray_label(text)
 
 
 _PUNCTUATION = re.compile(r"[\s\"'«»“”.,،:;؛!?؟…\-–—_]+")
