@@ -431,6 +431,19 @@ def test_a_columns_bare_writer_name_above_the_text_is_its_author_not_a_subtitle(
     assert news.get("author") is None
 
 
+@pytest.mark.parametrize("lead", ["<p>بقلم : عماد الدين أديب</p>", "<p><strong>بقلم: عماد الدين أديب</strong><br>"])
+def test_a_columns_byline_opening_its_body_is_its_author(lead):
+    column = "https://www.almaghribtoday.net/w-784/143205-نهاية-أم-بداية"
+    body = paragraphs()
+    if lead.endswith("<br>"):  # the byline and the first paragraph in one <p>
+        body = f"{lead}{PARAGRAPHS[0]}</p>{paragraphs(PARAGRAPHS[1:])}"
+    else:
+        body = lead + body
+    fields = extract(page(f"<h1>نهاية أم بداية</h1><div>{STAMP}</div><div id='balmon'>{body}</div>"), column)
+    assert fields.get("author") == "عماد الدين أديب"
+    assert fields["body"].split("\n\n") == PARAGRAPHS
+
+
 def test_a_meta_bar_stamp_right_above_the_headline_is_read_when_none_is_below():
     bar = f"<div class='meta'><a href='/314/'>أخبار محلية</a> {STAMP}</div>"
     fields = extract(page(f"<div class='w'>{bar}<h1>{HEADLINE}</h1><div id='balmon'>{paragraphs()}</div></div>"),

@@ -531,8 +531,11 @@ class ArticlePage(ItemPage):
         skip = {t for t in (headline, dateline_text) if t}
         labels = self.labels
         paragraphs: list[str] = []
+        lead_byline = None
         if container is not None:
             blocks = iter_blocks(container)
+            # "بقلم : X" opening a column's body is furniture to the paragraphs, but names the writer.
+            lead_byline = parse_byline(next((block.text for block in blocks if block.text), None))
             paragraphs = _leading_prose(container, labels, skip) + _paragraphs(blocks, labels, skip)
             if not any(block.text and ends_article(block.text) for block in blocks):
                 paragraphs += _trailing_prose(container, labels, skip)
@@ -547,6 +550,8 @@ class ArticlePage(ItemPage):
             theirs = self._trafilatura_paragraphs(skip)
         parts = BodyParts(paragraphs, step)
         self._set_apart_lines(parts, dateline_text, skip)
+        if lead_byline and not parts.author and not parts.location:
+            parts.author = Found(lead_byline, "body")
         if theirs is not None:
             # A guessed container may hold half the story, or the story and its neighbours:
             # trafilatura's reading of the page is a second opinion (see reconcile_bodies).
