@@ -1069,6 +1069,13 @@ def _trailing_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[
             # scripts follow many stories)
             interrupted = interrupted or (sibling.tag == "script" and bool(_AD_SCRIPT.search(sibling.text or "")))
             continue
+        if not interrupted:
+            # Before an ad slot only text-less blocks may pass: a block opening with text of its
+            # own (a bio, related items, the comment form) ends the walk before it is read whole.
+            first = _FIRST_TEXT(sibling)
+            opening = clean_text(first[0][:MAX_TITLE_CHARS]) if first else ""
+            if opening and (ends_article(opening) or not (is_furniture(opening, labels) or _is_stray_label(opening))):
+                break
         blocks = iter_blocks(sibling)
         texts = [b.text for b in blocks if b.text and not is_furniture(b.text, labels) and not _is_stray_label(b.text)]
         if not texts and not any(b.has_image for b in blocks):
@@ -1086,6 +1093,9 @@ def _trailing_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[
 
 # A story cut by ads is continued over at most this many blocks after its container.
 MAX_CONTINUATION_BLOCKS = 12
+# The first non-blank text of an element outside scripts and styles.
+_FIRST_TEXT = etree.XPath("(descendant::text()[normalize-space()][not(ancestor::script or ancestor::style "
+                          "or ancestor::noscript or ancestor::template)])[1]")
 _AD_SCRIPT = re.compile(r"adsbygoogle|googletag|doubleclick|\bads?\b|banner", re.IGNORECASE)
 _AD_MARKUP = etree.XPath("boolean(descendant-or-self::ins|descendant-or-self::iframe|descendant-or-self::script)")
 _AD_LABEL = re.compile(r"^(?:اعلان|إعلان|advertisement|advertising|ad|ads|sponsored|publicite|publicité)$", re.IGNORECASE)
