@@ -66,6 +66,11 @@ def _selector(html: str) -> Selector:
     return Selector(root=root, type="html")
 
 
+def document_ranks(context, nodes: list) -> dict:
+    """Each of *nodes* (of *context*'s document) by its rank in document order: one sort in C."""
+    return {node: i for i, node in enumerate(_IN_DOCUMENT_ORDER(context, nodes=nodes))}
+
+
 class Document:
     """A page parsed once: its selector, tree and metadata. Page objects of
     several parser versions can share one Document, so choosing a version costs no re-parse."""
@@ -87,8 +92,7 @@ class Document:
         """Each node of *groups* (None skipped) by its rank in document order, compared with each
         other: one sort in C of these few nodes (a map of every element of the page cost more
         than the lookups that read it)."""
-        nodes = [node for group in groups for node in group if node is not None]
-        return {node: i for i, node in enumerate(_IN_DOCUMENT_ORDER(self.root, nodes=nodes))}
+        return document_ranks(self.root, [node for group in groups for node in group if node is not None])
 
     @cached_property
     def headline(self):

@@ -25,7 +25,7 @@ from parsel.csstranslator import HTMLTranslator
 
 from newscrawl.extraction.blocks import BLOCK_TAGS, SKIP_TAGS, is_caption
 from newscrawl.extraction.dateline import parse_dateline
-from newscrawl.extraction.document import absolute_url, text_start
+from newscrawl.extraction.document import absolute_url, document_ranks, text_start
 from newscrawl.extraction.page import NOTHING, ArticlePage, BodyParts, Found
 from newscrawl.extraction.versions import ParserVersion, SiteParser
 from newscrawl.sites import network
@@ -450,17 +450,13 @@ def _texts_before_element(nodes: list, element) -> set[tuple]:
     if element is None or not nodes:
         return set()
     owners = [node.getparent() for node in nodes]
-    rank = {el: i for i, el in enumerate(_IN_DOCUMENT_ORDER(element, nodes=[*owners, element]))}
+    rank = document_ranks(element, [*owners, element])
     ancestors = set(element.iterancestors())
     # A text is before the element when its owner is: an owner's own text then precedes the
     # element even when the owner encloses it; a tail follows the owner's end, so not an
     # enclosing owner's.
     return {_text_key(node) for node, owner in zip(nodes, owners)
             if rank[owner] < rank[element] and not (node.is_tail and owner in ancestors)}
-
-
-# A union sorts its nodes into document order (and drops repeats).
-_IN_DOCUMENT_ORDER = etree.XPath("$nodes | /..")
 
 
 def _text_key(node) -> tuple:
