@@ -288,6 +288,8 @@ slashes, underscore and tatweel used as a dash ("المغرب اليوم - X", "
 
 _SEPARATOR_SET = frozenset(LABEL_SEPARATORS)
 _SEPARATORS_AND_SPACES = re.compile(f"[{re.escape(LABEL_SEPARATORS)}\\s]+")
+# (found at a line's first character, where removing every separator copies the line)
+_NOT_SEPARATOR_OR_SPACE = re.compile(f"[^{re.escape(LABEL_SEPARATORS)}\\s]")
 
 
 def _label_form(text: str) -> str:
@@ -315,7 +317,7 @@ def is_site_label(text: str | None, labels: tuple[str, ...]) -> bool:
 def is_label_only(text: str, labels: tuple[str, ...]) -> bool:
     """True for a line that is nothing but site labels and separators ("المغرب اليوم -",
     "almaghribtoday"). *text* as ``clean_text`` leaves it."""
-    if not _SEPARATORS_AND_SPACES.sub("", text):
+    if not _NOT_SEPARATOR_OR_SPACE.search(text):
         return True
     labels = tuple(labels)
     # Most lines hold a character no label has: the first character outside every spelling of

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from newscrawl.extraction.document import Document
-from newscrawl.extraction.page import texts_before
+from newscrawl.extraction.page import first_text, texts_before
 from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.server import route
 from newscrawl.sites.network_page import _compiled_css, _text_key, _texts_before_element
@@ -110,3 +110,35 @@ def test_a_breadcrumb_is_read_however_its_mark_is_written(mark):
             "<a href='/economy'>Economy</a></nav><h1>Budget vote delayed</h1>"
             f"<p>{'The parliament postponed the vote on the budget until next week. ' * 6}</p></body></html>")
     assert extract_article(html, "https://example.org/economy/budget-vote").fields.get("section") == "Economy"
+
+
+FIRST_TEXT = etree.XPath("(descendant::text()[normalize-space()][not(ancestor::script or ancestor::style "
+                         "or ancestor::noscript or ancestor::template)])[1]")
+
+
+def _xpath_first_text(el) -> str | None:
+    found = FIRST_TEXT(el)
+    return str(found[0]) if found else None
+
+
+def test_first_text_is_the_first_non_blank_text_outside_scripts_on_every_element(docs):
+    checked = 0
+    for doc in docs:
+        for el in doc.root.iter(etree.Element):
+            assert first_text(el) == _xpath_first_text(el), el
+            checked += 1
+    assert checked > 5_000
+
+
+@pytest.mark.parametrize("html", [
+    "<div id='x'> \n<p>\u00a0</p>after</div>",  # NBSP is not blank to normalize-space()
+    "<div id='x'><script>s</script><!-- c --> \t<b><i></i></b> tail of b</div>",
+    "<div id='x'><b><i><style>x</style></i> </b>\r\n<em>e</em></div>",
+    "<noscript><div id='x'><p>inside a noscript</p></div></noscript><p>out</p>",
+    "<div id='x'><template><p>t</p></template><noscript>n</noscript></div><p>after</p>",
+    "<div id='x'></div>tail of the element itself is not its text",
+])
+def test_first_text_edge_cases_match_the_xpath(html):
+    root = etree.fromstring(f"<html><body>{html}</body></html>", etree.HTMLParser())
+    el = root.find(".//*[@id='x']")
+    assert first_text(el) == _xpath_first_text(el)

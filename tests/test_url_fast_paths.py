@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.encoding import _BAD_CHARACTERS, _bad_characters, looks_like_garbage
+from newscrawl.extraction.document import _PLAIN_ABSOLUTE, absolute_url
 from newscrawl.sites.network import path_of
 from newscrawl.spiders.common import _join_base, _joined_link
 from newscrawl.spiders.network import _ALREADY_CANONICAL, _canonical_url
@@ -94,3 +95,30 @@ def test_garbage_verdicts():
     assert looks_like_garbage(b"", "\ufffd" * 30 + "<p>" + "a" * 500)
     assert not looks_like_garbage(b"", "\ufffd" * 20 + "<p>" + "a" * 500)  # under 5%
     assert _bad_characters("\x0b\ufffd\x0c\t") == 2
+
+
+@settings(max_examples=3000, deadline=None)
+@given(base=st.sampled_from(["http://127.0.0.1:8080/314/x", "https://www.a.net/a/b?c=1", "", "http://[bad/",
+                             "ftp://h/x", "HTTP://A/b", "x", "https://h:99999/"]),
+       href=pieces(["http://", "https://", "HTTP://", "//", "/", "?", "#", ";", "\t", "\n", " ", "\x00", "h", "ب",
+                    "[", "]", ":", "8080", "a", ".", "..", "%41", "%D8", "\\", "@", "\"", "<", "~", "&=", "xn--"],
+                   max_size=12))
+def test_absolute_url_is_urljoin(base, href):
+    """Canonical, image and writer links: the shortcut for plain absolute URLs gives what
+    urljoin gives (None where urljoin or urlsplit refuses)."""
+    def joined(base: str, href: str) -> str | None:
+        try:
+            url = urljoin(base, href)
+            urlsplit(url)
+        except ValueError:
+            return None
+        return url
+
+    assert absolute_url(base, href) == joined(base, href)
+    assert absolute_url(base, "http://" + href) == joined(base, "http://" + href)
+
+
+def test_plain_absolute_urls_take_the_shortcut():
+    assert _PLAIN_ABSOLUTE.fullmatch(safe_url_string(ARABIC_URL))
+    assert _PLAIN_ABSOLUTE.fullmatch("https://www.almaghribtoday.net/img/upload/x.jpg")
+    assert not _PLAIN_ABSOLUTE.fullmatch("https://h/a?")  # urljoin drops an empty query

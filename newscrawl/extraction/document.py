@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -66,6 +66,12 @@ def _selector(html: str) -> Selector:
     return Selector(root=root, type="html")
 
 
+@lru_cache(maxsize=1024)  # bounded; the spider decodes a page's path before its extraction does
+def decoded_path(url: str) -> str:
+    """Decoded path of *url*: raw-Arabic and percent-encoded hrefs give the same string."""
+    return unquote(urlsplit(url).path) or "/"
+
+
 def document_ranks(context, nodes: list) -> dict:
     """Each of *nodes* (of *context*'s document) by its rank in document order: one sort in C."""
     return {node: i for i, node in enumerate(_IN_DOCUMENT_ORDER(context, nodes=nodes))}
@@ -85,7 +91,7 @@ class Document:
         self.meta: PageMetadata = read_metadata(self.root)
         if len(html) > MAX_BLOCK_CHARS:  # no text of the page is longer than the page
             cut_long_text(self.root)  # after read_metadata: a long JSON-LD script stays whole
-        self.path = unquote(urlsplit(url).path) or "/"
+        self.path = decoded_path(url)
         self.source = html  # the text parsed: a few lookups check it before walking the tree
 
     def ranks(self, *groups) -> dict:
@@ -173,9 +179,22 @@ def cut(text: str | None, limit: int) -> str | None:
     return text[:limit] if text and len(text) > limit else text
 
 
+# An absolute http(s) URL that urljoin gives back as it is, whatever the base: printable ASCII,
+# a host, no query, fragment, parameters or brackets (which urljoin may re-assemble or refuse).
+# Most pages' canonical, image and writer links are such: the check costs 0.5 µs, the join of an
+# uncached Arabic URL ~18 µs (three a page, 5% of a mirror page's extraction).
+_PLAIN_ABSOLUTE = re.compile(r'https?://[!"$-.0-:<->@-Z\\^-~]+(?:/[!"$-:<->@-Z\\^-~]*)?')
+
+
 def absolute_url(base: str, href: str) -> str | None:
     """*href* resolved against *base*; None when the page wrote a URL that cannot be parsed
     ("http://[::1": urllib raises ValueError on a broken bracketed host)."""
+    if _PLAIN_ABSOLUTE.fullmatch(href):
+        try:
+            urlsplit(base)  # (cached by urllib: the page's base is joined to several times)
+            return href
+        except ValueError:
+            pass
     try:
         absolute = urljoin(base, href)
         urlsplit(absolute)

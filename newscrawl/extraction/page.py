@@ -1072,8 +1072,8 @@ def _trailing_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[
         if not interrupted:
             # Before an ad slot only text-less blocks may pass: a block opening with text of its
             # own (a bio, related items, the comment form) ends the walk before it is read whole.
-            first = _FIRST_TEXT(sibling)
-            opening = clean_text(first[0][:MAX_TITLE_CHARS]) if first else ""
+            first = first_text(sibling)
+            opening = clean_text(first[:MAX_TITLE_CHARS]) if first else ""
             if opening and (ends_article(opening) or not (is_furniture(opening, labels) or _is_stray_label(opening))):
                 break
         blocks = iter_blocks(sibling)
@@ -1093,9 +1093,65 @@ def _trailing_prose(container, labels: tuple[str, ...], skip: set[str]) -> list[
 
 # A story cut by ads is continued over at most this many blocks after its container.
 MAX_CONTINUATION_BLOCKS = 12
-# The first non-blank text of an element outside scripts and styles.
-_FIRST_TEXT = etree.XPath("(descendant::text()[normalize-space()][not(ancestor::script or ancestor::style "
-                          "or ancestor::noscript or ancestor::template)])[1]")
+# Elements whose texts are no reading matter (as ``first_text`` skips them).
+_UNREAD_TAGS = frozenset(("script", "style", "noscript", "template"))
+_XPATH_SPACE = " \t\r\n"  # what normalize-space() strips (not NBSP)
+
+
+def first_text(element) -> str | None:
+    """The first text of *element*'s subtree that is not blank, outside scripts, styles,
+    noscripts and templates: ``(descendant::text()[normalize-space()][not(ancestor::script or
+    …)])[1]``, walked from the start and stopped there (libxml2 gathers every text of the
+    subtree and tests each one's ancestors first: 2% of a mirror page's extraction)."""
+    if any(a.tag in _UNREAD_TAGS for a in element.iterancestors()):
+        return None
+    if not isinstance(element.tag, str) or element.tag in _UNREAD_TAGS:
+        return None
+    text = element.text
+    if text and text.strip(_XPATH_SPACE):
+        return text
+    # (iterator over an element's children, the element): its tail is read after its subtree
+    stack = [(iter(element), None)]
+    while stack:
+        children, owner = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            tail = owner.tail if owner is not None else None
+            if tail and tail.strip(_XPATH_SPACE):
+                return tail
+            continue
+        if isinstance(child.tag, str) and child.tag not in _UNREAD_TAGS:
+            text = child.text
+            if text and text.strip(_XPATH_SPACE):
+                return text
+            stack.append((iter(child), child))
+            continue
+        tail = child.tail  # (a comment's or an unread element's tail is text of the parent)
+        if tail and tail.strip(_XPATH_SPACE):
+            return tail
+    return None
+    stack = [element]
+    text = element.text
+    if text and text.strip(_XPATH_SPACE):
+        return text
+    stack = [iter(element)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
+        if isinstance(child.tag, str) and child.tag not in _UNREAD_TAGS:
+            text = child.text
+            if text and text.strip(_XPATH_SPACE):
+                return text
+            if len(child):
+                stack.append(iter(child))
+                continue
+        tail = child.tail  # (a comment's or an unread element's tail is text of the parent)
+        if tail and tail.strip(_XPATH_SPACE):
+            return tail
+    return None
 _AD_SCRIPT = re.compile(r"adsbygoogle|googletag|doubleclick|\bads?\b|banner", re.IGNORECASE)
 _AD_MARKUP = etree.XPath("boolean(descendant-or-self::ins|descendant-or-self::iframe|descendant-or-self::script)")
 _AD_LABEL = re.compile(r"^(?:اعلان|إعلان|advertisement|advertising|ad|ads|sponsored|publicite|publicité)$", re.IGNORECASE)

@@ -7,9 +7,9 @@ this CMS, so only their domains, labels, section ids and time zones differ.
 
 from __future__ import annotations
 
-import functools
 import re
-from urllib.parse import unquote, urlsplit
+
+from newscrawl.extraction.document import decoded_path
 
 # The network's site labels, as printed before or after titles ("المغرب اليوم - ...",
 # "... | العرب اليوم"), including sites without a spider here (docs/site-facts.md F22).
@@ -74,10 +74,9 @@ SHARED_SECTIONS = {
 }
 
 
-@functools.lru_cache(maxsize=1024)  # bounded; a crawl decodes each link's path several times in a row
-def path_of(url: str) -> str:
-    """Decoded path of *url*: raw-Arabic and percent-encoded hrefs give the same string."""
-    return unquote(urlsplit(url).path) or "/"
+# Decoded path of a URL: raw-Arabic and percent-encoded hrefs give the same string (cached,
+# bounded: a crawl decodes each link's path several times in a row, and the page's extraction once more).
+path_of = decoded_path
 
 
 def classify_path(path: str) -> str:
