@@ -101,7 +101,8 @@ def test_garbage_verdicts():
 @given(base=st.sampled_from(["http://127.0.0.1:8080/314/x", "https://www.a.net/a/b?c=1", "", "http://[bad/",
                              "ftp://h/x", "HTTP://A/b", "x", "https://h:99999/"]),
        href=pieces(["http://", "https://", "HTTP://", "//", "/", "?", "#", ";", "\t", "\n", " ", "\x00", "h", "ب",
-                    "[", "]", ":", "8080", "a", ".", "..", "%41", "%D8", "\\", "@", "\"", "<", "~", "&=", "xn--"],
+                    "[", "]", ":", "8080", "a", ".", "..", "%41", "%D8", "\\", "@", "\"", "<", "~", "&=", "xn--",
+                    "\u00a0", "\u3000", "\ud800", "\x7f", "\r", "\x1f", "ﬁ", "℀"],
                    max_size=12))
 def test_absolute_url_is_urljoin(base, href):
     """Canonical, image and writer links: the shortcut for plain absolute URLs gives what
@@ -121,4 +122,5 @@ def test_absolute_url_is_urljoin(base, href):
 def test_plain_absolute_urls_take_the_shortcut():
     assert _PLAIN_ABSOLUTE.fullmatch(safe_url_string(ARABIC_URL))
     assert _PLAIN_ABSOLUTE.fullmatch("https://www.almaghribtoday.net/img/upload/x.jpg")
+    assert _PLAIN_ABSOLUTE.fullmatch(ARABIC_URL)  # the network's hrefs are raw Arabic
     assert not _PLAIN_ABSOLUTE.fullmatch("https://h/a?")  # urljoin drops an empty query
