@@ -102,6 +102,12 @@ SHAPES = {
                          f"<div class='t'><p>{DATELINE}</p>{paragraphs()}</div>",
     "stamp_span_in_h1_wrapper": f"<div class='w'><h1><span>{HEADLINE}</span></h1><span>{STAMP}</span>"
                                 f"<div class='t'><p>{DATELINE}</p>{paragraphs()}</div></div>",
+    # failed: the h1 printed as the first line of #balmon, the stamp and h4.coring above it
+    # (the stamps and the dateline were looked for after the h1 only: no date, the dateline as subtitle)
+    "h1_inside_balmon": f"<div class='dt'>{STAMP}</div><h4 class='coring'>{DATELINE}</h4>"
+                        f"<div id='balmon'><h1>{HEADLINE}</h1>{paragraphs()}</div>",
+    "h1_inside_balmon_stamp_and_dateline_below_it": f"<div id='balmon'><h1>{HEADLINE}</h1><div class='dt'>{STAMP}</div>"
+                                                    f"<h4 class='coring'>{DATELINE}</h4>{paragraphs()}</div>",
 }
 
 

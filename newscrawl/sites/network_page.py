@@ -128,6 +128,17 @@ class NetworkArticlePage(ArticlePage):
                     return heading
         return h1s[0]
 
+    @cached_property
+    def _article_start(self):
+        """The headline's element as the point after which the article's stamps, dateline and
+        writer link are looked for; None when the headline sits inside the body container (a
+        template printing the h1 as the body's first line has them above the body, where a page
+        without a headline has them)."""
+        headline, container = self._headline_element, self.container.value
+        if headline is not None and container is not None and container in headline.iterancestors():
+            return None
+        return headline
+
     def body_container(self) -> Found:
         found = _BODY(self.doc.root)
         return Found(found[0], "selectors") if found else super().body_container()
@@ -146,7 +157,7 @@ class NetworkArticlePage(ArticlePage):
             return None
         if container is None:
             return candidates[0]
-        headline = self._headline_element
+        headline = self._article_start
         rank = self.doc.ranks(candidates, (container, headline))
         after_headline = rank[headline] if headline is not None else -1
         # Teaser boxes elsewhere on the page carry datelines too: only the headline's own counts.
@@ -162,7 +173,7 @@ class NetworkArticlePage(ArticlePage):
         Reporter", in whatever element it sits (its own <h5>, <font><b>, table cell, or a bare
         line after a <br>). Only when the body container follows the headline: a container
         around the headline has its dateline in its first paragraph, which page.py reads."""
-        headline, container = self._headline_element, self.container.value
+        headline, container = self._article_start, self.container.value
         if headline is None or container is None:
             return None
         found = None
@@ -211,7 +222,7 @@ class NetworkArticlePage(ArticlePage):
         # The network links a column's writer to the writer's page, /w-<id>-more/ (the URL grammar in sites/network.py).
         doc = self.doc
         links = _NEAREST_LINKS_BEFORE(container)
-        headline = self._headline_element
+        headline = self._article_start
         rank = doc.ranks(links, (headline,))
         after_headline = rank[headline] if headline is not None else -1
         for link in links:
@@ -274,7 +285,7 @@ class NetworkArticlePage(ArticlePage):
         the next <br> or block edge, so no neighbouring line (a dateline) is glued on."""
         doc = self.doc
         url_time = network.url_publish_time(network.fold_amp(doc.path))
-        headline, container = self._headline_element, self.container.value
+        headline, container = self._article_start, self.container.value
         texts = _STAMP_TEXTS_AFTER(headline) if headline is not None else _STAMP_TEXTS_IN_BODY(doc.root)
         before_body = _texts_before_element(texts, container)
         own_path = network.fold_amp(doc.path)
