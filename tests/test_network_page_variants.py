@@ -475,3 +475,25 @@ def test_behind_a_site_title_h1_far_above_the_article_its_own_heading_is_where_i
     assert fields.get("headline") == HEADLINE
     assert fields.get("date_published_raw") == STAMP
     assert (fields.get("location"), fields.get("author")) == (CITY, REPORTER)
+
+
+# ---- a column's writer ------------------------------------------------------------------------
+
+COLUMN_URL = "https://www.almaghribtoday.net/w-784/101225-نهاية-أم-بداية-العرب"
+
+
+def _column(above_body: str) -> str:
+    return page(f"<h1>{HEADLINE}</h1><div class='d'>{STAMP}</div><div class='lb'>المغرب اليوم -</div>{above_body}"
+                f"<div id='balmon'>{paragraphs()}</div>")
+
+
+def test_a_columns_bare_writer_name_above_the_text_is_its_author():
+    fields = extract(_column("<div class='wn'>عماد الدين أديب</div>"), COLUMN_URL)
+    assert (fields.get("author"), fields.get("subtitle")) == ("عماد الدين أديب", None)
+
+
+def test_a_columns_short_sub_head_is_no_writer():
+    # (once read as the author: four words of letters, like a name)
+    fields = extract(_column("<div class='wn'>عماد الدين أديب</div><h3>قراءة في نتائج القمة</h3>"), COLUMN_URL)
+    assert fields.get("author") != "قراءة في نتائج القمة"
+    assert fields.get("body", "").split("\n\n") == PARAGRAPHS

@@ -435,8 +435,15 @@ _BARE_NAME = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){1,3}$")
 MAX_NAME_CHARS = 40
 
 
+# Words no name is made of: prepositions and particles. "قراءة في نتائج القمة", a column's
+# sub-head, is two to four words of letters too.
+_NOT_IN_NAMES = frozenset("في من على إلى الى عن مع أم أو لا ما هل لم لن قد إن أن بين بعد قبل حول ضد عبر منذ حتى "
+                          "هذا هذه ذلك التي الذي كيف لماذا متى".split())
+
+
 def _is_bare_name(text: str) -> bool:
-    return len(text) <= MAX_NAME_CHARS and bool(_BARE_NAME.match(text))
+    return len(text) <= MAX_NAME_CHARS and bool(_BARE_NAME.match(text)) \
+        and not any(word in _NOT_IN_NAMES for word in text.split())
 
 
 def _texts_after(node, count: int) -> list[str]:
