@@ -88,6 +88,9 @@ def test_a_crawl_that_did_not_start_leaves_a_report_that_says_so(tmp_path):
     ("NEWSCRAWL_FEED_SIZE=abc", "NEWSCRAWL_FEED_SIZE must be an integer, got 'abc'"),
     ("NEWSCRAWL_ARCHIVE_MAX_SIZE=abc", "NEWSCRAWL_ARCHIVE_MAX_SIZE must be a number, got 'abc'"),
     ("NEWSCRAWL_FEED_SIZE=-5", "NEWSCRAWL_FEED_SIZE must not be negative"),
+    # (it wrote an empty rolling feed every run)
+    ("NEWSCRAWL_FEED_SIZE=0", 'NEWSCRAWL_FEED_SIZE must be at least 1, got \'0\' (NEWSCRAWL_ROLLING_FEED="" turns the '
+                              "rolling feed off)"),
 ])
 def test_a_numeric_setting_that_is_no_number_is_one_line_before_the_crawl_starts(tmp_path, setting, message):
     """They raised inside a component after start-up: a traceback, and no "not started" report."""

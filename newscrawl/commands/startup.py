@@ -74,6 +74,8 @@ def check_settings(settings) -> None:
             raise StartError(f"{name} must be a{'n integer' if kind is int else ' number'}, got {value!r}") from None
         if number < 0 and name not in SIGNED_SETTINGS:
             raise StartError(f"{name} must not be negative, got {value!r}")
+        if number == 0 and name in NONZERO_SETTINGS:
+            raise StartError(f"{name} must be at least 1, got {value!r} ({NONZERO_SETTINGS[name]})")
 
 
 # The newscrawl settings read as numbers: a bad value would raise inside a component after start-up.
@@ -86,6 +88,8 @@ NUMBER_SETTINGS = {
     "NEWSCRAWL_RETRY_FAILED_AFTER": float, "NEWSCRAWL_SILENT_HOURS": float, "NEWSCRAWL_TITLES_RETENTION": float,
 }
 SIGNED_SETTINGS: set[str] = set()
+# Those where 0 would quietly do nothing useful, and what does what 0 seems to ask for.
+NONZERO_SETTINGS = {"NEWSCRAWL_FEED_SIZE": "NEWSCRAWL_ROLLING_FEED=\"\" turns the rolling feed off"}
 
 
 def print_error(message: str) -> None:
