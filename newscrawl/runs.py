@@ -215,7 +215,7 @@ def record_killed_run(settings, spider: str, started_at: str, found_at: str, act
                        finished_at=_iso(datetime.fromisoformat(ended)),
                        # the recovered articles' pages were fetched by it too, not yet recorded
                        finish_reason="killed", pages=(activity.pages_settled if activity is not None else 0) + recovered,
-                       new_articles=kept, items=kept)
+                       new_articles=kept, items=kept, duplicates=activity.duplicates if activity is not None else 0)
     path = history_path(settings)
     try:
         with RunHistory(path, check=False) as history:

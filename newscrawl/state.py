@@ -72,6 +72,7 @@ class RunActivity:
     pages_settled: int
     articles_kept: int
     last_seen: str | None  # ISO time of the last page settled or article kept
+    duplicates: int = 0  # pages settled as duplicate titles
 
 
 @dataclass(frozen=True)
@@ -314,11 +315,12 @@ class CrawlState:
     def activity_between(self, source: str, since: str, until: str) -> RunActivity | None:
         """What the state store saw of *source* between two ISO times: for a run killed before
         it could report itself (``newscrawl.runs.record_killed_run``)."""
-        pages, last = self.db.execute("SELECT COUNT(*), MAX(seen_at) FROM pages WHERE source = ? AND status != "
-                                      "'pending' AND seen_at >= ? AND seen_at < ?", (source, since, until)).fetchone()
+        pages, last, duplicates = self.db.execute(
+            "SELECT COUNT(*), MAX(seen_at), COALESCE(SUM(status = 'duplicate'), 0) FROM pages WHERE source = ? AND "
+            "status != 'pending' AND seen_at >= ? AND seen_at < ?", (source, since, until)).fetchone()
         kept, last_kept = self.db.execute("SELECT COUNT(*), MAX(kept_at) FROM articles WHERE source = ? AND "
                                           "kept_at >= ? AND kept_at < ?", (source, since, until)).fetchone()
-        return RunActivity(pages, kept, max(filter(None, (last, last_kept)), default=None))
+        return RunActivity(pages, kept, max(filter(None, (last, last_kept)), default=None), duplicates)
 
     def end_run(self, run: Run, reason: str) -> None:
         """Close *run*; only reason "finished" makes it count as complete."""

@@ -562,7 +562,8 @@ def test_a_run_killed_with_sigkill_is_in_the_history_as_killed_once_the_next_run
         process = subprocess.Popen(crawl_args(server.base_url, "-s", "CONCURRENT_REQUESTS=2"), cwd=tmp_path,
                                    env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started = time.time()
-        while written_lines(tmp_path) < 8 and process.poll() is None:
+        # Killed once it has settled a duplicate in the state store
+        while (written_lines(tmp_path) < 8 or not _settled_duplicates(tmp_path)) and process.poll() is None:
             assert time.time() - started < 120, "the crawl wrote too little to be killed halfway"
             time.sleep(0.02)
         process.kill()
@@ -579,6 +580,29 @@ def test_a_run_killed_with_sigkill_is_in_the_history_as_killed_once_the_next_run
     assert killed["new_articles"] >= killed_items >= 8, "what the killed run's feed holds, at least"
     assert killed["pages"] >= killed_items
     assert killed["new_articles"] + finished["new_articles"] == len(feed_items(tmp_path))
+    # The mirror republishes stories under a second URL: each such copy is dropped by one of the
+    # two runs (the killed run's count is what its pages settled as; it once read 0).
+    assert killed["duplicates"] >= 1
+    assert killed["duplicates"] + finished["duplicates"] == len(_audited_urls(tmp_path))
+
+
+def _settled_duplicates(root) -> int:
+    import sqlite3
+
+    path = root / "state" / "state.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT COUNT(*) FROM pages WHERE status = 'duplicate'").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def _audited_urls(root) -> set[str]:
+    """The URLs of the duplicates the runs dropped, from their audit files (whole lines only)."""
+    return {json.loads(line)["url"] for path in (root / "feeds").rglob("*.duplicates.jsonl")
+            for line in path.read_text("utf-8").split("\n")[:-1]}
 
 
 def test_a_run_killed_while_closing_is_never_missing_from_the_history(tmp_path):
