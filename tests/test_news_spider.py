@@ -64,6 +64,18 @@ def test_start_is_required():
         NewsSpider(start="ftp://example.org/")
 
 
+def test_start_urls_on_one_host_allow_each_of_their_ports():
+    # (two local servers on one host: the second one's port was refused)
+    spider = NewsSpider(start="http://127.0.0.1:8001/,http://127.0.0.1:8002/news/")
+    assert spider.is_allowed_url("http://127.0.0.1:8001/a") and spider.is_allowed_url("http://127.0.0.1:8002/b")
+    assert not spider.is_allowed_url("http://127.0.0.1:8003/c") and not spider.is_allowed_url("http://127.0.0.1/d")
+    plain = NewsSpider(start="https://www.example.org/,https://example.org:8443/")
+    assert plain.is_allowed_url("https://example.org/a") and plain.is_allowed_url("https://news.example.org:8443/b")
+    assert not plain.is_allowed_url("https://example.org:9000/c")
+    with pytest.raises(ValueError, match="bad port"):
+        NewsSpider(start="http://example.org:99999/")
+
+
 def test_changed_template_falls_back_down_the_ladder():
     """The site's landmarks (#balmon, h4.coring, the GMT stamp) removed: the ladder still gets
     headline, date and body, and the provenance shows which fallback did it."""

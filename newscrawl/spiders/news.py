@@ -60,9 +60,16 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self.allowed_domains = sorted({urlsplit(u).hostname.removeprefix("www.")
                                        for u in self.start_urls + self.article_urls})
         self.politeness_host = self.allowed_domains[0]
-        # A start URL with an explicit port (a local test server) allows that port only.
-        self._ports = {urlsplit(u).hostname.removeprefix("www."): urlsplit(u).port
-                       for u in self.start_urls + self.article_urls}
+        # A start URL with an explicit port (a local test server) allows that port; one without,
+        # the default ports. Each domain's ports are those of all its start URLs.
+        self._ports: dict[str, set[int | None]] = {}
+        for url in self.start_urls + self.article_urls:
+            parts = urlsplit(url)
+            try:
+                port = parts.port
+            except ValueError:
+                raise ValueError(f"not an http(s) URL (bad port): {url!r}") from None
+            self._ports.setdefault(parts.hostname.removeprefix("www."), set()).add(port)
         self._emitted = UrlDigests()  # digests, not URLs: flat memory on long crawls
         self._sitemap_dates: dict[bytes, str] = {}  # URL digest → the sitemap's lastmod, until the page comes
         self.run_started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
@@ -189,8 +196,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         except ValueError:
             return False
         host = (parts.hostname or "").removeprefix("www.")
-        wanted = next((p for d, p in self._ports.items() if host == d or host.endswith("." + d)), None)
-        return port == wanted if wanted is not None else port in (None, 80, 443)
+        wanted = next((p for d, p in self._ports.items() if host == d or host.endswith("." + d)), {None})
+        return port in wanted or (None in wanted and port in (None, 80, 443))
 
     def parse(self, response: Response, **kwargs: Any):
         """What ``scrapy parse URL`` calls: any page goes through ``parse_page``, as in a crawl."""
