@@ -224,6 +224,26 @@ def test_a_real_writer_is_still_the_author():
     assert extract_article(html, "https://dailyherald.example/2024/05/story").fields["author"] == "Jane Holloway"
 
 
+@pytest.mark.parametrize(("head", "author"), [
+    # every person of a JSON-LD author list, its organisations left out (only the first was taken)
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A headline of the story", "author": '
+     '[{"@type": "Person", "name": "David Brand"}, {"@type": "Organization", "name": "Wire Service"}, '
+     '"Ramsey Khalifeh", {"@type": "Person", "name": "David Brand"}]}</script>', "David Brand, Ramsey Khalifeh"),
+    # a profile URL in article:author hid the plain author name (the keys were read as one list)
+    ('<meta property="article:author" content="https://www.facebook.com/dailyherald">'
+     '<meta name="author" content="Markus Steinrisser">', "Markus Steinrisser"),
+    ('<meta name="author" content="facebook.com/evgenia.karp">'
+     '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Evgenia Karp">', "Evgenia Karp"),
+    # WordPress SEO's "Written by" line, whichever number it has
+    ('<meta name="twitter:label1" content="Est. reading time"><meta name="twitter:data1" content="4 minutes">'
+     '<meta name="twitter:label2" content="Written by"><meta name="twitter:data2" content="Katharina Schmidt">',
+     "Katharina Schmidt"),
+])
+def test_every_writer_the_metadata_names_is_read(head, author):
+    html = _page(f"<article><p>{PROSE * 4}</p></article>", head=head)
+    assert extract_article(html, "https://dailyherald.example/2024/05/story").fields.get("author") == author
+
+
 def test_the_same_page_gives_the_same_body_every_time():
     """trafilatura's default deduplication made a page's text depend on the pages before."""
     html = _page("<div>" + "".join(f"<p>{line}</p>" for line in STORY) + "</div>")

@@ -722,17 +722,28 @@ class ArticlePage(ItemPage):
         its labels (og:site_name, application-name, the JSON-LD publisher, what the title prints
         around the headline) and its domain. A blog published under its writer's own name
         loses its author by this rule: it cannot be told from an outlet that names itself."""
-        ld_author, ld_type = _jsonld_typed(self.doc.meta.jsonld, "author")
-        if "Organization" in ld_type:
-            ld_author = None
+        meta = self.doc.meta
         host = (urlsplit(self.doc.url).hostname or "").removeprefix("www.")
         names = (*self.labels, host.rsplit(".", 1)[0] if "." in host else host)
-        for value, step in (
-            (ld_author, "jsonld"),
-            (self.doc.meta.first("article:author", "og:article:author", "author"), "meta"),
-        ):
-            if value and not value.startswith("http") and not _names_outlet(value, names):
-                return Found(value, step)
+
+        def usable(value: str | None) -> bool:
+            return bool(value) and not _URLISH.match(value) and not _names_outlet(value, names)
+
+        # Every person the JSON-LD names (a story by two reporters names both), its
+        # organisations left out; then each meta key on its own (an article:author that is a
+        # profile URL does not hide a plain "author" name); then Yoast's "Written by" line.
+        writers = [name for name in _jsonld_people(meta.jsonld, "author") if usable(name)]
+        if writers:
+            return Found(", ".join(dict.fromkeys(writers)), "jsonld")
+        for key in ("article:author", "og:article:author", "author"):
+            value = meta.first(key)
+            if usable(value):
+                return Found(value, "meta")
+        for number in "123":
+            if (meta.first(f"twitter:label{number}") or "").casefold() == "written by":
+                value = meta.first(f"twitter:data{number}")
+                if usable(value):
+                    return Found(value, "meta")
         return NOTHING
 
 
@@ -840,6 +851,28 @@ def _names_outlet(value: str, names: tuple[str, ...]) -> bool:
         if len(shorter) >= MIN_NAME_CHARS and shorter in longer:
             return True
     return False
+
+
+def _jsonld_people(node: dict, key: str) -> list[str]:
+    """The names a JSON-LD property gives (one object, a string or a list of either), its
+    organisations left out."""
+    value = node.get(key)
+    people = []
+    for entry in (value if isinstance(value, list) else [value])[:MAX_JSONLD_PEOPLE]:
+        if isinstance(entry, dict):
+            kind = entry.get("@type")
+            kinds = [kind] if isinstance(kind, str) else [k for k in kind or () if isinstance(k, str)]
+            if "Organization" in " ".join(kinds):
+                continue
+        name = jsonld_text({key: entry}, key)
+        if name:
+            people.append(name)
+    return people
+
+
+MAX_JSONLD_PEOPLE = 10  # a byline names a few; past this a list is junk
+# A profile link given as the author: "https://…", "//…", "www.…", "facebook.com/name".
+_URLISH = re.compile(r"(?:https?:|//|www\.|[\w.-]+\.[a-z]{2,}/)", re.IGNORECASE)
 
 
 def _jsonld_typed(node: dict, key: str) -> tuple[str | None, str]:
