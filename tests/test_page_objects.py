@@ -244,6 +244,32 @@ def test_every_writer_the_metadata_names_is_read(head, author):
     assert extract_article(html, "https://dailyherald.example/2024/05/story").fields.get("author") == author
 
 
+@pytest.mark.parametrize(("above", "author"), [
+    ('<div class="byline-section"><span class="author">  Kevin Johnson and Kevin McCoy </span></div>',
+     "Kevin Johnson and Kevin McCoy"),
+    ('<div class="article-header__byline">By Jessica Holly , Gail Levy</div>', "Jessica Holly, Gail Levy"),
+    ('<span class="author vcard">von flerche</span>', "flerche"),
+    ('<a rel="author" href="/Editors/689/نورهان-نبيل"><h5>نورهان نبيل</h5></a>', "نورهان نبيل"),
+    ('<span itemprop="author">Eleanor Ainge Roy</span>', "Eleanor Ainge Roy"),
+    # not names: a date line, an address, the outlet itself
+    ('<div class="byline">By Alex Bozarjian Thursday, November 9, 2023 4:41AM</div>', None),
+    ('<div class="author">newsroom@example.org</div>', None),
+    ('<div class="author">Daily Herald</div>', None),
+])
+def test_the_byline_a_page_marks_is_the_last_resort_for_the_author(above, author):
+    head = '<meta property="og:site_name" content="Daily Herald">'
+    html = _page(f"{above}<article><p>{PROSE * 4}</p></article>"
+                 "<aside><span class='author'>Sidebar Writer</span></aside>"
+                 "<div class='related'><span class='author'>Other Writer</span></div>", head=head)
+    assert extract_article(html, "https://dailyherald.example/2024/05/story").fields.get("author") == author
+
+
+def test_a_marked_byline_after_the_body_is_another_storys():
+    html = _page(f"<article><p>{PROSE * 4}</p></article>"
+                 "<div class='related'><span class='author'>Other Writer</span></div>")
+    assert extract_article(html, "https://dailyherald.example/2024/05/story").fields.get("author") is None
+
+
 def test_the_same_page_gives_the_same_body_every_time():
     """trafilatura's default deduplication made a page's text depend on the pages before."""
     html = _page("<div>" + "".join(f"<p>{line}</p>" for line in STORY) + "</div>")

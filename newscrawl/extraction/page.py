@@ -40,7 +40,7 @@ from newscrawl.extraction.boilerplate import (
     is_metadata_line,
     is_share_bar,
 )
-from newscrawl.extraction.dateline import parse_byline, parse_dateline
+from newscrawl.extraction.dateline import MAX_AUTHOR_WORDS, parse_byline, parse_dateline
 from newscrawl.extraction.density import SENTENCE_END, densest_container_and_share
 from newscrawl.extraction.document import Document, absolute_url, cut, text_start
 from newscrawl.extraction.metadata import jsonld_list, jsonld_text
@@ -354,7 +354,7 @@ class ArticlePage(ItemPage):
             found = self._byline_before_body(container) or self.byline_link(container) or NOTHING
         if found or parts.signed is False:
             return found  # an explicit "City - <site label>" dateline: unsigned, whatever the meta says
-        return self._author_from_metadata()
+        return self._author_from_metadata() or self._author_from_markup(container)
 
     @page_field
     def date_published_raw(self) -> Found:
@@ -716,6 +716,26 @@ class ArticlePage(ItemPage):
                 return Found(name, "selectors")
         return NOTHING
 
+    def _author_from_markup(self, container) -> Found:
+        """The writer an element marked as the byline prints (rel/itemprop "author", a class
+        naming the author or the byline), above the body or in it, never after it (related
+        items and comments name their own writers) nor in a page's footer, sidebar or menus."""
+        if not _MAY_MARK_BYLINES.search(self.doc.source):
+            return NOTHING
+        marked = _MARKED_BYLINES(self.doc.root)[:MAX_MARKED_BYLINES]
+        rank = self.doc.ranks(marked, (container,)) if container is not None else {}
+        host = (urlsplit(self.doc.url).hostname or "").removeprefix("www.")
+        names = (*self.labels, host.rsplit(".", 1)[0] if "." in host else host)
+        for element in marked:
+            if container is not None and rank[element] > rank[container] and container not in element.iterancestors():
+                continue
+            if any(a.tag in ("footer", "aside", "nav") for a in element.iterancestors()):
+                continue
+            name = _marked_byline_name(text_start(element, MAX_TITLE_CHARS))
+            if name and not _names_outlet(name, names):
+                return Found(name, "selectors")
+        return NOTHING
+
     def _author_from_metadata(self) -> Found:
         """The author the page's metadata names, unless it is the outlet itself: a JSON-LD
         organisation, or a name that is (or holds, or is held in) one of the outlet's names:
@@ -851,6 +871,29 @@ def _names_outlet(value: str, names: tuple[str, ...]) -> bool:
         if len(shorter) >= MIN_NAME_CHARS and shorter in longer:
             return True
     return False
+
+
+# Elements a page marks as its byline: rel or itemprop "author", a class naming the author or
+# the byline (WordPress "author vcard", "article-header__byline", "entry-author").
+_MARKED_BYLINES = etree.XPath(
+    "//*[@rel='author' or @itemprop='author' or contains(translate(@class, 'AUTHORBYLINE', 'authorbyline'), 'author')"
+    " or contains(translate(@class, 'AUTHORBYLINE', 'authorbyline'), 'byline')]")
+_MAY_MARK_BYLINES = re.compile("author|byline", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door|di|af|av|przez|بقلم|كتبت|كتب|بواسطة)\b\s*:?\s*", re.IGNORECASE)
+_BYLINE_EDGES = " -–—|·•,:"
+MAX_MARKED_BYLINES = 20
+MAX_BYLINE_CHARS = 80
+
+
+def _marked_byline_name(text: str) -> str | None:
+    """The writer(s) in a marked byline's text: "By Jessica Holly , Gail Levy" → "Jessica Holly,
+    Gail Levy"; None for what reads as no name (a date, an e-mail address, a sentence)."""
+    text = clean_text(text).strip(_BYLINE_EDGES)
+    text = _BYLINE_PREFIX.sub("", text).strip(_BYLINE_EDGES)
+    text = re.sub(r"\s+,", ",", text)
+    if not text or len(text) > MAX_BYLINE_CHARS or "@" in text or re.search(r"\d{2}", text):
+        return None
+    return text if len(text.split()) <= 2 * MAX_AUTHOR_WORDS else None
 
 
 def _jsonld_people(node: dict, key: str) -> list[str]:
