@@ -435,9 +435,9 @@ _BARE_NAME = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){1,3}$")
 MAX_NAME_CHARS = 40
 
 
-# Words no name is made of: prepositions and particles. "قراءة في نتائج القمة", a column's
+# Words no name is made of: prepositions and particles ("أم" is left out: a kunya, "أم كلثوم"). "قراءة في نتائج القمة", a column's
 # sub-head, is two to four words of letters too.
-_NOT_IN_NAMES = frozenset("في من على إلى الى عن مع أم أو لا ما هل لم لن قد إن أن بين بعد قبل حول ضد عبر منذ حتى "
+_NOT_IN_NAMES = frozenset("في من على إلى الى عن مع أو لا ما هل لم لن قد إن أن بين بعد قبل حول ضد عبر منذ حتى "
                           "هذا هذه ذلك التي الذي كيف لماذا متى".split())
 
 
