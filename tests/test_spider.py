@@ -175,7 +175,8 @@ def test_feed_date_reaches_a_page_first_requested_from_a_listing():
     spider = make_spider()
     base = "https://www.almaghribtoday.net"
     article = site.original(1)
-    listing = HtmlResponse(base + "/", body=f'<a href="{article.path}">x</a>'.encode(), encoding="utf-8",
+    listing = HtmlResponse(base + "/", body=f'<html><body><a href="{article.path}">x</a></body></html>'.encode(),
+                           encoding="utf-8",
                            request=scrapy.Request(base + "/"))
     (request,) = requests_of(spider.parse_listing(listing))
     feed = rss_feed(site, base, [article], title="t")

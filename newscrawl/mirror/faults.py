@@ -14,11 +14,14 @@ is per path, drawn from the range, capped by ``max_failures``):
 - ``reset``: no response at all, the socket closed with SO_LINGER 0 (a TCP RST), 1–2 attempts;
 - ``truncate``: status line and headers with the full Content-Length, then only 30–70 % of the
   body, then the connection closed, for 1–2 attempts;
+- ``short_length``: 200 with only 30–70 % of the body and a Content-Length stating that cut
+  length (a server or proxy that lies about its page: the answer is whole at the HTTP level,
+  only the page can tell), for 1–2 attempts;
 - ``garbage``: 200 ``text/html`` whose body is 4 KiB of random binary bytes, first attempt only;
 - ``empty``: 200 ``text/html`` with an empty body, first attempt only;
 - ``latency``: every attempt waits 0.2–1.0 s (fixed per path), then is served normally.
 
-Faulty 200 responses (garbage, empty, truncate, cut_rss, huge) carry no ETag, so a conditional
+Faulty 200 responses (garbage, empty, truncate, short_length, cut_rss, huge) carry no ETag, so a conditional
 request never turns a faulty body into a "304 Not Modified" later.
 
 Permanent (every attempt, forever; ``PERMANENT``), article pages only:
@@ -90,18 +93,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
-TRANSIENT_KINDS = ("5xx", "503_retry_after", "429", "reset", "truncate", "garbage", "empty", "latency")
+TRANSIENT_KINDS = ("5xx", "503_retry_after", "429", "reset", "truncate", "short_length", "garbage", "empty",
+                   "latency")
 PERMANENT = frozenset({"redirect_loop", "offsite_redirect", "huge"})
 FEED_KINDS = ("cut_rss",)
 KINDS = TRANSIENT_KINDS + ("redirect_loop", "offsite_redirect", "huge") + FEED_KINDS
 """Every fault kind, in a stable order."""
 
 FAILURES = {"5xx": (1, 3), "503_retry_after": (1, 2), "429": (1, 2), "reset": (1, 2), "truncate": (1, 2),
+            "short_length": (1, 2),
             "garbage": (1, 1), "empty": (1, 1), "latency": (0, 0)}
 """Transient kinds: (fewest, most) failing attempts of a path."""
 
-WEIGHTS = {"5xx": 3, "503_retry_after": 1, "429": 1, "reset": 2, "truncate": 2, "garbage": 1, "empty": 1,
-           "latency": 2, "redirect_loop": 1, "offsite_redirect": 1, "huge": 1, "cut_rss": 4}
+WEIGHTS = {"5xx": 3, "503_retry_after": 1, "429": 1, "reset": 2, "truncate": 2, "short_length": 1, "garbage": 1,
+           "empty": 1, "latency": 2, "redirect_loop": 1, "offsite_redirect": 1, "huge": 1, "cut_rss": 4}
 """Default relative weights when a faulty path's kind is drawn (among the kinds its category allows)."""
 
 HUGE_SIZE = 12 * 1024 * 1024
@@ -256,6 +261,7 @@ class FaultPlan:
             failures = math.inf
         delay = round(0.2 + 0.8 * self._uniform(key, "delay"), 3) if kind == "latency" else 0.0
         fraction = {"truncate": 0.3 + 0.4 * self._uniform(key, "fraction"),
+                    "short_length": 0.3 + 0.4 * self._uniform(key, "fraction"),
                     "cut_rss": 0.4 + 0.4 * self._uniform(key, "fraction")}.get(kind, 0.5)
         return FaultSpec(kind, failures, delay, fraction, int(self._uniform(key, "variant") * 2))
 

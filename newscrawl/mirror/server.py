@@ -201,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
             if with_body:
                 self.wfile.write(cut(body, fault.spec.fraction))
             self._close_write()
-        elif fault.kind == "cut_rss":
+        elif fault.kind in ("cut_rss", "short_length"):  # a Content-Length of the cut body: whole to HTTP
             self._send_simple(200, cut(body, fault.spec.fraction), with_body, content_type=content_type)
         elif fault.kind == "huge":
             padding = HUGE_SIZE - len(body) - 7

@@ -138,24 +138,55 @@ def asked_url(request_or_response) -> str:
     return (request_or_response.meta.get("redirect_urls") or [request_or_response.url])[0]
 
 
-def unusable_page(response) -> str | None:
-    """Why a 200 response cannot be judged as a page ("not_html", "empty", "garbage"), or None.
-    Such pages are retried, not recorded as "not an article": the cause is usually transient."""
+def unusable_page(response, *, open_documents_ok: bool = False) -> str | None:
+    """Why a 200 response cannot be judged as a page ("not_html", "empty", "garbage", "cut"),
+    or None. Such pages are retried, not recorded as "not an article": the cause is usually
+    transient.
+
+    "cut": the page does not end with its ``</body>`` or ``</html>``. A connection dropped
+    mid-page does that (Scrapy flags a body that ended with the connection "partial"), and so
+    does a server that states a Content-Length shorter than its page, or a gzip stream cut short:
+    such answers are whole at the HTTP level, so only the page can tell. A page served the same
+    way twice (*response*'s request says the size of the cut page it retries, ``cut_size``) is
+    what the site serves, and is read as it is; *open_documents_ok* (a host whose pages came so)
+    says the same for pages that are not partial."""
     if not isinstance(response, TextResponse):
         return "not_html"
     if not response.body.strip():
         return "empty"
     if looks_like_garbage(response.body, response.text):
         return "garbage"
-    if "partial" in response.flags and not _DOCUMENT_END.search(response.body[-65536:]):
-        # Scrapy's "partial": no Content-Length and not chunked, so the body ended when the
-        # connection closed, which a dropped connection does too. A page cut so never reaches
-        # its </body> or </html>; one that does is whole (HTTP/1.0-style servers).
+    if ("partial" in response.flags or not open_documents_ok) and not ends_document(response.body) \
+            and _cut_size(response) != len(response.body):
         return "cut"
     return None
 
 
 _DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
+# Pages of a host served whole without </body></html> before the generic spider stops fetching
+# the host's pages twice to tell a cut page from such a one.
+OPEN_DOCUMENT_PAGES = 3
+# How near its end a whole page closes its document: what follows </html> is a comment or a
+# script at most (a "</body></html>" inside a comment near the top of a short page cut below
+# it is not the page's end).
+DOCUMENT_END_WINDOW = 8192
+
+
+def _cut_size(response) -> int | None:
+    request = response.request  # (None for a response made by hand, tied to no request)
+    return request.meta.get("cut_size") if request is not None else None
+
+
+def ends_document(body: bytes) -> bool:
+    """Whether *body* closes its HTML document (``</body>`` or ``</html>``) near its end."""
+    return _DOCUMENT_END.search(body[-DOCUMENT_END_WINDOW:]) is not None
+
+
+def retry_cut_page(retry, response) -> None:
+    """Mark *retry* (of *response*'s request) with the size of the cut page it retries: the
+    same page again is what the server serves (``unusable_page``)."""
+    if retry is not None:
+        retry.meta["cut_size"] = len(response.body)
 
 
 def with_response_hints(hints: dict, response) -> dict:
@@ -347,6 +378,27 @@ class NewscrawlSpider(scrapy.Spider):
         if url is None:
             self.stat("links/malformed")
         return url
+
+    learns_open_documents = False
+    """True for a spider of sites whose templates nobody here knows (``unusable``)."""
+
+    def unusable(self, response) -> str | None:
+        """``unusable_page`` of *response*. A spider that ``learns_open_documents`` takes a
+        host that served OPEN_DOCUMENT_PAGES pages the same twice without their closing
+        ``</body></html>`` for one whose pages come so: its later pages are no longer fetched
+        twice to tell (a connection dropped mid-page still is). A network site's pages close
+        their documents (docs/site-facts.md F27): its spiders never stop checking."""
+        host = urlsplit(response.url).hostname or ""
+        counts = self.__dict__.setdefault("_open_document_pages", {})
+        trusted = counts.get(host, 0) >= OPEN_DOCUMENT_PAGES
+        problem = unusable_page(response, open_documents_ok=self.learns_open_documents and trusted)
+        if problem is None and not trusted and _cut_size(response) is not None and not ends_document(response.body):
+            counts[host] = counts.get(host, 0) + 1
+            self.stat("pages/open_document_read")
+            if self.learns_open_documents and counts[host] == OPEN_DOCUMENT_PAGES:
+                self.logger.info("Pages of %s end without </body></html> (%d served the same twice): its later "
+                                 "pages are read as they come", host, OPEN_DOCUMENT_PAGES)
+        return problem
 
     def stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)

@@ -20,7 +20,7 @@ from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
 from newscrawl.spiders.common import (NewscrawlSpider, RecentUrls, UrlDigests, asked_url, read_url_list, retry_later,
-                                      unusable_page, with_response_hints)
+                                      retry_cut_page, with_response_hints)
 
 FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
 ARTICLE_KINDS = {"article", "opinion"}
@@ -266,7 +266,7 @@ class NetworkSpider(NewscrawlSpider):
 
     # --- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response):
-        problem = unusable_page(response)
+        problem = self.unusable(response)
         if problem:
             # A garbage or empty listing page would end its chain silently: retried like an article.
             yield from self._retry_unusable(response, problem, "listings")
@@ -387,6 +387,8 @@ class NetworkSpider(NewscrawlSpider):
         retries are spent, an article page stays open for the next run and a listing or feed
         is counted as failed (its chain is then not vouched for, see ``closed``)."""
         retry = retry_later(response.request, problem, self)
+        if problem == "cut":
+            retry_cut_page(retry, response)
         self.logger.warning("Unusable %s %s (%s)%s", kind.rstrip("s"), unquote(response.url), problem,
                             "; retrying" if retry is not None else "; giving up for this run")
         if kind != "feeds":  # read_feed counted it
@@ -414,7 +416,7 @@ class NetworkSpider(NewscrawlSpider):
     def parse_article(self, response: Response):
         # The URL the crawl asked for (before redirects): the one later runs will check.
         asked = asked_url(response)
-        problem = unusable_page(response)
+        problem = self.unusable(response)
         if problem:
             # Garbage or an empty page is usually transient (a cache, a proxy, a deploy): retried
             # with backoff in this run, then left open for the next run, never settled.

@@ -23,7 +23,7 @@ from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import site_for_url
-from newscrawl.spiders.common import (NewscrawlSpider, UrlDigests, asked_url, read_url_list, retry_later, unusable_page,
+from newscrawl.spiders.common import (NewscrawlSpider, UrlDigests, asked_url, read_url_list, retry_cut_page, retry_later,
                                       url_digest, with_response_hints)
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
@@ -40,6 +40,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
 
     Incremental like the network spiders: articles earlier runs kept or dropped as duplicates
     are not fetched again; fronts and section pages are, since they change."""
+
+    learns_open_documents = True  # any site's pages: some end without </body></html>
 
     name = "news"
     # Bylines are site-specific: a generic crawl finds few, and a clean run must not fail for it.
@@ -204,7 +206,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         return self.parse_page(response)
 
     def parse_page(self, response: Response):
-        problem = unusable_page(response)
+        problem = self.unusable(response)
         if problem:
             # Empty or garbage copies are retried (fronts too: they lead to articles); a link
             # that is not HTML (an image, a PDF) is retried only if it was meant as an article.
@@ -213,6 +215,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             if problem == "not_html" and not article:
                 return
             retry = retry_later(response.request, problem, self)
+            if problem == "cut":
+                retry_cut_page(retry, response)
             if retry is not None:
                 yield retry
             elif article:
