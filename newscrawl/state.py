@@ -40,6 +40,11 @@ FINAL_STATUSES = ("kept", "duplicate", "not_article", "gone", "alias", "other_la
 # Backoff across runs for a page that keeps failing: the first retry is due at once (the next
 # run), then 5 min, 10 min, 20 min ... up to retry_failed_after.
 FIRST_BACKOFF = timedelta(minutes=5)
+# A page the site lists that answers 404 or 410 is gone only after this many answers (the
+# attempts counted across runs, with backoff between them): a CMS lists a story a moment before
+# its page is served, a cache or a deploy answers 404 for a minute. Until then it stays open
+# ("missing") and is asked again.
+GONE_AFTER_ATTEMPTS = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
@@ -61,6 +66,7 @@ CREATE TABLE IF NOT EXISTS warc_files (
 """
 # Columns added after the first release: added to older state files in place.
 PAGE_COLUMNS = {"first_seen": "TEXT", "attempts": "INTEGER NOT NULL DEFAULT 0", "not_before": "TEXT"}
+CHAIN_COLUMNS = {"recorded_at": "TEXT"}
 
 
 def _now() -> str:
@@ -84,10 +90,12 @@ class Validators:
 @dataclass(frozen=True)
 class Chain:
     """How far a finished run walked a listing chain: ``depth`` pages, to its end if
-    ``complete``, finishing at ``walked_at`` (ISO time)."""
+    ``complete``, beginning at ``walked_at`` (ISO time); ``recorded_at``: when that run ended
+    (what it saw, it had seen by then; None in a store written before it was kept)."""
     depth: int
     complete: bool
     walked_at: str
+    recorded_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,14 +118,15 @@ class CrawlState:
         self._migrate()
 
     def _migrate(self) -> None:
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
-        for column, kind in PAGE_COLUMNS.items():
-            if column not in have:
-                try:
-                    self.db.execute(f"ALTER TABLE pages ADD COLUMN {column} {kind}")
-                except sqlite3.OperationalError as error:  # another crawl added it first
-                    if "duplicate column" not in str(error):
-                        raise
+        for table, columns in (("pages", PAGE_COLUMNS), ("chains", CHAIN_COLUMNS)):
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for column, kind in columns.items():
+                if column not in have:
+                    try:
+                        self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                    except sqlite3.OperationalError as error:  # another crawl added it first
+                        if "duplicate column" not in str(error):
+                            raise
         self.db.execute("CREATE INDEX IF NOT EXISTS pages_open ON pages (source, status)")
 
     def close(self) -> None:
@@ -175,6 +184,8 @@ class CrawlState:
         now = datetime.now(timezone.utc)
         row = self.db.execute("SELECT attempts FROM pages WHERE key = ?", (key,)).fetchone()
         attempts = (row[0] or 0) + 1 if row else 1
+        if status == "gone" and attempts < GONE_AFTER_ATTEMPTS:
+            status = "missing"  # one 404 is no proof (see GONE_AFTER_ATTEMPTS)
         not_before = None
         if status in ("failed", "missing") and attempts > 1:
             backoff = min(self.retry_failed_after, FIRST_BACKOFF * 2 ** min(attempts - 2, 20))
@@ -328,17 +339,19 @@ class CrawlState:
 
     # --- listing chains ---------------------------------------------------------------------
     def chain(self, key: str) -> Chain | None:
-        row = self.db.execute("SELECT depth, complete, walked_at FROM chains WHERE key = ?", (key,)).fetchone()
-        return Chain(row[0], bool(row[1]), row[2]) if row else None
+        row = self.db.execute("SELECT depth, complete, walked_at, recorded_at FROM chains WHERE key = ?",
+                              (key,)).fetchone()
+        return Chain(row[0], bool(row[1]), row[2], row[3]) if row else None
 
     def walked_chain(self, key: str, depth: int, complete: bool, walked_at: str | None = None) -> None:
         """A finished run walked listing chain *key* to page *depth* (to its end if *complete*),
         having begun at *walked_at* (ISO time; now if None): every story first seen before then
         and listed on the chain was behind that walk. Depth and completeness only grow."""
         self.db.execute(
-            "INSERT INTO chains (key, depth, complete, walked_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
-            "depth = MAX(chains.depth, excluded.depth), complete = MAX(chains.complete, excluded.complete), "
-            "walked_at = excluded.walked_at", (key, depth, int(complete), walked_at or _now()))
+            "INSERT INTO chains (key, depth, complete, walked_at, recorded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) "
+            "DO UPDATE SET depth = MAX(chains.depth, excluded.depth), complete = MAX(chains.complete, excluded.complete), "
+            "walked_at = excluded.walked_at, recorded_at = excluded.recorded_at",
+            (key, depth, int(complete), walked_at or _now(), _now()))
 
     @staticmethod
     def now() -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Iterator
 
 from newscrawl.distributed import PREFIX
-from newscrawl.state import FINAL_STATUSES, FIRST_BACKOFF, Chain, CrawlState, Validators, _now
+from newscrawl.state import FINAL_STATUSES, FIRST_BACKOFF, GONE_AFTER_ATTEMPTS, Chain, CrawlState, Validators, _now
 
 BASE = f"{PREFIX}:state:"
 
@@ -43,19 +43,22 @@ return 1
 """
 
 # KEYS: page, open set of the source; ARGV: source, url, status, now (ISO), now (unix s),
-# retry_failed_after (s), first backoff (s), url key, 1 if the status settles the page
+# retry_failed_after (s), first backoff (s), url key, 1 if the status settles the page, the
+# attempts after which "gone" settles it (before, it stays open as "missing")
 _RECORD = """
 if redis.call('HGET', KEYS[1], 'status') == 'kept' then return 0 end
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'source', ARGV[1], 'url', ARGV[2], 'status', ARGV[3], 'seen_at', ARGV[4])
+local status, settled = ARGV[3], ARGV[9]
+if status == 'gone' and attempts < tonumber(ARGV[10]) then status, settled = 'missing', '0' end
+redis.call('HSET', KEYS[1], 'source', ARGV[1], 'url', ARGV[2], 'status', status, 'seen_at', ARGV[4])
 redis.call('HSETNX', KEYS[1], 'first_seen', ARGV[4])
-if (ARGV[3] == 'failed' or ARGV[3] == 'missing') and attempts > 1 then
+if (status == 'failed' or status == 'missing') and attempts > 1 then
   local backoff = math.min(tonumber(ARGV[6]), tonumber(ARGV[7]) * 2 ^ math.min(attempts - 2, 20))
   redis.call('HSET', KEYS[1], 'not_before', tostring(tonumber(ARGV[5]) + backoff))
 else
   redis.call('HDEL', KEYS[1], 'not_before')
 end
-if ARGV[9] == '1' then redis.call('SREM', KEYS[2], ARGV[8]) else redis.call('SADD', KEYS[2], ARGV[8]) end
+if settled == '1' then redis.call('SREM', KEYS[2], ARGV[8]) else redis.call('SADD', KEYS[2], ARGV[8]) end
 return 1
 """
 
@@ -87,7 +90,8 @@ if old then
   depth = math.max(depth, chain.depth)
   complete = math.max(complete, chain.complete)
 end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({depth = depth, complete = complete, walked_at = ARGV[4]}))
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({depth = depth, complete = complete, walked_at = ARGV[4],
+                                                   recorded_at = ARGV[5]}))
 return 1
 """
 
@@ -161,7 +165,8 @@ class SharedCrawlState(CrawlState):
     def record(self, key: str, source: str, url: str, status: str) -> None:
         self._record(keys=[self._page(key), self._open(source)],
                      args=[source, url, status, _now(), time.time(), self.retry_failed_after.total_seconds(),
-                           FIRST_BACKOFF.total_seconds(), key, "1" if status in FINAL_STATUSES else "0"])
+                           FIRST_BACKOFF.total_seconds(), key, "1" if status in FINAL_STATUSES else "0",
+                           GONE_AFTER_ATTEMPTS])
 
     def _open_rows(self, source: str) -> list[tuple[str, dict]]:
         keys = [_text(k) for k in self.redis.smembers(self._open(source))]
@@ -252,7 +257,7 @@ class SharedCrawlState(CrawlState):
         if not raw:
             return None
         chain = json.loads(raw)
-        return Chain(int(chain["depth"]), bool(chain["complete"]), chain["walked_at"])
+        return Chain(int(chain["depth"]), bool(chain["complete"]), chain["walked_at"], chain.get("recorded_at"))
 
     def walked_chain(self, key: str, depth: int, complete: bool, walked_at: str | None = None) -> None:
-        self._walked(keys=[f"{BASE}chains"], args=[key, depth, int(complete), walked_at or _now()])
+        self._walked(keys=[f"{BASE}chains"], args=[key, depth, int(complete), walked_at or _now(), _now()])

@@ -97,7 +97,10 @@ TRANSIENT_KINDS = ("5xx", "503_retry_after", "429", "reset", "truncate", "short_
                    "latency")
 PERMANENT = frozenset({"redirect_loop", "offsite_redirect", "huge"})
 FEED_KINDS = ("cut_rss",)
-KINDS = TRANSIENT_KINDS + ("redirect_loop", "offsite_redirect", "huge") + FEED_KINDS
+# Aimed at one page only (``OnePathFault``), never drawn by a plan: a listing page served whole
+# but without its "more" link (a server's passing fault that only the page's content shows).
+AIMED_KINDS = ("no_more",)
+KINDS = TRANSIENT_KINDS + ("redirect_loop", "offsite_redirect", "huge") + FEED_KINDS + AIMED_KINDS
 """Every fault kind, in a stable order."""
 
 FAILURES = {"5xx": (1, 3), "503_retry_after": (1, 2), "429": (1, 2), "reset": (1, 2), "truncate": (1, 2),
@@ -462,5 +465,5 @@ class OffsiteRecorder:
         self.stop()
 
 
-__all__ = ["FaultPlan", "FaultSpec", "Fault", "OffsiteRecorder", "KINDS", "PERMANENT", "TRANSIENT_KINDS",
+__all__ = ["FaultPlan", "FaultSpec", "Fault", "OffsiteRecorder", "KINDS", "AIMED_KINDS", "PERMANENT", "TRANSIENT_KINDS",
            "FEED_KINDS", "FAILURES", "WEIGHTS", "HUGE_SIZE", "LOOP_PARAM", "path_key", "category", "cut"]

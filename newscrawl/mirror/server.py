@@ -105,6 +105,10 @@ def _article_response(site: MirrorSite, base: str, article) -> tuple[int, str, b
     return 200, HTML, pages.article_page(site, base, article).encode()
 
 
+
+# The listing pages' "more" link (pages.listing_page), as the no_more fault removes it.
+_MORE_LINK = re.compile(rb'<div class="newshomemoretopics"><a rel="next"[^>]*>[^<]*</a></div>')
+
 class _Handler(BaseHTTPRequestHandler):
     site: MirrorSite
     faults: FaultPlan | None = None
@@ -201,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
             if with_body:
                 self.wfile.write(cut(body, fault.spec.fraction))
             self._close_write()
+        elif fault.kind == "no_more":  # a listing page, whole, without its "more" link
+            self._send_simple(200, _MORE_LINK.sub(b"", body), with_body, content_type=content_type)
         elif fault.kind in ("cut_rss", "short_length"):  # a Content-Length of the cut body: whole to HTTP
             self._send_simple(200, cut(body, fault.spec.fraction), with_body, content_type=content_type)
         elif fault.kind == "huge":

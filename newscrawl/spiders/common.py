@@ -147,9 +147,9 @@ def unusable_page(response, *, open_documents_ok: bool = False) -> str | None:
     mid-page does that (Scrapy flags a body that ended with the connection "partial"), and so
     does a server that states a Content-Length shorter than its page, or a gzip stream cut short:
     such answers are whole at the HTTP level, so only the page can tell. A page served the same
-    way twice (*response*'s request says the size of the cut page it retries, ``cut_size``) is
-    what the site serves, and is read as it is; *open_documents_ok* (a host whose pages came so)
-    says the same for pages that are not partial."""
+    way SAME_CUT_ANSWERS times (*response*'s request lists the sizes of the cut answers it
+    retries, ``cut_sizes``) is what the site serves, and is read as it is; *open_documents_ok*
+    (a host whose pages came so) says the same for pages that are not partial."""
     if not isinstance(response, TextResponse):
         return "not_html"
     if not response.body.strip():
@@ -157,14 +157,14 @@ def unusable_page(response, *, open_documents_ok: bool = False) -> str | None:
     if looks_like_garbage(response.body, response.text):
         return "garbage"
     if ("partial" in response.flags or not open_documents_ok) and not ends_document(response.body) \
-            and _cut_size(response) != len(response.body):
+            and _cut_sizes(response).count(len(response.body)) < SAME_CUT_ANSWERS - 1:
         return "cut"
     return None
 
 
 _DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
-# Pages of a host served whole without </body></html> before the generic spider stops fetching
-# the host's pages twice to tell a cut page from such a one.
+# Pages of a host served the same SAME_CUT_ANSWERS times without </body></html> before the
+# generic spider stops fetching the host's pages again to tell a cut page from such a one.
 OPEN_DOCUMENT_PAGES = 3
 # How near its end a whole page closes its document: what follows </html> is a comment or a
 # script at most (a "</body></html>" inside a comment near the top of a short page cut below
@@ -172,21 +172,35 @@ OPEN_DOCUMENT_PAGES = 3
 DOCUMENT_END_WINDOW = 8192
 
 
-def _cut_size(response) -> int | None:
+def _cut_sizes(response) -> list[int]:
+    """The sizes of the earlier answers of *response*'s request that were cut."""
     request = response.request  # (None for a response made by hand, tied to no request)
-    return request.meta.get("cut_size") if request is not None else None
+    return request.meta.get("cut_sizes", []) if request is not None else []
+
+
+# A page served this many times the same size without closing its document is what the server
+# serves (a fault that cuts a page cuts it the same way on a retry too, sometimes).
+SAME_CUT_ANSWERS = 3
 
 
 def ends_document(body: bytes) -> bool:
-    """Whether *body* closes its HTML document (``</body>`` or ``</html>``) near its end."""
-    return _DOCUMENT_END.search(body[-DOCUMENT_END_WINDOW:]) is not None
+    """Whether *body* closes its HTML document (``</body>`` or ``</html>``) near its end, outside
+    comments (a short page cut below a ``<!-- … </body></html> -->`` in its head is not whole)."""
+    tail = _COMMENT.sub(b"", body[-DOCUMENT_END_WINDOW:])
+    opened_before = tail.find(b"-->")  # the end of a comment opened before the window
+    if opened_before != -1:
+        tail = tail[opened_before + 3:]
+    return _DOCUMENT_END.search(tail) is not None
+
+
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
 
 
 def retry_cut_page(retry, response) -> None:
     """Mark *retry* (of *response*'s request) with the size of the cut page it retries: the
-    same page again is what the server serves (``unusable_page``)."""
+    same page again and again is what the server serves (``unusable_page``)."""
     if retry is not None:
-        retry.meta["cut_size"] = len(response.body)
+        retry.meta["cut_sizes"] = [*_cut_sizes(response), len(response.body)]
 
 
 def with_response_hints(hints: dict, response) -> dict:
@@ -384,7 +398,7 @@ class NewscrawlSpider(scrapy.Spider):
 
     def unusable(self, response) -> str | None:
         """``unusable_page`` of *response*. A spider that ``learns_open_documents`` takes a
-        host that served OPEN_DOCUMENT_PAGES pages the same twice without their closing
+        host that served OPEN_DOCUMENT_PAGES pages the same way again and again without their closing
         ``</body></html>`` for one whose pages come so: its later pages are no longer fetched
         twice to tell (a connection dropped mid-page still is). A network site's pages close
         their documents (docs/site-facts.md F27): its spiders never stop checking."""
@@ -392,7 +406,7 @@ class NewscrawlSpider(scrapy.Spider):
         counts = self.__dict__.setdefault("_open_document_pages", {})
         trusted = counts.get(host, 0) >= OPEN_DOCUMENT_PAGES
         problem = unusable_page(response, open_documents_ok=self.learns_open_documents and trusted)
-        if problem is None and not trusted and _cut_size(response) is not None and not ends_document(response.body):
+        if problem is None and not trusted and _cut_sizes(response) and not ends_document(response.body):
             counts[host] = counts.get(host, 0) + 1
             self.stat("pages/open_document_read")
             if self.learns_open_documents and counts[host] == OPEN_DOCUMENT_PAGES:

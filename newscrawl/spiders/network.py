@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import timezone
 from typing import Any, AsyncIterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -19,8 +20,16 @@ from w3lib.url import canonicalize_url, safe_url_string
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
-from newscrawl.spiders.common import (NewscrawlSpider, RecentUrls, UrlDigests, asked_url, read_url_list, retry_later,
-                                      retry_cut_page, with_response_hints)
+from newscrawl.spiders.common import (
+    NewscrawlSpider,
+    RecentUrls,
+    UrlDigests,
+    asked_url,
+    read_url_list,
+    retry_cut_page,
+    retry_later,
+    with_response_hints,
+)
 
 FOLLOWED_KINDS = {"article", "opinion", "listing", "writer", "home", "feed"}
 ARTICLE_KINDS = {"article", "opinion"}
@@ -81,6 +90,7 @@ class NetworkSpider(NewscrawlSpider):
         self._skipped_links = UrlDigests()
         self._emitted = UrlDigests()  # url keys of the items this run yielded: one item per article
         self._chains: dict[str, dict] = {}  # listing chain key → {"depth", "ended", "urls"} this run
+        self._run_start_iso: str | None = None
         self._requested = UrlDigests()
         self._recent_links = RecentUrls()  # links follow_link decided on lately: menus repeat them on every page
         self._validators: dict[str, tuple[str | None, str | None]] = {}
@@ -102,9 +112,25 @@ class NetworkSpider(NewscrawlSpider):
         for url, (etag, last_modified) in self._validators.items():
             self.crawl_state.set_validators(url, etag, last_modified)
         for key, chain in self._chains.items():
-            if chain["ended"] is not None and not chain["failed"]:
-                self.crawl_state.walked_chain(key, chain["depth"], complete=chain["ended"] == "end",
-                                              walked_at=chain["since"])
+            if chain["ended"] is None or chain["failed"]:
+                continue
+            if not chain.get("connected", True):
+                # Vouching would make later runs stop above what lies between this walk and the
+                # earlier one's (see _reaches_earlier_walk): the chain is walked again next run.
+                if chain["ended"] == "limit":
+                    self.logger.warning("Listing %s: max_pages=%d stopped the walk on a page of stories new since "
+                                        "the last recorded walk; older new stories may lie deeper (a larger -a "
+                                        "max_pages, or 0, reaches them). Not recorded: the next run walks it again",
+                                        unquote(key), self.max_pages)
+                    self.stat("listings/limit_gap")
+                else:
+                    self.logger.warning("Listing %s ended at page %d on stories all new since the last recorded walk "
+                                        "(a page without its \"more\" link?): not taken for its end; the next run "
+                                        "walks it again", unquote(key), chain["depth"])
+                    self.stat("listings/ended_short")
+                continue
+            self.crawl_state.walked_chain(key, chain["depth"], complete=chain["ended"] == "end",
+                                          walked_at=chain["since"])
 
     def is_allowed_url(self, url: str) -> bool:
         """May the crawl request *url* (a link, a redirect)? Only the site's own hosts on the
@@ -289,6 +315,17 @@ class NetworkSpider(NewscrawlSpider):
             chain["ended"] = stop
         else:
             chain["ended"] = None  # known only once the next page is parsed
+        if chain["ended"] in ("end", "limit"):
+            chain["connected"] = self._reaches_earlier_walk(response, chain_key, links)
+            if not chain["connected"] and chain["ended"] == "end" and not response.meta.get("end_rechecked"):
+                # The end of a chain on stories all new since the last walk: fetched once more
+                # (a page served once without its "more" link is read again whole, in this run).
+                retry = retry_later(response.request, "listing_end_recheck", self)
+                if retry is not None:
+                    retry.meta["end_rechecked"] = True
+                    chain["ended"] = None
+                    self.stat("listings/end_rechecked")
+                    yield retry
         requests = []
         with self.grouped_state_writes():  # the page's new article URLs, pending in one commit
             for url in links:
@@ -317,6 +354,42 @@ class NetworkSpider(NewscrawlSpider):
                     links.append(url)
         return links
 
+    def _reaches_earlier_walk(self, response: Response, chain_key: str, links: list[str]) -> bool:
+        """Whether the last page this run reads of a chain lists a story the chain's earlier
+        recorded walk had seen: everything below it is older, so seen then. A first walk has
+        nothing to reach (it sets the scope), nor has a page that lists no story of its section.
+        A last page of stories all new since then is no end: the stories the earlier walk saw
+        lie further down (a page served without its "more" link, or a max_pages stop above a
+        burst of new stories), and so may new ones."""
+        if self.crawl_state is None or self.refresh:
+            return True
+        earlier = self.crawl_state.chain(chain_key)
+        stories = self._section_stories(response, links)
+        if earlier is None or not stories:
+            return True
+        # Seen by the run that recorded the earlier walk, or before: first seen before that run
+        # ended (not before its walk began: it saw its stories as it went; nor before this run
+        # began: a run whose walk was not recorded saw stories the recorded walk did not reach).
+        # A store written before the end was kept: before this run began.
+        seen_by = earlier.recorded_at or self._run_start()
+        return any(self.crawl_state.discovered_before(key, seen_by) for key in stories)
+
+    def _run_start(self) -> str:
+        """This run's start, in the state store's clock format (ISO, UTC, microseconds)."""
+        if self._run_start_iso is None:
+            started = self.crawler.stats.get_value("start_time")
+            self._run_start_iso = started.astimezone(timezone.utc).isoformat(timespec="microseconds") \
+                if started is not None else self.crawl_state.now()
+        return self._run_start_iso
+
+    def _section_stories(self, response: Response, links: list[str]) -> set[str]:
+        """The keys of the stories a listing page lists: those of its own section (tickers and
+        menus on every page link others)."""
+        section = network.section_id_of(network.path_of(response.url))
+        return {self.url_key(u) for u in links
+                if network.classify_path(network.path_of(u)) in ARTICLE_KINDS and self.rebase(u)
+                and network.section_id_of(network.path_of(u)) == section}
+
     def _stop_reason(self, response: Response, chain_key: str, page: int, links: list[str]) -> str | None:
         """Why the chain's deeper pages are not followed from this page, or None to follow them.
 
@@ -332,11 +405,7 @@ class NetworkSpider(NewscrawlSpider):
         walked = self.crawl_state.chain(chain_key)
         if walked is None or not (walked.complete or (self.max_pages and walked.depth >= self.max_pages)):
             return None
-        # The page's own stories are those of its section; tickers and menus on every page link others.
-        section = network.section_id_of(network.path_of(response.url))
-        stories = {self.url_key(u) for u in links
-                   if network.classify_path(network.path_of(u)) in ARTICLE_KINDS and self.rebase(u)
-                   and network.section_id_of(network.path_of(u)) == section}
+        stories = self._section_stories(response, links)
         if not stories or not all(self.crawl_state.discovered_before(key, walked.walked_at) for key in stories):
             return None
         self.stat("incremental/listing_stop")
