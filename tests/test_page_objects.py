@@ -249,6 +249,8 @@ def test_every_writer_the_metadata_names_is_read(head, author):
      "Kevin Johnson and Kevin McCoy"),
     ('<div class="article-header__byline">By Jessica Holly , Gail Levy</div>', "Jessica Holly, Gail Levy"),
     ('<span class="author vcard">von flerche</span>', "flerche"),
+    ('<div class="PostByline">Von Jens Muster</div>', "Jens Muster"),
+    ('<p class="AUTHOR">Anna Menin</p>', "Anna Menin"),
     ('<a rel="author" href="/Editors/689/نورهان-نبيل"><h5>نورهان نبيل</h5></a>', "نورهان نبيل"),
     ('<span itemprop="author">Eleanor Ainge Roy</span>', "Eleanor Ainge Roy"),
     # not names: a date line, an address, the outlet itself

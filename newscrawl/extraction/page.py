@@ -720,7 +720,7 @@ class ArticlePage(ItemPage):
         """The writer an element marked as the byline prints (rel/itemprop "author", a class
         naming the author or the byline), above the body or in it, never after it (related
         items and comments name their own writers) nor in a page's footer, sidebar or menus."""
-        if not _MAY_MARK_BYLINES.search(self.doc.source):
+        if not _may_mark_bylines(self.doc.source):
             return NOTHING
         marked = _MARKED_BYLINES(self.doc.root)[:MAX_MARKED_BYLINES]
         rank = self.doc.ranks(marked, (container,)) if container is not None else {}
@@ -875,10 +875,17 @@ def _names_outlet(value: str, names: tuple[str, ...]) -> bool:
 
 # Elements a page marks as its byline: rel or itemprop "author", a class naming the author or
 # the byline (WordPress "author vcard", "article-header__byline", "entry-author").
+# Found from the attributes (each element tested with translate() cost 3.9 ms an eval page, the
+# attributes 1.1); "uthor"/"yline" read "Author", "author", "Byline", "byline".
 _MARKED_BYLINES = etree.XPath(
-    "//*[@rel='author' or @itemprop='author' or contains(translate(@class, 'AUTHORBYLINE', 'authorbyline'), 'author')"
-    " or contains(translate(@class, 'AUTHORBYLINE', 'authorbyline'), 'byline')]")
-_MAY_MARK_BYLINES = re.compile("author|byline", re.IGNORECASE)
+    "(//@class[contains(., 'uthor') or contains(., 'yline') or contains(., 'UTHOR') or contains(., 'YLINE')]"
+    " | //@rel[. = 'author'] | //@itemprop[. = 'author'])/..")
+
+
+def _may_mark_bylines(source: str) -> bool:
+    """Whether a page's HTML may hold what ``_MARKED_BYLINES`` finds (a page spelling those
+    attribute values with character references is not read)."""
+    return "uthor" in source or "yline" in source or "UTHOR" in source or "YLINE" in source
 _BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|door|di|af|av|przez|بقلم|كتبت|كتب|بواسطة)\b\s*:?\s*", re.IGNORECASE)
 _BYLINE_EDGES = " -–—|·•,:"
 MAX_MARKED_BYLINES = 20
