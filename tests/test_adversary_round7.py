@@ -4,9 +4,6 @@ the real spider, the real downloader and the mirror's fault injection."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -14,17 +11,10 @@ import pytest
 from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.faults import OnePathFault
 from newscrawl.mirror.server import MirrorServer
-from tests.conftest import CRAWL_ENV as ENV
-from tests.conftest import assert_sound_state, crawl_args, feed_items, story_counts
-
-
-def run_to_completion(base_url: str, work: Path, *extra: str) -> dict:
-    result = subprocess.run(crawl_args(base_url, *extra), cwd=work, env=ENV, capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    stats = json.loads((work / "stats.json").read_text("utf-8"))
-    assert stats["finish_reason"] == "finished", result.stderr[-3000:]
-    return {**stats, "log": result.stderr}
+from tests.conftest import assert_sound_state, feed_items, story_counts
+from tests.test_reliability import (
+    run_to_completion,  # (stats, log) of a crawl that must finish
+)
 
 
 def test_an_article_served_once_shorter_than_its_page_is_fetched_again_not_kept_cut(tmp_path):
@@ -38,12 +28,12 @@ def test_an_article_served_once_shorter_than_its_page_is_fetched_again_not_kept_
     work = tmp_path / "work"
     work.mkdir()
     with MirrorServer(site, faults=plan) as server:
-        stats = run_to_completion(server.base_url, work, "-a", "max_pages=0")
+        stats, log = run_to_completion(server.base_url, work, "-a", "max_pages=0")
     assert plan.counts() == {"short_length": 1}
     (item,) = [i for i in feed_items(work) if unquote(urlsplit(i["url"]).path) == article.path]
     assert item["body"].split("\n\n")[-1] == article.paragraphs[-1]
     assert stats.get("newscrawl/pages/cut") == 1
-    assert "(cut); retrying" in stats["log"]
+    assert "(cut); retrying" in log
 
 
 def test_a_listing_served_once_shorter_than_its_page_does_not_end_the_section(tmp_path):
@@ -105,7 +95,7 @@ def test_a_site_whose_pages_never_close_their_document_loses_nothing(tmp_path):
             self.wfile.write(body)
 
     with http_server(OpenDocuments) as base:
-        items, stats, log = crawl(base, tmp_path / "work", spider="news", start_arg=True)
+        items, _, log = crawl(base, tmp_path / "work", spider="news", start_arg=True)
     assert sorted(unquote(urlsplit(i["url"]).path) for i in items) == sorted(stories)
     assert all(1 <= fetched[p] <= 3 for p in stories), dict(fetched)
     assert "end without </body></html>" in log
@@ -116,10 +106,9 @@ def test_once_a_host_served_three_open_documents_its_pages_are_not_fetched_twice
     the same three times); a page still cut by a dropped connection ("partial") is not trusted."""
     import scrapy
     from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
 
     from newscrawl.spiders.news import NewsSpider
-
-    from scrapy.utils.test import get_crawler
 
     crawler = get_crawler(NewsSpider)
     spider = NewsSpider.from_crawler(crawler, start="https://open.example/")
