@@ -339,5 +339,7 @@ def test_command_options(site):
         fault_plan(_options("--fault-rate", "0.5"))
     with pytest.raises(UsageError):
         fault_plan(_options("--faults", "1", "--fault-kinds", "nope"))
+    with pytest.raises(UsageError, match="no_more is aimed at one page"):  # a plan would never draw it
+        fault_plan(_options("--faults", "1", "--fault-kinds", "5xx,no_more"))
     text = describe_faults(FaultPlan(9, rate=0.5), site)
     assert text.startswith("Faults ON: FaultPlan(seed=9") and "stories never obtainable" in text

@@ -10,7 +10,7 @@ from scrapy.exceptions import UsageError
 from newscrawl.commands.startup import one_line_errors, refuse_extra_arguments
 
 from newscrawl.mirror.content import MirrorSite
-from newscrawl.mirror.faults import KINDS, FaultPlan
+from newscrawl.mirror.faults import AIMED_KINDS, KINDS, FaultPlan
 from newscrawl.mirror.server import MirrorServer
 from newscrawl.sites import NETWORK_SITES
 
@@ -36,7 +36,7 @@ def add_fault_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault-rate", type=float, default=None, metavar="R",
                         help="with --faults: share of paths that get a fault (default 0.2)")
     parser.add_argument("--fault-kinds", default=None, metavar="K,K",
-                        help=f"with --faults: only these kinds (of {', '.join(KINDS)})")
+                        help=f"with --faults: only these kinds (of {', '.join(k for k in KINDS if k not in AIMED_KINDS)})")
     parser.add_argument("--offsite-base", default=None, metavar="URL",
                         help="with --faults: enables offsite_redirect faults, 302s to URL + path")
 
@@ -48,6 +48,10 @@ def fault_plan(opts: argparse.Namespace) -> FaultPlan | None:
             raise UsageError("--fault-rate, --fault-kinds and --offsite-base need --faults SEED", print_help=False)
         return None
     kinds = [k.strip() for k in opts.fault_kinds.split(",") if k.strip()] if opts.fault_kinds is not None else None
+    aimed = sorted(set(kinds or ()) & set(AIMED_KINDS))
+    if aimed:
+        raise UsageError(f"--fault-kinds: {', '.join(aimed)} is aimed at one page by the tests, never drawn by a "
+                         f"plan", print_help=False)
     try:
         return FaultPlan(opts.faults, 0.2 if opts.fault_rate is None else opts.fault_rate, opts.offsite_base,
                          kinds=kinds)
