@@ -239,6 +239,7 @@ class NewscrawlSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, warc: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self._open_document_pages: dict[str, int] = {}  # host → pages served whole without </html> (unusable)
         try:
             self.warc_sources: list[str] = expand_sources(warc) if warc else []
         except ArchiveError as error:
@@ -403,7 +404,7 @@ class NewscrawlSpider(scrapy.Spider):
         twice to tell (a connection dropped mid-page still is). A network site's pages close
         their documents (docs/site-facts.md F27): its spiders never stop checking."""
         host = urlsplit(response.url).hostname or ""
-        counts = self.__dict__.setdefault("_open_document_pages", {})
+        counts = self._open_document_pages
         trusted = counts.get(host, 0) >= OPEN_DOCUMENT_PAGES
         problem = unusable_page(response, open_documents_ok=self.learns_open_documents and trusted)
         if problem is None and not trusted and _cut_sizes(response) and not ends_document(response.body):
