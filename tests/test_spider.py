@@ -106,7 +106,7 @@ def test_listing_pagination_stops_at_max_pages():
     assert spider.crawler.stats.get_value("newscrawl/listings/page_limit_reached") == 1
 
 
-@pytest.mark.parametrize("link", ["/42-x/?page=2", "/42-x?start=20", "/42-x/2"])
+@pytest.mark.parametrize("link", ["/42-x/?page=2", "/42-x?start=20", "/42-x/2", "/42-x/page/2"])
 def test_pagination_is_counted_along_the_chain_whatever_the_scheme(link):
     spider = make_spider(max_pages="3")
     listing = "https://www.almaghribtoday.net/42-x/"
@@ -115,6 +115,20 @@ def test_pagination_is_counted_along_the_chain_whatever_the_scheme(link):
                             request=scrapy.Request(listing, meta={"page": 3}))
     followed = [unquote(r.url) for r in requests_of(spider.parse_listing(response))]
     assert followed == ["https://www.almaghribtoday.net/36-y"]  # page 4 of 42-x is past max_pages
+
+
+@pytest.mark.parametrize("listing,link,paged", [
+    ("/42-x/page/2", "/42-x/page/3", True),
+    ("/42-x/page/2", "/42-x", True),  # back to the first page: same chain, already read
+    ("/42-x/2", "/42-x/page/3", True),
+    ("/42-x", "/42-x/page/two", False),
+    ("/42-x", "/42-xy/page/2", False),  # another section whose name starts alike
+    ("/42-x", "/42-x/pages/2", False),
+])
+def test_page_numbers_in_the_path_are_pagination(listing, link, paged):
+    from newscrawl.spiders.network import _is_pagination
+    base = "https://www.almaghribtoday.net"
+    assert _is_pagination(base + link, base + listing) is paged
 
 
 def test_offsite_and_other_hosts_are_ignored():

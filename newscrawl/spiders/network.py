@@ -580,9 +580,15 @@ def _page_key(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") or "/", parts.query, ""))
 
 
+# A page number ending a listing's path: "/2" or "/page/2".
+_PAGE_NUMBER = re.compile(r"(?:/page)?/\d+$")
+
+
 def _is_pagination(url: str, listing_url: str) -> bool:
     """A link to another page of the same listing: the same path with another query
-    ("?page=2", "?start=20"), or the path plus a page number ("/314-slug/2")."""
+    ("?page=2", "?start=20"), or the path plus a page number ("/314-slug/2", "/314-slug/page/2").
+    How the network pages its listings is not known (docs/site-facts.md F21): these are the
+    common schemes."""
     return _pagination_test(listing_url)(url)
 
 
@@ -592,13 +598,13 @@ def _pagination_test(listing_url: str):
     b = urlsplit(listing_url)
     listing_path = b.path.rstrip("/")
     listing = network.path_of(listing_url).rstrip("/")
-    base = listing.rsplit("/", 1)[0] if re.search(r"/\d+$", listing) else listing
+    base = _PAGE_NUMBER.sub("", listing)
 
     def test(url: str) -> bool:
         a = urlsplit(url)
         if a.netloc != b.netloc or a.query == b.query and a.path.rstrip("/") == listing_path:
             return False
         path = (unquote(a.path) or "/").rstrip("/")
-        return path == base or (path.startswith(base + "/") and path[len(base) + 1:].isdigit())
+        return path == base or (path.startswith(base + "/") and _PAGE_NUMBER.fullmatch(path[len(base):]) is not None)
 
     return test
