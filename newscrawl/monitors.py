@@ -1,6 +1,6 @@
 """Post-crawl monitors (Spidermon): did this run produce a feed worth trusting?
 
-When the spider closes, :class:`CrawlMonitorSuite` checks five things, each against a setting:
+When the spider closes, :class:`CrawlMonitorSuite` checks six things, each against a setting:
 
 ==================  ==============================================================================
 Items scraped       ``item_scraped_count`` ≥ ``NEWSCRAWL_MONITOR_MIN_ITEMS`` (default 1)
@@ -16,6 +16,10 @@ Finish reason       ``finish_reason`` in ``NEWSCRAWL_MONITOR_FINISH_REASONS`` (d
 New articles        the site is not silent: a run kept a new article within ``NEWSCRAWL_SILENT_HOURS``
                     (default 48; 0 = off), judged from the run history (:mod:`newscrawl.runs`) when
                     this crawl succeeded but kept nothing new
+Listings            the network spiders' listings were read whole: no walk ended on stories all new
+                    since the last recorded walk, no ``max_pages`` stop above unseen stories, and at
+                    most ``NEWSCRAWL_MONITOR_STORYLESS_LISTINGS`` (default 0.5) of the listing pages
+                    read link no story; skipped when no listing page was read
 ==================  ==============================================================================
 
 Coverage comes from Spidermon's own field-coverage counts (``SPIDERMON_ADD_FIELD_COVERAGE``,
@@ -74,6 +78,7 @@ DEFAULT_COVERAGE = {"headline": 0.95, "body": 0.95, "date_published": 0.9, "auth
 DEFAULT_MAX_ERRORS = 0
 DEFAULT_FINISH_REASONS = ["finished"]
 DEFAULT_SILENT_HOURS = 48.0
+DEFAULT_STORYLESS_LISTINGS = 0.5
 
 STAT_PASSED = "newscrawl/monitors/passed"
 STAT_FAILED = "newscrawl/monitors/failed"
@@ -282,6 +287,45 @@ class SilentSiteMonitor(_NewscrawlMonitor):
                                             "no new article although the crawl succeeded")
 
 
+@monitors.name("Listings")
+class ListingsMonitor(_NewscrawlMonitor):
+    """The network spiders read their listings whole: no walk ended on a page of stories all new
+    since the last recorded walk (a page served without its "more" link, or a pagination the
+    spider does not follow), no ``max_pages`` stop above stories not seen yet, and at most
+    NEWSCRAWL_MONITOR_STORYLESS_LISTINGS (share, default 0.5) of the listing pages read link no
+    story (a site whose article links changed). Each of these can lose stories that only the
+    listings show, in a run that otherwise looks fine."""
+
+    @monitors.name("listings walked whole and linking stories")
+    def test_listings(self):
+        def count(name: str) -> int:
+            return int(self.stats.get(f"newscrawl/listings/{name}", 0) or 0)
+
+        read, storyless = count("pages_read"), count("no_story_links")
+        ended_short, limit_gap = count("ended_short"), count("limit_gap")
+        share = self.settings.getfloat("NEWSCRAWL_MONITOR_STORYLESS_LISTINGS", DEFAULT_STORYLESS_LISTINGS)
+        self.figures = {"pages_read": read, "without_stories": storyless, "ended_short": ended_short,
+                        "limit_gap": limit_gap, "max_storyless_share": share}
+        if not (read or ended_short or limit_gap):
+            self.skipTest("no listing page read")
+        problems = []
+        if ended_short:
+            problems.append(f"{ended_short} listing walk{'s' if ended_short != 1 else ''} ended on stories all new "
+                            "since the last recorded walk (a page without its \"more\" link, or pagination the "
+                            "spider does not follow?)")
+        if limit_gap:
+            problems.append(f"max_pages stopped {limit_gap} listing walk{'s' if limit_gap != 1 else ''} above "
+                            "stories not seen yet (-a max_pages=0 reaches them)")
+        if read and storyless / read > share:
+            problems.append(f"{storyless} of {read} listing pages link no story (has the site changed its links?)")
+        self.expected = ("every listing walked down to what an earlier walk saw, and listing pages linking "
+                         f"stories (at most {share:.0%} without, NEWSCRAWL_MONITOR_STORYLESS_LISTINGS)")
+        self.found = "; ".join(problems) if problems else \
+            f"{read} listing pages read, {storyless} without stories, every walk whole"
+        self.assertTrue(not problems, msg="listings not read whole: " + "; ".join(problems)
+                        + " (the log's warnings name the listings)")
+
+
 # --- the outcome: log summary, stats, report file ----------------------------------------------
 
 class ReportOutcome(Action):
@@ -441,7 +485,7 @@ class CrawlMonitorSuite(MonitorSuite):
     """What ``SPIDERMON_SPIDER_CLOSE_MONITORS`` runs for every newscrawl spider."""
 
     monitors: ClassVar[list] = [ItemCountMonitor, FieldCoverageMonitor, ErrorCountMonitor, FinishReasonMonitor,
-                                SilentSiteMonitor]
+                                SilentSiteMonitor, ListingsMonitor]
     monitors_finished_actions: ClassVar[list] = [ReportOutcome]
 
     def __init__(self, *args, crawler=None, **kwargs):

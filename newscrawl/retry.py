@@ -251,6 +251,9 @@ def retry_later(request: Request | Response, reason: str, spider: Spider | Crawl
         give_up_log_level=meta.get("give_up_log_level"),
     )
     if new_request is not None:
+        # The meta is the first fetch's: its latency is no fact about the next one (the retry
+        # count and the redirect trail stay on purpose, see META_COPY_WARN_SKIP_KEYS in settings).
+        new_request.meta.pop("download_latency", None)
         Backoff(crawler.settings).apply(new_request, reason, crawler, delay=delay)
         _warn_if_no_middleware(crawler)
     return new_request

@@ -35,6 +35,11 @@ RETRY_TIMES = 5
 NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0  # seconds; the n-th retry waits up to base * 2**(n-1), at random
 NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0  # cap of one backoff delay
 NEWSCRAWL_RETRY_AFTER_MAX = 120.0  # a server's Retry-After is honoured up to this many seconds
+# A page that downloaded but is no use (empty, garbled, cut) is retried from its callback
+# (newscrawl.retry.retry_later) with the first fetch's meta on purpose: one retry count for the
+# download and parse retries together, and the redirect trail that names the URL asked for.
+# Scrapy would warn once a crawl that these were copied by mistake.
+META_COPY_WARN_SKIP_KEYS = ["retry_times", "redirect_urls", "redirect_times", "redirect_ttl", "redirect_reasons"]
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -82,6 +87,7 @@ NEWSCRAWL_MONITOR_FINISH_REASONS = ["finished"]
 NEWSCRAWL_MONITOR_REPORT = "reports/%(name)s.json"  # "" = no report file
 NEWSCRAWL_MONITOR_EXIT_STATUS = 0  # e.g. 3: `scrapy crawl` exits 3 when a monitor failed
 NEWSCRAWL_SILENT_HOURS = 48  # "New articles" monitor: fails when no run kept a new article for this long (0 = off)
+NEWSCRAWL_MONITOR_STORYLESS_LISTINGS = 0.5  # "Listings" monitor: largest share of listing pages read that link no story
 NEWSCRAWL_RUN_HISTORY = True  # one row per run in NEWSCRAWL_STATE_DIR/state.sqlite (scrapy runs, scrapy report)
 # Alerts when a monitor failed (newscrawl/alerts.py). E-mail: on when SPIDERMON_EMAIL_TO is set,
 # with Spidermon's settings SPIDERMON_SMTP_HOST, SPIDERMON_SMTP_PORT, SPIDERMON_SMTP_USER,

@@ -34,6 +34,8 @@ def test_an_article_served_once_shorter_than_its_page_is_fetched_again_not_kept_
     assert item["body"].split("\n\n")[-1] == article.paragraphs[-1]
     assert stats.get("newscrawl/pages/cut") == 1
     assert "(cut); retrying" in log
+    # The retry carries the first fetch's retry count on purpose: Scrapy is told so, and says nothing.
+    assert "internal meta keys" not in log
 
 
 def test_a_listing_served_once_shorter_than_its_page_does_not_end_the_section(tmp_path):

@@ -174,7 +174,7 @@ def _demo(spider: str, tmp_path: Path):
 @pytest.mark.parametrize("spider", [*sorted(NETWORK_SITES), "news"])
 def test_every_demo_passes_its_own_monitors(spider, tmp_path):
     result = _demo(spider, tmp_path)
-    assert re.search(r"monitors\s+5 passed, 0 failed", result.stdout), result.stdout + result.stderr[-3000:]
+    assert re.search(r"monitors\s+6 passed, 0 failed", result.stdout), result.stdout + result.stderr[-3000:]
     assert int(re.search(r"articles in feed\s+(\d+)", result.stdout)[1]) > 20
     assert "Traceback" not in result.stderr
 

@@ -50,7 +50,7 @@ def test_default_mirror_passes_every_monitor(tmp_path):
     report = read_report(tmp_path)
     assert report["passed"] is True and report["failed"] == []
     assert [m["name"] for m in report["monitors"]] == ["Items scraped", "Field coverage", "Errors", "Finish reason",
-                                                   "New articles"]
+                                                   "New articles", "Listings"]
     assert all(m["status"] == "OK" for m in report["monitors"] if m["name"] != "New articles")
     # these settings leave out the state store's extension and the run history: nothing to judge by
     assert monitor(report, "New articles")["status"] == "SKIPPED"
@@ -74,8 +74,10 @@ def test_default_mirror_passes_every_monitor(tmp_path):
     assert monitor(report, "Finish reason")["figures"]["finish_reason"] == "finished"
 
     # the outcome is in the stats file too (Spidermon runs before StatsFile), and in the log
-    assert stats["newscrawl/monitors/passed"] == 5 and stats["newscrawl/monitors/failed"] == 0
-    assert "Crawl monitors passed for almaghrib (5 of 5)" in log
+    listings = monitor(report, "Listings")["figures"]
+    assert listings["pages_read"] >= 10 and listings["without_stories"] == 0
+    assert stats["newscrawl/monitors/passed"] == 6 and stats["newscrawl/monitors/failed"] == 0
+    assert "Crawl monitors passed for almaghrib (6 of 6)" in log
     assert "Spider.log() is deprecated" not in log
 
 
@@ -96,14 +98,32 @@ def test_changed_template_trips_the_coverage_monitor(tmp_path):
     summary = log[log.index("Crawl monitors FAILED"):].splitlines()
     # a short block: which monitor, what it expected, what it found; no unittest traceback
     assert summary[:5] == [
-        "Crawl monitors FAILED for almaghrib (1 of 5: Field coverage); report reports/almaghrib.json",
+        "Crawl monitors FAILED for almaghrib (1 of 6: Field coverage); report reports/almaghrib.json",
         "  Field coverage: FAILED",
         "    expected: author in ≥ 0.30 of the items (NEWSCRAWL_MONITOR_COVERAGE)",
         f"    found:    author in 0 of {len(items)} = 0.00",
-        "  passed: Items scraped, Errors, Finish reason; skipped: New articles: no earlier run in the history to compare with",
+        "  passed: Items scraped, Errors, Finish reason, Listings; skipped: New articles: no earlier run in the history "
+        "to compare with",
     ]
     assert "[newscrawl.monitors] ERROR" in log
     assert "Traceback" not in log and "AssertionError" not in log and "=====" not in log
+
+
+def test_a_walk_stopped_above_unseen_stories_fails_the_listings_monitor(tmp_path):
+    # The stats the verdict reads are set when the spider closes: Spidermon must judge after that.
+    # (the project's settings: the state store is what remembers the walks)
+    report_setting = ("-s", "NEWSCRAWL_MONITOR_REPORT=reports/%(name)s.json")
+    site = MirrorSite(articles=ARTICLES, per_page=4)
+    with MirrorServer(site) as server:
+        crawl(server.base_url, tmp_path, *report_setting, "-a", "max_pages=1")
+        assert read_report(tmp_path)["passed"]
+        site.new_articles = 40  # every section's first page is now all new: older new stories lie deeper
+        _, stats, log = crawl(server.base_url, tmp_path, *report_setting, "-a", "max_pages=1")
+    report = read_report(tmp_path)
+    assert report["failed"] == ["Listings"], report["failed"]
+    figures = monitor(report, "Listings")["figures"]
+    assert figures["limit_gap"] == stats["newscrawl/listings/limit_gap"] >= 1
+    assert "max_pages stopped" in log[log.index("Crawl monitors FAILED"):]
 
 
 def test_no_items_fails_min_items_and_sets_the_exit_status(tmp_path):
@@ -148,14 +168,14 @@ def test_ctrl_c_is_a_failed_finish_reason_block_not_a_traceback(tmp_path):
         _, log = process.communicate(timeout=120)
     assert process.returncode == 3, log[-3000:]
     summary = log[log.index("Crawl monitors FAILED"):].splitlines()
-    assert summary[0] == "Crawl monitors FAILED for almaghrib (1 of 5: Finish reason); report reports/almaghrib.json"
+    assert summary[0] == "Crawl monitors FAILED for almaghrib (1 of 6: Finish reason); report reports/almaghrib.json"
     assert summary[1:4] == [
         "  Finish reason: FAILED",
         "    expected: finished (NEWSCRAWL_MONITOR_FINISH_REASONS)",
         "    found:    shutdown (stopped early: Ctrl-C or a termination signal)",
     ]
     assert summary[4] == ("  passed: Items scraped, Field coverage, Errors; "
-                          "skipped: New articles: judged only when the crawl succeeded")
+                          "skipped: New articles: judged only when the crawl succeeded, Listings: no listing page read")
     assert_no_traceback(log)
 
 
@@ -234,7 +254,8 @@ def test_suite_passes_at_the_thresholds(tmp_path):
     assert report["passed"], report
     fields = monitor(report, "Field coverage")["figures"]["fields"]
     assert fields["date_published"]["share"] == 0.9 and fields["author"]["share"] == 0.3  # ≥, not >
-    assert recorded == {"newscrawl/monitors/passed": 5, "newscrawl/monitors/failed": 0}
+    assert recorded == {"newscrawl/monitors/passed": 6, "newscrawl/monitors/failed": 0}
+    assert monitor(report, "Listings")["status"] == "SKIPPED"  # no listing page in these stats
 
 
 @pytest.mark.parametrize(("change", "settings", "failed", "message"), [
@@ -246,12 +267,32 @@ def test_suite_passes_at_the_thresholds(tmp_path):
      "10 items scraped and 0 already known < 11 required (NEWSCRAWL_MONITOR_MIN_ITEMS)"),
     ({}, {"NEWSCRAWL_MONITOR_COVERAGE": {"author": 0.5, "tags": 0.1}}, "Field coverage",
      "coverage below NEWSCRAWL_MONITOR_COVERAGE: author 3/10 = 0.30 < 0.50; tags 0/10 = 0.00 < 0.10"),
+    ({"newscrawl/listings/pages_read": 12, "newscrawl/listings/ended_short": 1}, {}, "Listings",
+     "listings not read whole: 1 listing walk ended on stories all new since the last recorded walk (a page "
+     "without its \"more\" link, or pagination the spider does not follow?) (the log's warnings name the listings)"),
+    ({"newscrawl/listings/pages_read": 12, "newscrawl/listings/limit_gap": 2}, {}, "Listings",
+     "listings not read whole: max_pages stopped 2 listing walks above stories not seen yet (-a max_pages=0 "
+     "reaches them) (the log's warnings name the listings)"),
+    ({"newscrawl/listings/pages_read": 12, "newscrawl/listings/no_story_links": 7}, {}, "Listings",
+     "listings not read whole: 7 of 12 listing pages link no story (has the site changed its links?) (the log's "
+     "warnings name the listings)"),
+    ({"newscrawl/listings/pages_read": 12, "newscrawl/listings/no_story_links": 4}, {
+        "NEWSCRAWL_MONITOR_STORYLESS_LISTINGS": "0.25"}, "Listings",
+     "listings not read whole: 4 of 12 listing pages link no story (has the site changed its links?) (the log's "
+     "warnings name the listings)"),
 ])
 def test_suite_names_the_failed_monitor_and_its_figure(tmp_path, change, settings, failed, message):
     report, recorded = run_suite({**GOOD_STATS, **change}, tmp_path, **COVERAGE_ON, **settings)
     assert report["failed"] == [failed]
     assert monitor(report, failed)["message"] == message
     assert recorded["newscrawl/monitors/failed"] == 1
+
+
+def test_a_few_listing_pages_without_stories_pass(tmp_path):
+    # an empty section, the opinion index: a warning each, not a failed crawl
+    report, _ = run_suite({**GOOD_STATS, "newscrawl/listings/pages_read": 12, "newscrawl/listings/no_story_links": 6},
+                          tmp_path, **COVERAGE_ON)
+    assert report["passed"], report
 
 
 def test_thresholds_given_on_the_command_line_as_strings(tmp_path):

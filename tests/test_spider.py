@@ -131,6 +131,87 @@ def test_page_numbers_in_the_path_are_pagination(listing, link, paged):
     assert _is_pagination(base + link, base + listing) is paged
 
 
+def _chain_pages(listing: str, body: str, head: str = "") -> list[str]:
+    """The URLs parse_listing follows as the next page of *listing*'s chain."""
+    spider = make_spider(max_pages="5")
+    html = f"<html><head>{head}</head><body>{body}</body></html>".encode()
+    response = HtmlResponse(listing, body=html, encoding="utf-8", request=scrapy.Request(listing))
+    return [unquote(r.url) for r in requests_of(spider.parse_listing(response)) if r.meta.get("chain")]
+
+
+SECTION = "https://www.almaghribtoday.net/42-أخبار-عالمية"
+
+
+@pytest.mark.parametrize("body,head", [
+    ('<a rel="next" href="/home/loadmore?section=42&amp;page=2">2</a>', ""),
+    ('<a href="/home/loadmore?section=42&amp;page=2"> التالي </a>', ""),
+    ('<a href="/home/loadmore?section=42&amp;page=2">»</a>', ""),
+    ("", '<link rel="next" href="/home/loadmore?section=42&amp;page=2">'),
+])
+def test_a_link_marked_as_the_next_page_is_followed_along_the_chain(body, head):
+    assert _chain_pages(SECTION, body, head) == ["https://www.almaghribtoday.net/home/loadmore?page=2&section=42"]
+
+
+@pytest.mark.parametrize("listing,body", [
+    # "المزيد" under a box of another section: that section's own listing, not this one's page 2.
+    (SECTION, '<a href="/36-في-الأخبار-أيضا">المزيد</a>'),
+    # A teaser's "more" link to its story.
+    (SECTION, '<a href="/42/120000-خبر">المزيد</a>'),
+    (SECTION, '<a href="https://other.example/page/2">التالي</a>'),
+    # On the home page a box's "المزيد" links a section or another page: no page of the home's chain.
+    ("https://www.almaghribtoday.net/", '<a href="/home/newspaper">المزيد</a>'),
+])
+def test_a_next_label_elsewhere_is_no_page_of_the_chain(listing, body):
+    assert _chain_pages(listing, body) == []
+
+
+@pytest.mark.parametrize("amp_path,reads_canonical", [
+    ("/amp/42/مجلس-النواب", True),  # no six digits: the canonical page is known only from the copy
+    ("/amp/42/093000-مجلس-النواب", False),  # numbered: its link was folded to the canonical page already
+])
+def test_an_amp_copy_without_the_number_is_read_through_its_canonical_page(amp_path, reads_canonical):
+    from newscrawl.items import Article
+    from newscrawl.mirror.pages import amp_page
+
+    site = MirrorSite(articles=20)
+    article = site.original(3)
+    base = "https://www.almaghribtoday.net"
+    url = base + amp_path
+    spider = make_spider()
+    html = amp_page(site, base, article).encode()
+    out = list(spider.parse_article(HtmlResponse(url, body=html, encoding="utf-8", request=scrapy.Request(url))))
+    items, requests = [o for o in out if isinstance(o, Article)], requests_of(out)
+    if reads_canonical:
+        assert not items and [unquote(r.url) for r in requests] == [base + article.path]
+        assert requests[0].callback == spider.parse_article
+        assert spider.crawler.stats.get_value("newscrawl/pages/amp_to_canonical") == 1
+    else:
+        assert len(items) == 1 and not requests
+
+
+def test_a_listing_linking_no_story_says_so(caplog):
+    spider = make_spider()
+    links = "".join(f"<a href='/news/42/12000{n}-خبر-{n}'>خبر {n}</a>" for n in range(3))  # another grammar
+    html = f"<html><body>{links}<a href='/36-في-الأخبار-أيضا'>قسم</a></body></html>".encode()
+    response = HtmlResponse(SECTION, body=html, encoding="utf-8", request=scrapy.Request(SECTION))
+    list(spider.parse_listing(response))
+    stats = spider.crawler.stats
+    assert stats.get_value("newscrawl/listings/no_story_links") == 1
+    assert stats.get_value("newscrawl/links/unknown_story_like") == 3
+    assert "links no story (3 links look like stories in a form this spider does not read, e.g. " \
+           "https://www.almaghribtoday.net/news/42/120000-خبر-0)" in caplog.text
+
+
+def test_image_map_links_are_links():
+    spider = make_spider()
+    html = ("<html><body><map><area href='/42/120000-خبر' shape='rect' coords='0,0,9,9'></map>"
+            "</body></html>").encode()
+    response = HtmlResponse(SECTION, body=html, encoding="utf-8", request=scrapy.Request(SECTION))
+    assert [unquote(r.url) for r in requests_of(spider.parse_listing(response))] == [
+        "https://www.almaghribtoday.net/42/120000-خبر"]
+    assert not spider.crawler.stats.get_value("newscrawl/listings/no_story_links")
+
+
 def test_offsite_and_other_hosts_are_ignored():
     spider = make_spider()
     assert spider.follow_link("https://www.arabstoday.net/42/092823-x") is None

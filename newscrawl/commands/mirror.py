@@ -11,6 +11,7 @@ from newscrawl.commands.startup import one_line_errors, refuse_extra_arguments
 
 from newscrawl.mirror.content import MirrorSite
 from newscrawl.mirror.faults import AIMED_KINDS, KINDS, FaultPlan
+from newscrawl.mirror.pages import PAGINATION_SCHEMES
 from newscrawl.mirror.server import MirrorServer
 from newscrawl.sites import NETWORK_SITES
 
@@ -24,6 +25,9 @@ def add_mirror_options(parser: argparse.ArgumentParser) -> None:
                         help="network site to imitate (default almaghrib)")
     parser.add_argument("--variant", choices=("default", "changed"), default="default",
                         help="'changed' serves article pages in a changed template (for monitor tests)")
+    parser.add_argument("--pagination", choices=PAGINATION_SCHEMES, default="query",
+                        help="how listings link their next page: 'query' ?page=N behind \"المزيد\" (default), "
+                             "'path' /page/N, 'elsewhere' another path behind \"التالي\", 'head' a <link rel=next>")
 
 
 def add_fault_options(parser: argparse.ArgumentParser) -> None:
@@ -62,7 +66,8 @@ def fault_plan(opts: argparse.Namespace) -> FaultPlan | None:
 def mirror_site(opts: argparse.Namespace) -> MirrorSite:
     if not 1 <= opts.articles <= MAX_ARTICLES:
         raise UsageError(f"--articles must be between 1 and {MAX_ARTICLES:,}", print_help=False)
-    return MirrorSite(articles=opts.articles, variant=opts.variant, site_key=opts.site or "almaghrib")
+    return MirrorSite(articles=opts.articles, variant=opts.variant, site_key=opts.site or "almaghrib",
+                      pagination=getattr(opts, "pagination", "query"))
 
 
 class Command(ScrapyCommand):

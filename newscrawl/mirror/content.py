@@ -191,6 +191,12 @@ class MirrorSite:
     new_articles: int = 0
     """Stories published after the first *articles* ones (indices -1 … -new_articles): the same
     site a while later, for incremental-crawl tests."""
+    pagination: str = "query"
+    """How a listing links its next page (the real scheme is unknown, docs/site-facts.md F21):
+    ``query`` an "المزيد" link ``rel="next"`` to ``?page=N``; ``path`` a page number linking
+    ``/<section>-<slug>/page/N``; ``elsewhere`` an "التالي" link to another path,
+    ``/home/loadmore?section=<id>&page=N``; ``head`` only a ``<link rel="next">`` in the head, to
+    ``/listing?section=<id>&p=N``. See ``PAGINATION_SCHEMES``."""
 
     @property
     def indices(self) -> range:

@@ -140,6 +140,20 @@ def home_page(site: MirrorSite, base: str) -> str:
     )
 
 
+PAGINATION_SCHEMES = ("query", "path", "elsewhere", "head")
+
+
+def next_page_path(site: MirrorSite, section: str, page: int) -> str:
+    """The path (and query) of a listing's *page*, in the site's pagination scheme."""
+    if site.pagination == "path":
+        return f"{site.listing_path(section)}/page/{page}"
+    if site.pagination == "elsewhere":
+        return f"/home/loadmore?section={section}&page={page}"
+    if site.pagination == "head":
+        return f"/listing?section={section}&p={page}"
+    return f"{site.listing_path(section)}/?page={page}"
+
+
 def listing_page(site: MirrorSite, base: str, section: str, page: int) -> str | None:
     pages = site.section_pages(section)
     entries = site.section_page(section, page)
@@ -148,11 +162,20 @@ def listing_page(site: MirrorSite, base: str, section: str, page: int) -> str | 
     name = site.section_name(section)
     path = site.listing_path(section)
     teasers = "\n".join(_teaser(site, base, a) for a in entries)
-    more = (f'<div class="newshomemoretopics"><a rel="next" href="{_a(base, path)}/?page={page + 1}">المزيد</a></div>'
-            if page < pages else "")  # SYNTHETIC: the real "more" pagination scheme is unknown
+    more, head_link = "", ""
+    if page < pages:  # SYNTHETIC: the real "more" pagination scheme is unknown
+        target = next_page_path(site, section, page + 1)
+        if site.pagination == "query":
+            more = f'<div class="newshomemoretopics"><a rel="next" href="{_a(base, target)}">المزيد</a></div>'
+        elif site.pagination == "path":
+            more = f'<div class="pages"><a href="{_a(base, target)}">{page + 1}</a></div>'
+        elif site.pagination == "elsewhere":
+            more = f'<div class="pages"><a href="{_a(base, target)}">التالي</a></div>'
+        else:  # head
+            head_link = f'<link rel="next" href="{_a(base, target)}" />'
     return (
         _head(site, base, f"{site.label} - {name}", canonical=base.rstrip("/") + path,
-              og={"og:title": f"{site.label} - {name}", "og:type": "website"})
+              og={"og:title": f"{site.label} - {name}", "og:type": "website"}, extra=head_link)
         + _header(site, base)
         + f"""<h2 class="page-title">{escape(name)}</h2>
 <div class="bannerfulls"><ul class="slides">

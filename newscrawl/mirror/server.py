@@ -24,7 +24,9 @@ from newscrawl.mirror.faults import HUGE_SIZE, LOOP_PARAM, Fault, FaultPlan, cut
 from newscrawl.sites import NETWORK_SITES
 from newscrawl.sites.network import classify_path
 
-_LISTING = re.compile(r"^/(?P<section>\d{1,4})-[^/]+/?$")
+_LISTING = re.compile(r"^/(?P<section>\d{1,4})-[^/]+?(?:/page/(?P<page>\d{1,4}))?/?$")
+# The other places a listing's next pages live in (MirrorSite.pagination): section and page in the query.
+_LISTING_ELSEWHERE = {"/home/loadmore": "page", "/listing": "p"}
 _WRITER = re.compile(r"^/w-(?P<writer>\d+)-more/?$")
 _SECTION_FEED = re.compile(r"^/(?P<key>[a-z]+)/rss\.xml$")
 _SITEMAP_PAGE = re.compile(r"^/sitemap-(?P<n>\d+)\.xml$")
@@ -71,12 +73,15 @@ def route(site: MirrorSite, base: str, raw_path: str) -> tuple[int, str, bytes]:
     if writer:
         return 200, HTML, pages.opinion_index(site, base, writer["writer"]).encode()
     listing = _LISTING.match(path)
-    if listing and listing["section"] in {sid for sid, _, _ in site.sections}:
+    section, number = (listing["section"], listing["page"] or query.get("page", ["1"])[0]) if listing else (None, "1")
+    if path in _LISTING_ELSEWHERE:
+        section, number = query.get("section", [None])[0], query.get(_LISTING_ELSEWHERE[path], ["1"])[0]
+    if section in {sid for sid, _, _ in site.sections}:
         try:
-            page = max(1, int(query.get("page", ["1"])[0]))
+            page = max(1, int(number))
         except ValueError:
             page = 1
-        html = pages.listing_page(site, base, listing["section"], page)
+        html = pages.listing_page(site, base, section, page)
         if html is not None:
             return 200, HTML, html.encode()
     article = site.find(path)

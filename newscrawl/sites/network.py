@@ -24,7 +24,8 @@ ARTICLE_PATH = re.compile(r"^/(?:amp/)?(?P<section>\d{1,4})/(?P<hhmmss>\d{6})-[^
 AMP_ARTICLE_NO_NUMBER_PATH = re.compile(r"^/amp/(?P<section>\d{1,4})/[^/?#]+/?$")
 OPINION_PATH = re.compile(r"^/(?:amp/)?w-(?P<writer>\d+)/(?:(?P<hhmmss>\d{6})-)?[^/?#]+/?$")
 VIDEO_PATH = re.compile(r"^/(?:amp/)?v-\d+(?:/|-)")
-LISTING_PATH = re.compile(r"^/(?P<section>\d{1,4})-[^/?#]+(?:/\d{1,4})?/?$")  # "/314-slug/2": a page
+# "/314-slug/2", "/314-slug/page/2": a page of it
+LISTING_PATH = re.compile(r"^/(?P<section>\d{1,4})-[^/?#]+(?:/(?:page/)?\d{1,4})?/?$")
 WRITER_PATH = re.compile(r"^/w-\d+-more/?$")
 SKIPPED_PATHS = (
     ("gallery", re.compile(r"^/gallery-\d+")),

@@ -13,10 +13,12 @@ from typing import Any, AsyncIterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import scrapy
+from lxml import etree
 from scrapy.http import Response
 from scrapy.utils.response import get_base_url
 from w3lib.url import canonicalize_url, safe_url_string
 
+from newscrawl.arabic import fold_for_matching
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
@@ -306,7 +308,10 @@ class NetworkSpider(NewscrawlSpider):
         chain["urls"].add(_page_key(response.url))
         links = self._page_links(response)
         is_pagination = _pagination_test(response.url)
-        pages = [u for u in links if is_pagination(u)]
+        marked = self._marked_next_pages(response, chain_key)
+        links += [u for u in marked if u not in links]  # a <link rel="next"> in the head
+        pages = [u for u in links if is_pagination(u) or u in marked]
+        self._check_lists_stories(response, links, chain_key)
         deeper = [u for u in pages if _page_key(u) not in chain["urls"]]
         stop = self._stop_reason(response, chain_key, page, links) if deeper else None
         if not deeper:
@@ -339,14 +344,60 @@ class NetworkSpider(NewscrawlSpider):
                     requests.append(request)
         yield from requests
 
+    def _check_lists_stories(self, response: Response, links: list[str], chain_key: str) -> None:
+        """Count the listing page, and say so loudly when it links no story of its own: a site
+        that changed its article links (or its listings) would otherwise lose every story only
+        its listings show, with nothing in the log (the "Listings" monitor fails on many)."""
+        self.stat("listings/pages_read")
+        section = network.section_id_of(_chain_path(chain_key))
+        if section in self.site.sections:  # a known section's page lists its own stories (tickers list others)
+            if self._section_stories(response, links, chain_key):
+                return
+        elif any(network.classify_path(network.path_of(u)) in ARTICLE_KINDS for u in links if self.rebase(u)):
+            return
+        story_like = [u for u in links if _STORY_LIKE.search(network.path_of(u))
+                      and network.classify_path(network.path_of(u)) not in ARTICLE_KINDS]
+        self.logger.warning("Listing page %s links no story%s: if the site changed its links or its listings, the "
+                            "stories only its listings show are being missed", unquote(response.url),
+                            f" ({len(story_like)} links look like stories in a form this spider does not read, "
+                            f"e.g. {unquote(story_like[0])})" if story_like else "")
+        self.stat("listings/no_story_links")
+        if story_like:
+            self.stat("links/unknown_story_like", len(story_like))
+
+    def _marked_next_pages(self, response: Response, chain_key: str) -> set[str]:
+        """Links the page marks as its next page, in a form ``_is_pagination`` does not know
+        (the network's scheme is not known, docs/site-facts.md F21): ``rel="next"`` on an ``<a>``
+        or ``<link>``, and on a section's listing an ``<a>`` reading "التالي", "المزيد", "»" and the
+        like. Only a page that can be one of this listing's: on this site, no article, and no
+        listing of another section ("المزيد" under a box of another section links there)."""
+        root = response.selector.root
+        hrefs = [str(h) for h in _REL_NEXT_HREFS(root)]
+        section = network.section_id_of(_chain_path(chain_key))
+        if section is not None:
+            hrefs += [a.get("href") for a in _SHORT_LINKS(root)
+                      if fold_for_matching(" ".join(a.itertext()).strip()) in NEXT_PAGE_WORDS]
+        base = get_base_url(response)
+        marked = set()
+        for href in hrefs:
+            url = self.link_url(base, href.strip()) if href and href.strip() else None
+            on_site = self.rebase(url) if url else None
+            if on_site is None:
+                continue
+            path = network.path_of(on_site)
+            kind = network.classify_path(path)
+            if kind == "other" or (kind == "listing" and network.section_id_of(path) == section):
+                marked.add(url)
+        return marked
+
     def _page_links(self, response: Response) -> list[str]:
-        """The absolute URLs of a page's links (``a::attr(href)``, joined to the page's base URL),
+        """The absolute URLs of a page's links (``<a>`` and ``<area>`` hrefs, joined to the page's base URL),
         in page order, without fragments-only, ``javascript:`` and ``mailto:`` links, nor
         malformed ones. Read from lxml directly: a Selector made for each of a listing's ~60
         hrefs cost half its parse."""
         base = get_base_url(response)
         links = []
-        for href in response.selector.root.xpath("descendant-or-self::a/@href"):
+        for href in _LINK_HREFS(response.selector.root):
             href = str(href).strip()
             if href and not href.startswith(("#", "javascript:", "mailto:")):
                 url = self.link_url(base, href)
@@ -364,7 +415,7 @@ class NetworkSpider(NewscrawlSpider):
         if self.crawl_state is None or self.refresh:
             return True
         earlier = self.crawl_state.chain(chain_key)
-        stories = self._section_stories(response, links)
+        stories = self._section_stories(response, links, chain_key)
         if earlier is None or not stories:
             return True
         # Seen by the run that recorded the earlier walk, or before: first seen before that run
@@ -382,10 +433,13 @@ class NetworkSpider(NewscrawlSpider):
                 if started is not None else self.crawl_state.now()
         return self._run_start_iso
 
-    def _section_stories(self, response: Response, links: list[str]) -> set[str]:
+    def _section_stories(self, response: Response, links: list[str], chain_key: str | None = None) -> set[str]:
         """The keys of the stories a listing page lists: those of its own section (tickers and
-        menus on every page link others)."""
+        menus on every page link others). The section is the chain's when the page's path shows
+        none (a next page on a path of its own)."""
         section = network.section_id_of(network.path_of(response.url))
+        if section is None and chain_key is not None:
+            section = network.section_id_of(_chain_path(chain_key))
         return {self.url_key(u) for u in links
                 if network.classify_path(network.path_of(u)) in ARTICLE_KINDS and self.rebase(u)
                 and network.section_id_of(network.path_of(u)) == section}
@@ -405,7 +459,7 @@ class NetworkSpider(NewscrawlSpider):
         walked = self.crawl_state.chain(chain_key)
         if walked is None or not (walked.complete or (self.max_pages and walked.depth >= self.max_pages)):
             return None
-        stories = self._section_stories(response, links)
+        stories = self._section_stories(response, links, chain_key)
         if not stories or not all(self.crawl_state.discovered_before(key, walked.walked_at) for key in stories):
             return None
         self.stat("incremental/listing_stop")
@@ -424,7 +478,8 @@ class NetworkSpider(NewscrawlSpider):
             return None
         path = network.path_of(url)
         kind = network.classify_path(path)
-        if kind not in FOLLOWED_KINDS:
+        if kind not in FOLLOWED_KINDS and not (chain is not None and kind == "other"):
+            # (a listing's next page may lie on a path of no known kind: parse_listing vouched for it)
             if kind != "other" and self._skipped_links.add_new(url):
                 self.stat(f"links/skipped/{kind}")
             return None
@@ -516,6 +571,18 @@ class NetworkSpider(NewscrawlSpider):
             self.stat("extract/canonical_offsite")
         url = _canonical_url(self.article_request_url(on_site or self.rebase(response.url) or response.url))
         key = self.url_key(url)
+        if on_site and self._is_numberless_amp(response.url, url):
+            # An AMP copy whose path lacks the six digits: its canonical page could not be known
+            # from the link. The AMP template is not the article's (the stamp and dateline may be
+            # missing): the page it names is read instead, once.
+            self.discover(url)
+            self.record(asked, "alias")
+            if key not in self._emitted and not (self.crawl_state and not self.refresh and self.crawl_state.is_kept(key)) \
+                    and self._first_time(url):
+                self.stat("pages/amp_to_canonical")
+                yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, priority=10,
+                                     dont_filter=self.own_request_filter, meta={"feed": hints})
+            return
         if self.url_key(asked) != key:
             # Settled by the canonical URL's outcome: that URL is pending first, so a kill
             # before the item is kept leaves it to the next run instead of to no one.
@@ -532,6 +599,17 @@ class NetworkSpider(NewscrawlSpider):
         yield self.make_item(extraction, url)
 
 
+
+
+    @staticmethod
+    def _is_numberless_amp(page_url: str, canonical: str) -> bool:
+        """Whether *page_url* is an AMP copy without the six digits (``/amp/<section>/<slug>``)
+        naming a canonical article page of the grammar's own form."""
+        own = network.path_of(page_url)
+        if network.ARTICLE_PATH.match(own) or not network.AMP_ARTICLE_NO_NUMBER_PATH.match(own):
+            return False
+        path = network.path_of(canonical)
+        return not path.startswith("/amp/") and network.classify_path(path) in ARTICLE_KINDS
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -578,6 +656,28 @@ def _page_key(url: str) -> str:
     """A page's URL as one spelling: trailing slash, fragment, encoding and query order aside."""
     parts = urlsplit(_canonical_url(url))
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") or "/", parts.query, ""))
+
+
+# Links of a page: <a>, and <area> (an image map's links), in document order (each element
+# tested: a union of two node sets is merged by libxml2 in time quadratic in their sizes).
+_LINK_HREFS = etree.XPath("descendant-or-self::*[self::a or self::area]/@href")
+# What a link to a listing's next page reads (folded as fold_for_matching folds).
+NEXT_PAGE_WORDS = frozenset(fold_for_matching(w) for w in (
+    "التالي", "التالية", "الصفحة التالية", "المزيد", "مزيد", "المزيد من الأخبار", "عرض المزيد", "أقدم",
+    "الأقدم", "»", "››", "›", ">>", ">", "next", "next page", "older", "more"))
+_REL_NEXT_HREFS = etree.XPath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
+                              " | //link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href")
+# Links whose text is short enough to be a "next" label (a compiled XPath; the text is read in Python).
+_SHORT_LINKS = etree.XPath("//a[@href][string-length(normalize-space(.)) <= 25][normalize-space(.)]")
+
+
+# A path ending as the network's stories do ("/<six digits>-<slug>"), whatever comes before.
+_STORY_LIKE = re.compile(r"/\d{6}-[^/?#]+/?$")
+
+
+def _chain_path(chain_key: str) -> str:
+    """The path of a chain's first page, from its key (``url_key``: "<site>:<path>")."""
+    return chain_key.partition(":")[2]
 
 
 # A page number ending a listing's path: "/2" or "/page/2".
