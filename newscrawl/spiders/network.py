@@ -397,7 +397,13 @@ class NetworkSpider(NewscrawlSpider):
         hrefs cost half its parse."""
         base = get_base_url(response)
         links = []
-        for href in _LINK_HREFS(response.selector.root):
+        hrefs = _LINK_HREFS(response.selector.root)
+        if len(hrefs) > MAX_LINKS_PER_PAGE:
+            self.logger.warning("Page %s has %d links; the first %d are read", unquote(response.url), len(hrefs),
+                                MAX_LINKS_PER_PAGE)
+            self.stat("links/over_page_limit", len(hrefs) - MAX_LINKS_PER_PAGE)
+            hrefs = hrefs[:MAX_LINKS_PER_PAGE]
+        for href in hrefs:
             href = str(href).strip()
             if href and not href.startswith(("#", "javascript:", "mailto:")):
                 url = self.link_url(base, href)
@@ -658,6 +664,9 @@ def _page_key(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") or "/", parts.query, ""))
 
 
+# Links read from one page: the network's fronts list a few hundred; a page of 240,000 is junk
+# that would fill the memory and the queue for minutes.
+MAX_LINKS_PER_PAGE = 5_000
 # Links of a page: <a>, and <area> (an image map's links), in document order (each element
 # tested: a union of two node sets is merged by libxml2 in time quadratic in their sizes).
 _LINK_HREFS = etree.XPath("descendant-or-self::*[self::a or self::area]/@href")

@@ -9,6 +9,7 @@ become items.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
@@ -16,9 +17,9 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.utils.response import get_base_url
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response, TextResponse, XmlResponse
 from scrapy.spiders import SitemapSpider
-from scrapy.utils.sitemap import Sitemap
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newscrawl.extraction.article import extract_article
@@ -32,6 +33,15 @@ _SKIP = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|css|js|pdf|zip|mp4|mp3|ico|woff
 # Paths that look like a story: a date, a long number or a long slug (not section fronts).
 _ARTICLE_LIKE = re.compile(r"/(?:19|20)\d\d/\d{1,2}/|\d{5,}|[^/]*(?:-[^/-]+){3,}")
 DEFAULT_MAX_DEPTH = 2
+# Sitemaps: robots.txt → index → index → index → sitemap is as deep as real sites go; a run
+# follows at most this many sitemaps (a ten-year archive of daily sitemaps is 3,650).
+MAX_SITEMAP_DEPTH = 5
+MAX_SITEMAPS = 10_000
+# A sitemap entry's URL, read from the text when the parser gave up on the document.
+_SITEMAP_LOC = re.compile(r"<(?:[\w-]+:)?loc>\s*(?:<!\[CDATA\[)?\s*([^<\]\s][^<\]]*?)\s*(?:\]\]>)?\s*</(?:[\w-]+:)?loc>")
+# Links read from one page: a front lists a few hundred; a page of 400,000 is junk that would fill
+# the memory and the queue (each queued request costs ~3.5 KB).
+MAX_LINKS_PER_PAGE = 5_000
 
 
 class NewsSpider(NewscrawlSpider, SitemapSpider):
@@ -74,6 +84,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             self._ports.setdefault(parts.hostname.removeprefix("www."), set()).add(port)
         self._emitted = UrlDigests()  # digests, not URLs: flat memory on long crawls
         self._sitemap_dates: dict[bytes, str] = {}  # URL digest → the sitemap's lastmod, until the page comes
+        self._sitemaps_followed = 0
         self.run_started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
         try:
             self.max_depth = int(max_depth)
@@ -148,6 +159,67 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         except Exception:  # lxml refuses some garbage outright
             return True
 
+    def _get_sitemap_body(self, response: Response) -> bytes | None:
+        """Scrapy's, and gzip bytes served as XML (no Content-Encoding, an XML type): gunzipped
+        as a ``.xml.gz`` file is, not taken for a garbled sitemap."""
+        if isinstance(response, XmlResponse) and response.body[:2] == b"\x1f\x8b":
+            response = Response(response.url, status=response.status, headers=response.headers, body=response.body,
+                                request=response.request)
+        return super()._get_sitemap_body(response)
+
+    def _sitemap_entries(self, response: Response, body: bytes) -> tuple[str, list[dict]]:
+        """The sitemap's type and entries. A malformed sitemap (an entry nested past the
+        parser's depth limit, an entity bomb) stops lxml's recovering parse where it chokes,
+        and every entry after that would be lost: the ``<loc>`` values it did not reach are read
+        from the text, one by one (without their ``lastmod``), and the damage is logged."""
+        sitemap = Sitemap(body)
+        entries = list(sitemap)
+        locs = [html.unescape(m.group(1)) for m in _SITEMAP_LOC.finditer(body.decode("utf-8", "replace"))]
+        if len(locs) > sum(1 for e in entries if e.get("loc")):
+            parsed = {e.get("loc") for e in entries}
+            entries += [{"loc": loc} for loc in locs if loc not in parsed]
+            self.logger.warning("Sitemap %s is malformed: %d of its %d entries parsed, the others read from its "
+                                "text", response.url, len(parsed - {None}), len(locs))
+            self.stat("sitemaps/malformed")
+        return sitemap.type, entries
+
+    def _child_sitemaps(self, response: Response, urls: list[str]) -> list[str]:
+        """The sitemaps an index (or robots.txt) names that this run follows: at most
+        MAX_SITEMAP_DEPTH levels below robots.txt and MAX_SITEMAPS in all. An index naming
+        ever-new indexes would otherwise keep the crawl going for ever."""
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        if depth > MAX_SITEMAP_DEPTH:
+            self.logger.warning("Sitemap %s names %d sitemap(s) %d levels below robots.txt: not followed (a "
+                                "sitemap index chain this deep is a trap, not a site map)", response.url, len(urls),
+                                depth)
+            self.stat("sitemaps/too_deep", len(urls))
+            return []
+        room = max(MAX_SITEMAPS - self._sitemaps_followed, 0)
+        if len(urls) > room:
+            self.logger.warning("Sitemap %s names %d sitemaps; %d followed: this run's limit of %d sitemaps is "
+                                "reached", response.url, len(urls), room, MAX_SITEMAPS)
+            self.stat("sitemaps/over_limit", len(urls) - room)
+            urls = urls[:room]
+        self._sitemaps_followed += len(urls)
+        return urls
+
+    def _sitemap_requests(self, response: Response):
+        """``SitemapSpider._parse_sitemap`` with the limits and the tolerant reading above."""
+        if response.url.endswith("/robots.txt"):
+            urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+            for url in self._child_sitemaps(response, urls):
+                yield scrapy.Request(url, callback=self._parse_sitemap, meta={"sitemap_depth": 1})
+            return
+        kind, entries = self._sitemap_entries(response, self._get_sitemap_body(response))
+        if kind == "sitemapindex":
+            urls = list(self._get_urls_from_sitemapindex(self.sitemap_filter(entries)))
+            depth = response.meta.get("sitemap_depth", 0) + 1
+            for url in self._child_sitemaps(response, urls):
+                yield scrapy.Request(url, callback=self._parse_sitemap, meta={"sitemap_depth": depth})
+        else:
+            for url, callback in self._get_urls_and_callbacks_from_urlset(self.sitemap_filter(entries)):
+                yield scrapy.Request(url, callback=callback)
+
     def _parse_sitemap(self, response: Response):
         if self._unreadable_sitemap(response):
             self.stat("sitemaps/unreadable")
@@ -159,7 +231,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             else:
                 self.stat("fetch/failed/sitemap_unreadable")
             return
-        for request in super()._parse_sitemap(response):
+        for request in self._sitemap_requests(response):
             kind = "sitemaps/followed" if request.callback == self._parse_sitemap else "sitemaps/urls"
             if kind == "sitemaps/urls" and self._already_kept(request.url):
                 continue
@@ -271,7 +343,13 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         if hops >= self.max_depth:
             return
         base = get_base_url(response)
-        for href in response.css("a::attr(href)").getall():
+        hrefs = response.css("a::attr(href)").getall()
+        if len(hrefs) > MAX_LINKS_PER_PAGE:
+            self.logger.warning("Page %s has %d links; the first %d are read", response.url, len(hrefs),
+                                MAX_LINKS_PER_PAGE)
+            self.stat("links/over_page_limit", len(hrefs) - MAX_LINKS_PER_PAGE)
+            hrefs = hrefs[:MAX_LINKS_PER_PAGE]
+        for href in hrefs:
             url = self.link_url(base, href.strip())
             if url is None or not self.is_allowed_url(url) or _SKIP.search(url):
                 continue
