@@ -19,6 +19,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newscrawl.dates import analyse_date, is_plausible
 from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
+from newscrawl.dedupe.bodies import bodies_differ
 from newscrawl.distributed import open_title_store
 from newscrawl.feedstorage import run_started, time_stamp
 from newscrawl.language import parse_language_list
@@ -161,6 +162,11 @@ class DatePipeline(_Pipeline):
         return item
 
 
+# Bodies of the items the title check passed last, kept in memory: an item reaches the state
+# store only after every pipeline, and a copy may be judged while its original is still in them.
+RECENT_BODIES = 200
+
+
 class TitleDedupePipeline(_Pipeline):
     """Drop a story already kept: same title after Arabic normalisation, or a near-duplicate,
     within ``NEWSCRAWL_DEDUPE_WINDOW`` days of the first copy. State persists in SQLite under
@@ -189,6 +195,7 @@ class TitleDedupePipeline(_Pipeline):
             if removed:
                 logger.info("Title dedupe state: %d titles added more than %g days ago pruned", removed, keep_days)
                 self.stats.inc_value("newscrawl/dedupe/pruned", removed)
+        self._recent_bodies: dict[str, str] = {}  # url → body of the last RECENT_BODIES items passed
         self.audit_template = settings.get("NEWSCRAWL_DUPLICATES_FEED", "")
         self._audit = None
         days = window.total_seconds() / 86400
@@ -220,6 +227,26 @@ class TitleDedupePipeline(_Pipeline):
         state = getattr(self.crawler, "newscrawl_state", None)
         return state is not None and not state.is_kept(spider.url_key(adapter["url"]))
 
+    def _tells_apart(self, adapter, verdict) -> bool:
+        """Whether the story the title matched is kept with a body that shares little of this
+        one's (``newscrawl.dedupe.bodies``). Without the earlier body (pruned, another store,
+        still in flight) the title's verdict stands."""
+        if not verdict.duplicate_of:
+            return False
+        body = self._recent_bodies.get(verdict.duplicate_of)  # passed a moment ago: may not be kept yet
+        if body is None:
+            state = getattr(self.crawler, "newscrawl_state", None)
+            spider = self.crawler.spider
+            earlier = state.kept_item(spider.url_key(verdict.duplicate_of), spider.name) if state is not None else None
+            body = earlier.get("body") if earlier else None
+        return body is not None and bodies_differ(adapter.get("body"), body)
+
+    def _remember_body(self, adapter) -> None:
+        """The body of an item this pipeline passed, for the next few titles that match it."""
+        self._recent_bodies[adapter["url"]] = adapter.get("body") or ""
+        if len(self._recent_bodies) > RECENT_BODIES:
+            self._recent_bodies.pop(next(iter(self._recent_bodies)))
+
     def _claim(self, url: str) -> bool:
         """In a shared crawl, one worker alone may write an article (``Frontier.claim``)."""
         worker = getattr(self.crawler, "newscrawl_worker", None)
@@ -234,6 +261,13 @@ class TitleDedupePipeline(_Pipeline):
         try:
             verdict = self.deduper.check_and_add(adapter["headline"], adapter["url"], when)
             passes = verdict.kind == "new" or (verdict.duplicate_of == adapter["url"] and self._is_own_copy(adapter))
+            if not passes and verdict.duplicate_of != adapter["url"] and self._tells_apart(adapter, verdict):
+                # Titles alike, texts unlike: two stories (وجدة / جدة, "Karim" / "Karima").
+                self.deduper.add(adapter["headline"], adapter["url"], when)
+                self.stat("dedupe/kept_different_body")
+                logger.info("Kept %s: its title is a %s duplicate of %s's, but their bodies differ",
+                            unquote(adapter["url"]), verdict.kind, unquote(verdict.duplicate_of or ""))
+                passes = True
             another_writes_it = passes and not self._claim(adapter["url"])
         except RedisError as error:
             self.stat("dedupe/not_judged")
@@ -243,6 +277,7 @@ class TitleDedupePipeline(_Pipeline):
             self.stat("dedupe/written_by_another_worker")
             raise WrittenByAnotherWorker(f"another worker writes it: {unquote(adapter['url'])}", log_level="INFO")
         if passes:
+            self._remember_body(adapter)
             return item
         if verdict.duplicate_of == adapter["url"]:
             self.stat("dedupe/already_kept")

@@ -242,6 +242,11 @@ class CrawlState:
     def is_kept(self, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone() is not None
 
+    def kept_item(self, key: str, source: str) -> dict | None:
+        """The kept article at *key* (of *source*) as it was written, or None."""
+        row = self.db.execute("SELECT item FROM articles WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
     def articles(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                  section: str | None = None, newest_first: bool = False, limit: int | None = None) -> Iterator[dict]:
         """Stored articles, streamed from a cursor (constant memory), filtered by site, ISO date

@@ -136,6 +136,16 @@ class TitleDeduper:
         """Judge a headline and keep it if it is a new story (see the class docstring)."""
         return self._run(headline, url, published)
 
+    def add(self, headline: str, url: str, published: Optional[datetime] = None) -> None:
+        """Keep *headline* as a story of its own, whatever kept titles it resembles (a title
+        verdict the caller overruled on other evidence): later copies of it then find it."""
+        key = title_key(headline)
+        if not key:
+            return
+        codes = content_codes(key)
+        with self.store.atomic():
+            self.store.add(self._timestamp(published), _key_hash(key), encode_codes(codes), url, band_keys(codes, key))
+
     def _run(self, headline: str, url: Optional[str], published: Optional[datetime]) -> Verdict:
         key = title_key(headline)
         if not key:

@@ -206,6 +206,11 @@ class SharedCrawlState(CrawlState):
     def is_kept(self, key: str) -> bool:
         return _text(self.redis.hget(self._page(key), "status")) == "kept"
 
+    def kept_item(self, key: str, source: str) -> dict | None:
+        """The kept article at *key* (of *source*) as it was written, or None."""
+        raw = self.redis.hget(f"{BASE}articles:{source}", key)
+        return json.loads(raw) if raw else None
+
     def activity_between(self, source: str, since: str, until: str):
         """Unknown: the pages are in Redis, shared by every worker, without an index by time."""
         return None
