@@ -168,12 +168,25 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+# What NEWSCRAWL_PROGRESS_BAR may say, and whether it asks for the bar (on a terminal).
+PROGRESS_BAR_VALUES = {"": True, "auto": True, "1": True, "true": True, "on": True, "yes": True,
+                       "0": False, "false": False, "off": False, "no": False}
+
+
+def progress_bar_setting(raw) -> bool:
+    """``NEWSCRAWL_PROGRESS_BAR``: ``auto`` (default), on/off, yes/no, true/false or 1/0; a
+    ValueError naming them for anything else."""
+    if raw is None or isinstance(raw, bool):
+        return raw is not False
+    wanted = PROGRESS_BAR_VALUES.get(str(raw).strip().lower())
+    if wanted is None:
+        raise ValueError(f"NEWSCRAWL_PROGRESS_BAR must be auto, on or off, got {raw!r}")
+    return wanted
+
+
 def _bar_wanted(settings) -> bool:
-    """``NEWSCRAWL_PROGRESS_BAR``: ``"auto"`` (default) or a boolean; either way only on a TTY."""
-    raw = settings.get("NEWSCRAWL_PROGRESS_BAR", "auto")
-    if raw is None or (isinstance(raw, str) and raw.strip().lower() in {"", "auto"}):
-        return True
-    return settings.getbool("NEWSCRAWL_PROGRESS_BAR")
+    """``NEWSCRAWL_PROGRESS_BAR`` (``progress_bar_setting``); either way only on a TTY."""
+    return progress_bar_setting(settings.get("NEWSCRAWL_PROGRESS_BAR", "auto"))
 
 
 class _ClearLiveLine(logging.Filter):

@@ -91,6 +91,8 @@ def test_a_crawl_that_did_not_start_leaves_a_report_that_says_so(tmp_path):
     # (it wrote an empty rolling feed every run)
     ("NEWSCRAWL_FEED_SIZE=0", 'NEWSCRAWL_FEED_SIZE must be at least 1, got \'0\' (NEWSCRAWL_ROLLING_FEED="" turns the '
                               "rolling feed off)"),
+    # (a traceback from the progress extension, adversary round 8)
+    ("NEWSCRAWL_PROGRESS_BAR=maybe", "NEWSCRAWL_PROGRESS_BAR must be auto, on or off, got 'maybe'"),
 ])
 def test_a_numeric_setting_that_is_no_number_is_one_line_before_the_crawl_starts(tmp_path, setting, message):
     """They raised inside a component after start-up: a traceback, and no "not started" report."""
@@ -100,3 +102,12 @@ def test_a_numeric_setting_that_is_no_number_is_one_line_before_the_crawl_starts
     assert not (tmp_path / "feeds").exists() and not (tmp_path / "state").exists()
     report = json.loads((tmp_path / "reports" / "almaghrib.json").read_text("utf-8"))
     assert report["finish_reason"] == "not_started"
+
+
+@pytest.mark.parametrize("value, wanted", [("off", False), ("OFF", False), ("no", False), ("0", False), ("False", False),
+                                           ("on", True), ("auto", True), ("", True), ("1", True), (True, True),
+                                           (False, False)])
+def test_progress_bar_takes_the_usual_spellings(value, wanted):
+    from newscrawl.progress import progress_bar_setting
+
+    assert progress_bar_setting(value) is wanted

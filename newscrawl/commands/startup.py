@@ -58,10 +58,12 @@ def check_settings(settings) -> None:
     """newscrawl settings whose bad value would otherwise stop the crawl after start-up."""
     from newscrawl.alerts import check_alert_settings
     from newscrawl.language import parse_language_list
+    from newscrawl.progress import progress_bar_setting
 
     try:
         parse_language_list(settings.get("NEWSCRAWL_LANGUAGES"))
         check_alert_settings(settings)
+        progress_bar_setting(settings.get("NEWSCRAWL_PROGRESS_BAR", "auto"))
     except ValueError as error:
         raise StartError(str(error)) from None
     for name, kind in NUMBER_SETTINGS.items():
