@@ -175,3 +175,16 @@ def test_bodies_differ_only_on_evidence(a, b, differ):
     from newscrawl.dedupe.bodies import bodies_differ
 
     assert bodies_differ(a, b) is differ
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_utf16_page_is_whole_when_its_text_ends_its_document(codec, whole):
+    """A UTF-16 page was fetched three times and counted as cut: its tags are no ASCII bytes."""
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.spiders.common import unusable_page
+
+    page = article(1) if whole else article(1)[:-30]
+    response = HtmlResponse("http://127.0.0.1/a", body=page.encode(codec), encoding=codec)
+    assert unusable_page(response) == (None if whole else "cut")

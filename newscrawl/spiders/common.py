@@ -156,10 +156,18 @@ def unusable_page(response, *, open_documents_ok: bool = False) -> str | None:
         return "empty"
     if looks_like_garbage(response.body, response.text):
         return "garbage"
-    if ("partial" in response.flags or not open_documents_ok) and not ends_document(response.body) \
+    if ("partial" in response.flags or not open_documents_ok) and not ends_document(_ascii_tail(response)) \
             and _cut_sizes(response).count(len(response.body)) < SAME_CUT_ANSWERS - 1:
         return "cut"
     return None
+
+
+def _ascii_tail(response) -> bytes:
+    """The bytes ``ends_document`` reads: the body, or for a UTF-16/32 page (whose tags are no
+    ASCII bytes) the end of its text, encoded as UTF-8."""
+    if response.encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+        return response.text[-DOCUMENT_END_WINDOW:].encode("utf-8", "replace")
+    return response.body
 
 
 _DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
