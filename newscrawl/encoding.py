@@ -11,6 +11,39 @@ import codecs
 import re
 
 ARABIC_SINGLE_BYTE = {"cp1256", "iso8859-6"}
+# A UTF-8 page holding stretches of windows-1256 (a paragraph pasted from an old CMS, a
+# template's include in the old charset): UTF-8 where the bytes are valid UTF-8, windows-1256
+# where they are not. A codec of its own, so Scrapy's decoding takes it by name.
+UTF8_WITH_CP1256 = "utf-8-with-cp1256"
+
+
+def _cp1256_stretch(error: UnicodeDecodeError) -> tuple[str, int]:
+    return error.object[error.start:error.end].decode("cp1256", "replace"), error.end
+
+
+codecs.register_error("newscrawl-cp1256", _cp1256_stretch)
+
+
+def _decode_mixed(data, errors: str = "strict") -> tuple[str, int]:
+    # (the caller's error mode is moot: every byte decodes, as UTF-8 or as windows-1256)
+    return codecs.utf_8_decode(bytes(data), "newscrawl-cp1256", True)
+
+
+class _MixedIncrementalDecoder(codecs.BufferedIncrementalDecoder):
+    def _buffer_decode(self, data, errors, final):
+        return codecs.utf_8_decode(bytes(data), "newscrawl-cp1256", final)
+
+
+def _find_mixed(name: str):
+    if name.replace("-", "_") != UTF8_WITH_CP1256.replace("-", "_"):
+        return None
+    utf8 = codecs.lookup("utf-8")
+    return codecs.CodecInfo(name=UTF8_WITH_CP1256, encode=utf8.encode, decode=_decode_mixed,
+                            incrementalencoder=utf8.incrementalencoder, incrementaldecoder=_MixedIncrementalDecoder,
+                            streamreader=utf8.streamreader, streamwriter=utf8.streamwriter)
+
+
+codecs.register(_find_mixed)
 
 
 def _canonical(name: str | None) -> str | None:
@@ -48,12 +81,14 @@ def better_encoding(body: bytes, current: str | None) -> str | None:
     broken = as_utf8.count("\ufffd")
     # well-formed multi-byte characters: the non-ASCII ones, less the replacement marks
     valid = len(as_utf8) - len(as_utf8.encode("ascii", "ignore")) - broken
-    # A UTF-8 page with a few broken bytes is still UTF-8; cp1256 bytes break almost every
-    # non-ASCII character.
-    if valid > 0 and broken <= max(2, 0.02 * valid):
-        # Valid UTF-8 with non-ASCII text is UTF-8 whatever the label: cp1256 bytes almost
-        # never form valid UTF-8 sequences.
-        return None if current == "utf-8" else "utf-8"
+    # cp1256 bytes almost never form valid UTF-8 sequences (an Arabic comma after a letter does,
+    # a few in a hundred letters): a page whose valid UTF-8 characters outnumber half its broken
+    # bytes is UTF-8, with some stretches in windows-1256 (a stray byte, a pasted paragraph),
+    # read as such rather than as U+FFFD. Decoding the whole page as cp1256 would garble the rest.
+    if valid > 0 and valid >= broken / 2:
+        if current in ARABIC_SINGLE_BYTE and broken > valid:
+            return None
+        return UTF8_WITH_CP1256
     if current in ARABIC_SINGLE_BYTE:
         return None
     if arabic_share(body.decode("cp1256", "replace")) >= 0.3:

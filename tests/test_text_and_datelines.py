@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from newscrawl.encoding import arabic_share, better_encoding
+from newscrawl.encoding import UTF8_WITH_CP1256, arabic_share, better_encoding
 from newscrawl.extraction.boilerplate import cut_inline_read_also, ends_article, is_furniture
 from newscrawl.extraction.dateline import parse_byline, parse_dateline
 from newscrawl.text import clean_text, is_label_only, split_list, strip_site_label
@@ -108,9 +108,25 @@ def test_windows_1256_bytes_are_recognised(declared, expected):
 def test_utf8_pages_stay_utf8():
     assert better_encoding(ARABIC.encode("utf-8"), "utf-8") is None
     assert better_encoding(ARABIC.encode("utf-8"), "cp1252") == "utf-8"
-    assert better_encoding(ARABIC.encode("utf-8") + b"\xff", "utf-8") is None  # one broken byte
+    # one broken byte: UTF-8 still, the stray byte read as windows-1256 rather than as U+FFFD
+    assert better_encoding(ARABIC.encode("utf-8") + b"\xff", "utf-8") == UTF8_WITH_CP1256
     assert better_encoding(b"<html>plain ascii</html>", "cp1252") is None
     assert arabic_share("abc") == 0.0 and arabic_share("مرحبا") == 1.0
+
+
+@pytest.mark.parametrize("padding", [0, 30_000])
+def test_a_utf8_page_with_a_windows_1256_paragraph_keeps_both_readable(padding):
+    """Adversary round 8: the whole page was decoded as cp1256 (the UTF-8 text garbled), or, on a
+    longer page, the cp1256 paragraph became U+FFFD, with no word in the log either way."""
+    from scrapy.http import HtmlResponse
+
+    other = "قال رئيس المجلس البلدي إن الأشغال ستنطلق الأسبوع المقبل في الطريق الساحلي"
+    body = (f"<html><body><p>{ARABIC}</p>{'<li>قائمة</li>' * (padding // 20)}".encode()
+            + f"<p>{other}</p>".encode("cp1256") + b"</body></html>")
+    encoding = better_encoding(body, "utf-8")
+    assert encoding == UTF8_WITH_CP1256
+    text = HtmlResponse("http://x/", body=body, encoding="utf-8").replace(encoding=encoding).text
+    assert ARABIC in text and other in text and "\ufffd" not in text
 
 
 def test_utf8_page_labelled_windows_1256_is_read_as_utf8():
