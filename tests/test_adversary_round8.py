@@ -188,3 +188,15 @@ def test_a_utf16_page_is_whole_when_its_text_ends_its_document(codec, whole):
     page = article(1) if whole else article(1)[:-30]
     response = HtmlResponse("http://127.0.0.1/a", body=page.encode(codec), encoding=codec)
     assert unusable_page(response) == (None if whole else "cut")
+
+
+def test_an_image_url_too_long_to_be_one_is_no_image():
+    """A 150 KB og:image was cut to 50,022 characters and emitted: a broken URL."""
+    from newscrawl.extraction.article import extract_article
+
+    html = article(1).replace("</head>", f'<meta property="og:image" content="/img/{"x" * 150_000}.jpg"></head>')
+    fields = extract_article(html, "http://127.0.0.1/news/2025/01/1-story.html", None, feed={}).fields
+    assert fields["headline"] and not fields.get("image")
+    html = article(1).replace("</head>", '<meta property="og:image" content="/img/photo.jpg"></head>')
+    assert extract_article(html, "http://127.0.0.1/news/2025/01/1-story.html", None, feed={}).fields["image"] == \
+        "http://127.0.0.1/img/photo.jpg"

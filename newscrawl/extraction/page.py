@@ -103,6 +103,9 @@ _NEAREST_BYLINES_BEFORE = etree.XPath(
     "preceding::*[contains(text(), 'بقلم') or contains(text(), 'كتب')][position() <= 5]")
 ARTICLE_OG_TYPES = {"article", "news", "newsarticle", "article:news", "blog", "blogposting"}
 MIN_GENERIC_BODY_CHARS = 300
+# Longer "URLs" are no address a server answers (browsers and servers stop near 8 KB), and a
+# longer value may have been cut on reading: no image rather than a broken one.
+MAX_URL_CHARS = 8192
 
 # trafilatura logs "discarding data: None" at WARNING for every page it finds nothing in; an
 # empty candidate is an ordinary outcome here, counted by the caller, not a warning.
@@ -393,14 +396,14 @@ class ArticlePage(ItemPage):
             (meta.first("og:image", "og:image:url", "twitter:image"), "opengraph"),
             (jsonld_text(meta.jsonld, "image"), "jsonld"),
         ):
-            if value and not self.is_generic_image(value):
+            if value and len(value) <= MAX_URL_CHARS and not self.is_generic_image(value):
                 absolute = absolute_url(self.doc.url, value)
                 if absolute:
                     return Found(absolute, step)
         container = self.container.value
         if container is not None:
             for src in _IMAGE_SOURCES(container):
-                absolute = absolute_url(self.doc.url, src)
+                absolute = absolute_url(self.doc.url, src) if len(src) <= MAX_URL_CHARS else None
                 if absolute and not self.is_generic_image(src):
                     return Found(absolute, "selectors")
         return NOTHING
