@@ -174,8 +174,12 @@ def test_ctrl_c_is_a_failed_finish_reason_block_not_a_traceback(tmp_path):
         "    expected: finished (NEWSCRAWL_MONITOR_FINISH_REASONS)",
         "    found:    shutdown (stopped early: Ctrl-C or a termination signal)",
     ]
-    assert summary[4] == ("  passed: Items scraped, Field coverage, Errors; "
-                          "skipped: New articles: judged only when the crawl succeeded, Listings: no listing page read")
+    # (whether a listing page was read before the signal depends on the machine's speed)
+    assert summary[4] in (
+        "  passed: Items scraped, Field coverage, Errors; "
+        "skipped: New articles: judged only when the crawl succeeded, Listings: no listing page read",
+        "  passed: Items scraped, Field coverage, Errors, Listings; "
+        "skipped: New articles: judged only when the crawl succeeded")
     assert_no_traceback(log)
 
 
