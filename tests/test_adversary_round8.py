@@ -108,6 +108,9 @@ def site(scenario: str):
             elif path == "/sitemap.xml" and scenario == "bomb_sitemap":
                 kind = "application/xml"
                 body = urlset(base, f"<url><loc>{base}/bomb</loc><x>&g;</x></url>").replace("?>", "?>" + BOMB, 1)
+            elif path == "/sitemap.xml" and scenario == "bomb_loc":  # the bomb is the first entry's URL
+                kind = "application/xml"
+                body = urlset(base, "<url><loc>&g;</loc></url>").replace("?>", "?>" + BOMB, 1)
             elif path == "/sitemap.xml" and scenario == "gzip_as_xml":
                 payload = gzip.compress(urlset(base).encode())
                 return self._answer(200, "application/xml", payload)
@@ -137,6 +140,7 @@ def good_stories(items: list[dict]) -> list[int]:
     ("chain", "newscrawl/sitemaps/too_deep"),
     ("deep_sitemap", "newscrawl/sitemaps/malformed"),
     ("bomb_sitemap", "newscrawl/sitemaps/malformed"),
+    ("bomb_loc", "newscrawl/sitemaps/malformed"),
     ("gzip_as_xml", None),
     ("feed", "newscrawl/feeds/malformed"),
     ("links", "newscrawl/links/over_page_limit"),

@@ -174,7 +174,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         from the text, one by one (without their ``lastmod``), and the damage is logged."""
         sitemap = Sitemap(body)
         entries = list(sitemap)
-        locs = [html.unescape(m.group(1)) for m in _SITEMAP_LOC.finditer(body.decode("utf-8", "replace"))]
+        locs = [loc for m in _SITEMAP_LOC.finditer(body.decode("utf-8", "replace"))
+                if (loc := html.unescape(m.group(1))).lower().startswith(("http://", "https://"))]
         if len(locs) > sum(1 for e in entries if e.get("loc")):
             parsed = {e.get("loc") for e in entries}
             entries += [{"loc": loc} for loc in locs if loc not in parsed]
@@ -218,7 +219,10 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 yield scrapy.Request(url, callback=self._parse_sitemap, meta={"sitemap_depth": depth})
         else:
             for url, callback in self._get_urls_and_callbacks_from_urlset(self.sitemap_filter(entries)):
-                yield scrapy.Request(url, callback=callback)
+                try:
+                    yield scrapy.Request(url, callback=callback)
+                except ValueError:  # no absolute URL (an entity left unexpanded): this entry only
+                    self.stat("sitemaps/bad_url")
 
     def _parse_sitemap(self, response: Response):
         if self._unreadable_sitemap(response):
