@@ -204,3 +204,55 @@ def test_an_image_url_too_long_to_be_one_is_no_image():
     html = article(1).replace("</head>", '<meta property="og:image" content="/img/photo.jpg"></head>')
     assert extract_article(html, "http://127.0.0.1/news/2025/01/1-story.html", None, feed={}).fields["image"] == \
         "http://127.0.0.1/img/photo.jpg"
+
+
+def test_reading_a_malformed_sitemap_from_its_text_is_linear():
+    """The text fallback must not backtrack: a first entry of a megabyte of spaces, never closed."""
+    import time
+
+    import scrapy
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.spiders.news import NewsSpider
+
+    crawler = get_crawler(NewsSpider)
+    spider = NewsSpider.from_crawler(crawler, start="http://127.0.0.1:9/")
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    base = "http://127.0.0.1:9"
+    body = urlset(base, f"<url><loc>{base}/a" + " " * 1_000_000 + "<x>" * 300 + "</x>" * 300 + "</url>").encode()
+    response = XmlResponse(f"{base}/sitemap.xml", body=body, request=scrapy.Request(f"{base}/sitemap.xml"))
+    start = time.perf_counter()
+    kind, entries = spider._sitemap_entries(response, body)
+    assert time.perf_counter() - start < 2.0
+    assert kind == "urlset" and sum(1 for e in entries if "-story.html" in e["loc"]) == GOOD
+
+
+def test_a_listing_of_a_hundred_thousand_next_links_is_read_in_linear_time():
+    import time
+
+    import scrapy
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.spiders.almaghrib import AlmaghribSpider
+
+    crawler = get_crawler(AlmaghribSpider)
+    spider = AlmaghribSpider.from_crawler(crawler)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    url = "https://www.almaghribtoday.net/42-أخبار-عالمية"
+    links = "".join(f"<a rel='next' href='/42-أخبار-عالمية/page/{n}'>التالي</a><link rel='next' href='/x{n}'>"
+                    for n in range(50_000))
+    response = HtmlResponse(url, body=f"<html><body>{links}</body></html>".encode(), encoding="utf-8",
+                            request=scrapy.Request(url))
+    start = time.perf_counter()
+    out = list(spider.parse_listing(response))
+    assert time.perf_counter() - start < 10.0
+    from newscrawl.spiders.network import MAX_LINKS_PER_PAGE, MAX_NEXT_LINKS
+
+    # numbered pages in the path are each a page of the chain (a "1 2 3 … 40" list): bounded by
+    # the links read; the marked ones elsewhere by MAX_NEXT_LINKS
+    assert len([r for r in out if r.meta.get("chain")]) <= MAX_LINKS_PER_PAGE + 2 * MAX_NEXT_LINKS
+    assert not [r for r in out if "/x" in r.url and int(r.url.rsplit("/x", 1)[1]) >= MAX_NEXT_LINKS]

@@ -372,11 +372,11 @@ class NetworkSpider(NewscrawlSpider):
         like. Only a page that can be one of this listing's: on this site, no article, and no
         listing of another section ("المزيد" under a box of another section links there)."""
         root = response.selector.root
-        hrefs = [str(h) for h in _REL_NEXT_HREFS(root)]
+        hrefs = [str(h) for h in _REL_NEXT_HREFS(root)[:MAX_NEXT_LINKS]]
         section = network.section_id_of(_chain_path(chain_key))
         if section is not None:
             hrefs += [a.get("href") for a in _SHORT_LINKS(root)
-                      if fold_for_matching(" ".join(a.itertext()).strip()) in NEXT_PAGE_WORDS]
+                      if fold_for_matching(" ".join(a.itertext()).strip()) in NEXT_PAGE_WORDS][:MAX_NEXT_LINKS]
         base = get_base_url(response)
         marked = set()
         for href in hrefs:
@@ -674,8 +674,11 @@ _LINK_HREFS = etree.XPath("descendant-or-self::*[self::a or self::area]/@href")
 NEXT_PAGE_WORDS = frozenset(fold_for_matching(w) for w in (
     "التالي", "التالية", "الصفحة التالية", "المزيد", "مزيد", "المزيد من الأخبار", "عرض المزيد", "أقدم",
     "الأقدم", "»", "››", "›", ">>", ">", "next", "next page", "older", "more"))
-_REL_NEXT_HREFS = etree.XPath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
-                              " | //link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href")
+# (one path testing each element, not a union of two: libxml2 merges unions in quadratic time)
+_REL_NEXT_HREFS = etree.XPath("//*[self::a or self::link][contains(concat(' ', normalize-space(@rel), ' '), ' next ')]"
+                              "/@href")
+# A page has one next page; a few "next" links (top and bottom of the list) are read, not thousands.
+MAX_NEXT_LINKS = 10
 # Links whose text is short enough to be a "next" label (a compiled XPath; the text is read in Python).
 _SHORT_LINKS = etree.XPath("//a[@href][string-length(normalize-space(.)) <= 25][normalize-space(.)]")
 

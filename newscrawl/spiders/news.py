@@ -38,7 +38,8 @@ DEFAULT_MAX_DEPTH = 2
 MAX_SITEMAP_DEPTH = 5
 MAX_SITEMAPS = 10_000
 # A sitemap entry's URL, read from the text when the parser gave up on the document.
-_SITEMAP_LOC = re.compile(r"<(?:[\w-]+:)?loc>\s*(?:<!\[CDATA\[)?\s*([^<\]\s][^<\]]*?)\s*(?:\]\]>)?\s*</(?:[\w-]+:)?loc>")
+# (no pattern that backtracks: a loc of a megabyte of spaces would take minutes; stripped below)
+_SITEMAP_LOC = re.compile(r"<(?:[\w-]+:)?loc>([^<]*)(?:<!\[CDATA\[([^\]]*)\]\]>[^<]*)?</(?:[\w-]+:)?loc>")
 # Links read from one page: a front lists a few hundred; a page of 400,000 is junk that would fill
 # the memory and the queue (each queued request costs ~3.5 KB).
 MAX_LINKS_PER_PAGE = 5_000
@@ -175,7 +176,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         sitemap = Sitemap(body)
         entries = list(sitemap)
         locs = [loc for m in _SITEMAP_LOC.finditer(body.decode("utf-8", "replace"))
-                if (loc := html.unescape(m.group(1))).lower().startswith(("http://", "https://"))]
+                if (loc := html.unescape((m.group(2) or m.group(1)).strip())).lower().startswith(("http://", "https://"))]
         if len(locs) > sum(1 for e in entries if e.get("loc")):
             parsed = {e.get("loc") for e in entries}
             entries += [{"loc": loc} for loc in locs if loc not in parsed]
