@@ -311,9 +311,10 @@ class NetworkSpider(NewscrawlSpider):
         marked = self._marked_next_pages(response, chain_key)
         links += [u for u in marked if u not in links]  # a <link rel="next"> in the head
         pages = [u for u in links if is_pagination(u) or u in marked]
-        self._check_lists_stories(response, links, chain_key)
+        stories = self._section_stories(response, links, chain_key)  # read once, for the checks below
+        self._check_lists_stories(response, links, chain_key, stories)
         deeper = [u for u in pages if _page_key(u) not in chain["urls"]]
-        stop = self._stop_reason(response, chain_key, page, links) if deeper else None
+        stop = self._stop_reason(chain_key, page, stories) if deeper else None
         if not deeper:
             chain["ended"] = "end"
         elif stop:
@@ -321,7 +322,7 @@ class NetworkSpider(NewscrawlSpider):
         else:
             chain["ended"] = None  # known only once the next page is parsed
         if chain["ended"] in ("end", "limit"):
-            chain["connected"] = self._reaches_earlier_walk(response, chain_key, links)
+            chain["connected"] = self._reaches_earlier_walk(chain_key, stories)
             if not chain["connected"] and chain["ended"] == "end" and not response.meta.get("end_rechecked"):
                 # The end of a chain on stories all new since the last walk: fetched once more
                 # (a page served once without its "more" link is read again whole, in this run).
@@ -344,14 +345,14 @@ class NetworkSpider(NewscrawlSpider):
                     requests.append(request)
         yield from requests
 
-    def _check_lists_stories(self, response: Response, links: list[str], chain_key: str) -> None:
+    def _check_lists_stories(self, response: Response, links: list[str], chain_key: str, stories: set[str]) -> None:
         """Count the listing page, and say so loudly when it links no story of its own: a site
         that changed its article links (or its listings) would otherwise lose every story only
         its listings show, with nothing in the log (the "Listings" monitor fails on many)."""
         self.stat("listings/pages_read")
         section = network.section_id_of(_chain_path(chain_key))
         if section in self.site.sections:  # a known section's page lists its own stories (tickers list others)
-            if self._section_stories(response, links, chain_key):
+            if stories:
                 return
         elif any(network.classify_path(network.path_of(u)) in ARTICLE_KINDS for u in links if self.rebase(u)):
             return
@@ -411,7 +412,7 @@ class NetworkSpider(NewscrawlSpider):
                     links.append(url)
         return links
 
-    def _reaches_earlier_walk(self, response: Response, chain_key: str, links: list[str]) -> bool:
+    def _reaches_earlier_walk(self, chain_key: str, stories: set[str]) -> bool:
         """Whether the last page this run reads of a chain lists a story the chain's earlier
         recorded walk had seen: everything below it is older, so seen then. A first walk has
         nothing to reach (it sets the scope), nor has a page that lists no story of its section.
@@ -421,7 +422,6 @@ class NetworkSpider(NewscrawlSpider):
         if self.crawl_state is None or self.refresh:
             return True
         earlier = self.crawl_state.chain(chain_key)
-        stories = self._section_stories(response, links, chain_key)
         if earlier is None or not stories:
             return True
         # Seen by the run that recorded the earlier walk, or before: first seen before that run
@@ -450,7 +450,7 @@ class NetworkSpider(NewscrawlSpider):
                 if network.classify_path(network.path_of(u)) in ARTICLE_KINDS and self.rebase(u)
                 and network.section_id_of(network.path_of(u)) == section}
 
-    def _stop_reason(self, response: Response, chain_key: str, page: int, links: list[str]) -> str | None:
+    def _stop_reason(self, chain_key: str, page: int, stories: set[str]) -> str | None:
         """Why the chain's deeper pages are not followed from this page, or None to follow them.
 
         "limit": ``max_pages`` reached. "shortcut": a finished earlier run walked this chain
@@ -465,7 +465,6 @@ class NetworkSpider(NewscrawlSpider):
         walked = self.crawl_state.chain(chain_key)
         if walked is None or not (walked.complete or (self.max_pages and walked.depth >= self.max_pages)):
             return None
-        stories = self._section_stories(response, links, chain_key)
         if not stories or not all(self.crawl_state.discovered_before(key, walked.walked_at) for key in stories):
             return None
         self.stat("incremental/listing_stop")
