@@ -143,6 +143,26 @@ class CrawlStateExtension:
         for path in current:
             self.state.open_feed_file(path, spider.name)
         self.feed_files = current
+        self._release_claims(spider)
+
+    def _release_claims(self, spider) -> None:
+        """A shared crawl's worker, its feed files read back: the claims its earlier runs left (it
+        stopped between claiming articles and recording them) end, and what it had claimed but not
+        written is asked again (the other workers left it alone, waiting for this moment)."""
+        worker = getattr(self.crawler, "newscrawl_worker", None)
+        frontier = getattr(worker, "frontier", None)
+        if frontier is None:
+            return
+        released = frontier.release_claims()
+        unwritten = [url for key in released if not self.state.is_kept(key) and (url := self.state.page_url(key))]
+        if not released:
+            return
+        logger.warning("Released %d claim(s) this worker's earlier run left; %d of those articles it had not written "
+                       "are fetched again", len(released), len(unwritten))
+        self.crawler.stats.inc_value("newscrawl/redis/claims_released", len(released))
+        for url in unwritten:
+            # Past the shared filter: another worker may have fetched it in this run and held back.
+            self.crawler.engine.crawl(spider.open_page_request(url).replace(dont_filter=True))
 
     def _reconcile(self, spider, exclude: set[str]) -> int:
         """Items that reached the feed of a run killed before it recorded them are recorded now,

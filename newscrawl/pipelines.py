@@ -51,6 +51,13 @@ class WrittenByAnotherWorker(DropItem):
     worker never writes it, the page stays open for the next run."""
 
 
+class HeldForStoppedWorker(DropItem):
+    """A shared crawl's worker that stopped (killed, or it lost Redis) claimed this article and
+    may have written it to its feed before it could record it kept. Nothing is recorded: the page
+    stays open; that worker reads its feed back when it starts again in its directory, then
+    releases its claims and fetches again what it had not written."""
+
+
 class NotJudged(DropItem):
     """The title store could not be read or written (a shared crawl's Redis down or refusing):
     nothing is recorded, the page stays open and the next run keeps it."""
@@ -167,6 +174,12 @@ class DatePipeline(_Pipeline):
 RECENT_BODIES = 200
 
 
+def _when(unix_seconds: float | None) -> str:
+    if unix_seconds is None:
+        return "at an unknown time"
+    return f"at {datetime.fromtimestamp(unix_seconds, timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+
+
 class TitleDedupePipeline(_Pipeline):
     """Drop a story already kept: same title after Arabic normalisation, or a near-duplicate,
     within ``NEWSCRAWL_DEDUPE_WINDOW`` days of the first copy. State persists in SQLite under
@@ -247,12 +260,18 @@ class TitleDedupePipeline(_Pipeline):
         if len(self._recent_bodies) > RECENT_BODIES:
             self._recent_bodies.pop(next(iter(self._recent_bodies)))
 
-    def _claim(self, url: str) -> bool:
+    def _claim(self, url: str):
         """In a shared crawl, one worker alone may write an article (``Frontier.claim``)."""
         worker = getattr(self.crawler, "newscrawl_worker", None)
         if worker is None or worker.frontier is None:
             return True
-        return worker.frontier.claim(self.crawler.spider.url_key(url))
+        claim = worker.frontier.claim(self.crawler.spider.url_key(url))
+        if claim.granted and claim.stopped_journal:
+            self.stat("dedupe/claim_expired")
+            logger.warning("Writing %s: the worker with the feed files %s claimed it %s and never came back "
+                           "(NEWSCRAWL_REDIS_CLAIM_HOLD passed); if its feed holds it, it is there too",
+                           unquote(url), claim.stopped_journal, _when(claim.claimed_at))
+        return claim
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -268,12 +287,19 @@ class TitleDedupePipeline(_Pipeline):
                 logger.info("Kept %s: its title is a %s duplicate of %s's, but their bodies differ",
                             unquote(adapter["url"]), verdict.kind, unquote(verdict.duplicate_of or ""))
                 passes = True
-            another_writes_it = passes and not self._claim(adapter["url"])
+            claim = self._claim(adapter["url"]) if passes else True
         except RedisError as error:
             self.stat("dedupe/not_judged")
             raise NotJudged(f"cannot judge the title, Redis failed ({error}); the page stays open for the next "
                             f"run: {unquote(adapter['url'])}") from None
-        if another_writes_it:
+        if not claim and claim.stopped_journal:
+            self.stat("dedupe/held_for_stopped_worker")
+            raise HeldForStoppedWorker(
+                f"not written yet: the worker with the feed files {claim.stopped_journal} claimed it "
+                f"{_when(claim.claimed_at)} and stopped before recording it; it comes out once that worker "
+                f"runs again in its directory (or after NEWSCRAWL_REDIS_CLAIM_HOLD): {unquote(adapter['url'])}",
+                log_level="WARNING")
+        if not claim:
             self.stat("dedupe/written_by_another_worker")
             raise WrittenByAnotherWorker(f"another worker writes it: {unquote(adapter['url'])}", log_level="INFO")
         if passes:

@@ -146,6 +146,9 @@ NEWSCRAWL_STATS_FILE = ""  # e.g. "stats/%(name)s.json": final crawl stats as JS
 NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
 NEWSCRAWL_REDIS_IDLE_SECONDS = 30  # a worker ends once the whole shared frontier has been empty this long
 NEWSCRAWL_REDIS_WORKER_TIMEOUT = 60  # seconds without a heartbeat before a worker counts as dead (its requests go back)
+# Seconds the claim of a worker that stopped before recording an article holds the others off
+# (its feed may hold the article; it reads it back when started again in its directory).
+NEWSCRAWL_REDIS_CLAIM_HOLD = 3 * 86400
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"

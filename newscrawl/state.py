@@ -22,6 +22,8 @@ leaves no lock behind.
 from __future__ import annotations
 
 import json
+import secrets
+import socket
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS runs (
     reason TEXT);
 CREATE TABLE IF NOT EXISTS chains (
     key TEXT PRIMARY KEY, depth INTEGER NOT NULL, complete INTEGER NOT NULL, walked_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS about (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS warc_files (
     source TEXT NOT NULL, spider TEXT NOT NULL, finished_at TEXT NOT NULL, records INTEGER, cut INTEGER,
     PRIMARY KEY (source, spider));
@@ -290,6 +293,13 @@ class CrawlState:
 
     def close_feed_file(self, path: str) -> None:
         self.db.execute("UPDATE feed_files SET closed = 1 WHERE path = ?", (path,))
+
+    def journal_id(self) -> str:
+        """This state directory's feed files as one identity, the same for every run here (a shared
+        crawl's claims name it: only a run in this directory can read those feed files back)."""
+        self.db.execute("INSERT OR IGNORE INTO about (name, value) VALUES ('journal', ?)",
+                        (f"{socket.gethostname()}:{secrets.token_hex(6)}",))
+        return self.db.execute("SELECT value FROM about WHERE name = 'journal'").fetchone()[0]
 
     def unclosed_feed_files(self, source: str) -> list[str]:
         return [p for (p,) in self.db.execute("SELECT path FROM feed_files WHERE source = ? AND closed = 0",

@@ -214,6 +214,60 @@ def test_random_kills_of_every_worker_then_later_runs_complete_the_site_once(mir
     assert_each_once(all_items(tmp_path), reference, f"kills after {points} items, seed {SEED}")
 
 
+def _as_killed_after_claiming(redis_url: str, work: Path, *, written: bool) -> str:
+    """Leave *work*'s worker as a SIGKILL between claiming its last article and recording it kept
+    leaves it (*written*: after its feed got the line, else before): the article unrecorded in
+    Redis, its claim in the name of the worker's feed files. Returns the article's URL."""
+    import sqlite3
+
+    import redis as redis_py
+
+    client = redis_py.Redis.from_url(redis_url, decode_responses=True)
+    feed = max((work / "feeds").rglob("*[0-9].jsonl"))
+    lines = feed.read_text("utf-8").splitlines(keepends=True)
+    url = json.loads(lines[-1])["url"]
+    articles = "newscrawl:state:articles:almaghrib"
+    key = next(k for k, v in client.hscan_iter(articles) if json.loads(v)["url"] == url)
+    client.hdel(articles, key)
+    client.hset(f"newscrawl:state:page:{key}", "status", "pending")
+    client.sadd("newscrawl:state:open:almaghrib", key)
+    with sqlite3.connect(work / "state" / "state.sqlite") as db:
+        journal = db.execute("SELECT value FROM about WHERE name = 'journal'").fetchone()[0]
+    client.hset("newscrawl:almaghrib:claims", key, f"{journal}\tkilled-worker\t{time.time()}")
+    if not written:
+        feed.write_text("".join(lines[:-1]), "utf-8")
+    return url
+
+
+@pytest.mark.parametrize("written", [True, False], ids=["in-its-feed", "not-yet-in-its-feed"])
+def test_an_article_a_killed_worker_claimed_is_written_once_by_whoever_comes_next(mirror_site, reference, redis_db,
+                                                                                 tmp_path, written):
+    """The kill between claiming an article and recording it kept: the killed worker's feed may
+    hold it, and only that worker reads its feed back. Another worker must not write it in the
+    meantime (it did: the claim of a dead worker was void, and the article came out twice once
+    the killed worker started again); the killed worker, started again, records it from its feed
+    or fetches it again: once, nothing lost."""
+    victim = tmp_path / "w0"
+    _kill_when(start_worker(mirror_site.base_url, victim, redis_db, "worker-0"), tmp_path, len(reference) // 3)
+    url = _as_killed_after_claiming(redis_db, victim, written=written)
+    # Another worker crawls the rest while the victim is down: it holds the claimed article back.
+    other = finish(start_worker(mirror_site.base_url, tmp_path / "w1", redis_db, "worker-1"), tmp_path / "w1")
+    assert other.get("newscrawl/dedupe/held_for_stopped_worker") == 1, url
+    assert url not in {item["url"] for item in feed_items(tmp_path / "w1")}
+    # The victim again, beside a new run of the other: its feed read back, its claim released.
+    again = [(start_worker(mirror_site.base_url, tmp_path / name, redis_db, name.replace("w", "worker-")),
+              tmp_path / name) for name in ("w1", "w0")]
+    stats = [finish(process, work) for process, work in again]
+    # Read back from its feed, the article is kept (which ends its claim); not in it, the claim is
+    # released and the article fetched again.
+    assert stats[1].get("newscrawl/redis/claims_released") == (None if written else 1)
+    assert stats[1].get("newscrawl/resume/recovered_items") == (1 if written else None)
+    import redis as redis_py
+
+    assert not redis_py.Redis.from_url(redis_db).exists("newscrawl:almaghrib:claims"), "claims end"
+    assert_each_once(all_items(tmp_path), reference, f"claimed {url}, {'in' if written else 'not in'} the feed")
+
+
 def frontier_keys(redis_url: str) -> dict[str, object]:
     """The shared frontier's keys and their sizes (or values), to say why a worker waits."""
     from newscrawl.distributed import connect
@@ -330,11 +384,11 @@ def test_a_redis_out_of_memory_mid_crawl_stops_the_worker_and_the_next_run_compl
 
 
 # --- the frontier's scripts, step by step (a real Redis; no crawl) -----------------------------
-def _frontier(redis_url: str, worker: str):
+def _frontier(redis_url: str, worker: str, **options):
     from newscrawl.distributed import connect
     from newscrawl.distributed.scheduler import Frontier
 
-    return Frontier(connect(redis_url), "spider", worker, timeout=2)
+    return Frontier(connect(redis_url), "spider", worker, timeout=2, **options)
 
 
 def _stall(frontier) -> None:
@@ -392,19 +446,41 @@ def test_a_request_taken_whose_answer_was_lost_goes_back_to_the_queue(redis_db):
     assert a.empty() and a.return_orphans() == 0
 
 
-def test_one_article_held_by_two_workers_is_written_by_one_the_claim_of_a_dead_one_is_void(redis_db):
+def test_one_article_held_by_two_workers_is_written_by_one_and_a_stopped_ones_claim_holds_until_released(redis_db):
+    """A claim outlives its worker: the stopped worker's feed may hold the article, and only
+    that worker's next run (same journal: the same directory) reads it back and releases it."""
     a, b = _frontier(redis_db, "A"), _frontier(redis_db, "B")
     a.register()
     b.register()
     assert a.claim("site/1/story") and a.claim("site/1/story"), "a worker's own claim holds"
-    assert not b.claim("site/1/story"), "a live worker's claim holds others off"
+    refused = b.claim("site/1/story")
+    assert not refused and refused.stopped_journal is None, "a live worker's claim holds others off"
     assert b.claim("site/2/other")
     _stall(a)
-    assert b.claim("site/1/story"), "the claim of a worker whose heartbeat stopped is void"
-    assert not a.claim("site/1/story")
+    held = b.claim("site/1/story")
+    assert not held and held.stopped_journal == "A", "a stopped worker's claim still holds"
     a.leave()
     assert b.leave()
-    assert not b.client.exists(b.claims_key), "the run's last worker clears the claims"
+    assert b.client.hexists(b.claims_key, "site/1/story"), "claims outlive the run"
+    again = _frontier(redis_db, "A-next-run", journal="A")  # the same directory, a new process
+    again.register()
+    assert again.claim("site/1/story"), "the journal's own claim"
+    assert sorted(again.release_claims()) == ["site/1/story"]
+    assert b.claim("site/1/story"), "released: free for the others"
+    assert b.client.hexists(b.claims_key, "site/2/other"), "another journal's claims stay"
+
+
+def test_a_stopped_workers_claim_is_void_after_the_claim_hold(redis_db):
+    a, b = _frontier(redis_db, "A"), _frontier(redis_db, "B", claim_hold=0.5)
+    a.register()
+    b.register()
+    assert a.claim("site/1/story")
+    _stall(a)
+    assert not b.claim("site/1/story")
+    time.sleep(0.6)
+    taken = b.claim("site/1/story")
+    assert taken and taken.stopped_journal == "A" and taken.claimed_at is not None, "expired: taken over, and said so"
+    assert not a.claim("site/1/story"), "the live taker's claim holds the first owner off"
 
 
 def test_a_database_that_is_not_a_number_is_refused(redis_server):

@@ -12,9 +12,15 @@ Keys of spider S (``newscrawl:S:...``):
   back into ``requests``.
 - ``seeding`` / ``seeded``: which worker is seeding the run (expires with its heartbeat), and
   that the run's seeding is done.
-- ``claims``     hash: article URL key -> the worker writing it. Two workers can hold one request
-  at once (a worker declared dead keeps working while another fetches its requests again);
-  the claim lets one of them write the article. A dead worker's claim is void.
+- ``claims``     hash: article URL key -> "<journal>\t<worker>\t<claimed at>": the worker writing
+  it, and the feed files (journal) it writes to. Two workers can hold one request at once (a
+  worker declared dead keeps working while another fetches its requests again); the claim lets
+  one of them write the article. A claim outlives its worker and its run: a worker that stopped
+  between claiming an article and recording it kept (killed, Redis lost) may have written it to
+  its feed, which only that worker reads back (reconciles) when it starts again in its
+  directory. Until then the claim holds the others off; then that worker releases its
+  claims (and fetches again what it had not written). Recording the article kept ends its
+  claim. A claim whose worker never comes back is void after the claim hold.
 
 Every step that moves requests between keys is one Lua script, so a kill at any point leaves
 each request in exactly one of ``requests`` and some ``taken``.
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
@@ -44,6 +51,11 @@ warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"sc
 # shared queue a waiting retry carries a wall-clock deadline instead.
 META_NOT_BEFORE_WALL = "newscrawl_not_before_wall"
 
+# How long the claim of a worker that stopped before recording its article holds the others
+# off (NEWSCRAWL_REDIS_CLAIM_HOLD): longer than the schedule's period, so that the worker's
+# next run (which reads its feed back) comes first.
+DEFAULT_CLAIM_HOLD = 3 * 86400.0
+
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000 "
 
 # Workers whose last heartbeat is older than ARGV[2] seconds are dead: their taken requests go
@@ -63,14 +75,15 @@ for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(A
 end
 """
 
-# KEYS: workers, requests, seeding, dupefilter, seeded, claims; ARGV: worker, timeout, taken prefix.
+# KEYS: workers, requests, seeding, dupefilter, seeded; ARGV: worker, timeout, taken prefix.
 # The first live worker of a run clears what a dead run left (its unsettled articles are in the
-# state store, its listings are walked again) and takes the seeding lock.
+# state store, its listings are walked again) and takes the seeding lock. Claims stay: they
+# outlive runs (see the module docstring).
 REGISTER = _RECLAIM + """
 local live = redis.call('ZCARD', KEYS[1])
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 if live == 0 then
-  redis.call('DEL', KEYS[2], KEYS[4], KEYS[5], KEYS[6])
+  redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
   redis.call('SET', KEYS[3], ARGV[1], 'PX', math.floor(tonumber(ARGV[2]) * 1000))
   return {1, reclaimed}
 end
@@ -138,20 +151,46 @@ end
 return 1
 """
 
-# KEYS: claims, workers; ARGV: url key, worker, timeout. 1 if the worker may write the article:
-# nobody claimed it, or this worker did, or a worker whose heartbeat stopped.
+# KEYS: claims, workers; ARGV: url key, worker, timeout, journal, claim hold (s). May the worker
+# write the article? 1: yes (nobody claimed it, or this journal did); 0: no, a live worker claimed
+# it and writes it; -1: not yet, a stopped worker claimed it and its feed may hold it (until that
+# worker starts again and releases it, or the hold passes); 2: yes, the stopped worker's claim
+# is older than the hold (returned with the claim's journal and time, for the log).
 CLAIM = _NOW + """
-local owner = redis.call('HGET', KEYS[1], ARGV[1])
-if owner and owner ~= ARGV[2] then
-  local beat = redis.call('ZSCORE', KEYS[2], owner)
-  if beat and tonumber(beat) >= now - tonumber(ARGV[3]) then return 0 end
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+if held then
+  local journal, owner, since = string.match(held, '^(.-)\t(.-)\t(.*)$')
+  if journal ~= ARGV[4] then
+    if journal then
+      local beat = redis.call('ZSCORE', KEYS[2], owner)
+      if beat and tonumber(beat) >= now - tonumber(ARGV[3]) then return {0} end
+      if now - tonumber(since) < tonumber(ARGV[5]) then return {-1, journal, since} end
+    end
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[4] .. '\t' .. ARGV[2] .. '\t' .. now)
+    return {2, journal or held, since or '0'}
+  end
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4] .. '\t' .. ARGV[2] .. '\t' .. now)
+return {1}
 """
 
-# KEYS: workers, requests, seeding, seeded, dupefilter, taken:<worker>, claims; ARGV: worker.
-# What the worker still held goes back to the queue; the run's last worker clears the run.
+# KEYS: claims; ARGV: journal. Every claim of the journal ends; their url keys are returned.
+RELEASE = """
+local released = {}
+local claims = redis.call('HGETALL', KEYS[1])
+local prefix = ARGV[1] .. '\t'
+for i = 1, #claims, 2 do
+  if string.sub(claims[i + 1], 1, #prefix) == prefix then
+    released[#released + 1] = claims[i]
+  end
+end
+for _, key in ipairs(released) do redis.call('HDEL', KEYS[1], key) end
+return released
+"""
+
+# KEYS: workers, requests, seeding, seeded, dupefilter, taken:<worker>; ARGV: worker.
+# What the worker still held goes back to the queue; the run's last worker clears the run (not
+# the claims: they outlive runs).
 LEAVE = """
 if redis.call('ZCARD', KEYS[6]) > 0 then
   redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[6], 'AGGREGATE', 'MIN')
@@ -160,20 +199,42 @@ end
 redis.call('ZREM', KEYS[1], ARGV[1])
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 if redis.call('ZCARD', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[7])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
   return 1
 end
 return 0
 """
 
 
+@dataclass(frozen=True)
+class Claim:
+    """``Frontier.claim``'s answer. *stopped_journal* and *claimed_at* (unix seconds) name the
+    claim of a stopped worker: the one that holds this worker off (``granted`` False), or the
+    expired one it took over (``granted`` True)."""
+
+    granted: bool
+    stopped_journal: str | None = None
+    claimed_at: float | None = None
+
+    def __bool__(self) -> bool:
+        return self.granted
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 class Frontier:
     """The shared frontier's keys and scripts for one spider and one worker."""
 
-    def __init__(self, client, spider_name: str, worker_id: str, timeout: float):
+    def __init__(self, client, spider_name: str, worker_id: str, timeout: float, *, journal: str | None = None,
+                 claim_hold: float = DEFAULT_CLAIM_HOLD):
         self.client = client
         self.worker_id = worker_id
         self.timeout = timeout
+        # The feed files this worker writes to: the same across its runs in one directory.
+        self.journal = journal or worker_id
+        self.claim_hold = claim_hold
         base = f"{PREFIX}:{spider_name}"
         self.requests_key = f"{base}:requests"
         self.dupefilter_key = f"{base}:dupefilter"
@@ -187,14 +248,13 @@ class Frontier:
         self._register, self._beat, self._take_seeding = script(REGISTER), script(BEAT), script(TAKE_SEEDING)
         self._seeded, self._pop, self._empty, self._leave = (script(SEEDED), script(POP), script(FRONTIER_EMPTY),
                                                              script(LEAVE))
-        self._return_taken, self._claim = script(RETURN_TAKEN), script(CLAIM)
+        self._return_taken, self._claim, self._release = script(RETURN_TAKEN), script(CLAIM), script(RELEASE)
         self.saw_seeded = False  # this worker's run was seeded (by it or another worker)
 
     def register(self) -> tuple[bool, int]:
         """Join the run: (this worker seeds it, requests reclaimed from dead workers)."""
         seeder, reclaimed = self._register(
-            keys=[self.workers_key, self.requests_key, self.seeding_key, self.dupefilter_key, self.seeded_key,
-                  self.claims_key],
+            keys=[self.workers_key, self.requests_key, self.seeding_key, self.dupefilter_key, self.seeded_key],
             args=[self.worker_id, self.timeout, self.taken_prefix])
         return bool(seeder), int(reclaimed)
 
@@ -237,11 +297,23 @@ class Frontier:
     def leave(self) -> bool:
         """Leave the run; True if this was its last worker (the run's keys are cleared)."""
         return bool(self._leave(keys=[self.workers_key, self.requests_key, self.seeding_key, self.seeded_key,
-                                      self.dupefilter_key, self.taken_key, self.claims_key], args=[self.worker_id]))
+                                      self.dupefilter_key, self.taken_key], args=[self.worker_id]))
 
-    def claim(self, url_key: str) -> bool:
-        """May this worker write the article at *url_key*? No if a live worker claimed it first."""
-        return bool(self._claim(keys=[self.claims_key, self.workers_key], args=[url_key, self.worker_id, self.timeout]))
+    def claim(self, url_key: str) -> Claim:
+        """May this worker write the article at *url_key*? (see ``CLAIM``)"""
+        answer = self._claim(keys=[self.claims_key, self.workers_key],
+                             args=[url_key, self.worker_id, self.timeout, self.journal, self.claim_hold])
+        verdict = int(answer[0])
+        if verdict in (1, 2):
+            return Claim(True, _text(answer[1]) if verdict == 2 else None,
+                         float(_text(answer[2])) if verdict == 2 else None)
+        return Claim(False, _text(answer[1]) if verdict == -1 else None,
+                     float(_text(answer[2])) if verdict == -1 else None)
+
+    def release_claims(self) -> list[str]:
+        """End every claim of this worker's journal (call once its feed files are reconciled:
+        what they hold is recorded kept). Returns the url keys released."""
+        return [_text(key) for key in self._release(keys=[self.claims_key], args=[self.journal])]
 
     def queued(self) -> int:
         return int(self.client.zcard(self.requests_key))

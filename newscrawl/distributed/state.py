@@ -62,8 +62,9 @@ if settled == '1' then redis.call('SREM', KEYS[2], ARGV[8]) else redis.call('SAD
 return 1
 """
 
-# KEYS: page, open set, articles of the source, sources; ARGV: url key, source, url, item JSON,
-# now (ISO), replace (1/0). Returns 1 if the article was not kept before (or replaced).
+# KEYS: page, open set, articles of the source, sources, the spider's claims; ARGV: url key,
+# source, url, item JSON, now (ISO), replace (1/0). Returns 1 if the article was not kept before
+# (or replaced). Kept, the article needs its claim no more (newscrawl.distributed.scheduler).
 _KEEP = """
 local added
 if ARGV[6] == '1' then
@@ -78,6 +79,7 @@ redis.call('HSETNX', KEYS[1], 'attempts', 0)
 redis.call('HDEL', KEYS[1], 'not_before')
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[2])
+redis.call('HDEL', KEYS[5], ARGV[1])
 return added
 """
 
@@ -198,13 +200,18 @@ class SharedCrawlState(CrawlState):
     # --- articles ---------------------------------------------------------------------------
     def keep(self, key: str, item: dict, *, replace: bool = False) -> bool:
         source = item.get("source") or ""
-        added = self._keep(keys=[self._page(key), self._open(source), f"{BASE}articles:{source}", f"{BASE}sources"],
+        # An article's source is the spider that wrote it: its claims key (Frontier.claims_key).
+        added = self._keep(keys=[self._page(key), self._open(source), f"{BASE}articles:{source}", f"{BASE}sources",
+                                 f"{PREFIX}:{source}:claims"],
                            args=[key, source, item["url"], json.dumps(item, ensure_ascii=False, sort_keys=True),
                                  _now(), "1" if replace else "0"])
         return bool(added)
 
     def is_kept(self, key: str) -> bool:
         return _text(self.redis.hget(self._page(key), "status")) == "kept"
+
+    def page_url(self, key: str) -> str | None:
+        return _text(self.redis.hget(self._page(key), "url"))
 
     def kept_item(self, key: str, source: str) -> dict | None:
         """The kept article at *key* (of *source*) as it was written, or None."""

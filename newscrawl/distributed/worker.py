@@ -28,7 +28,7 @@ from scrapy.utils.asyncio import create_looping_call, sleep
 from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.distributed import connect, redis_url, refusal, shown_url
-from newscrawl.distributed.scheduler import Frontier
+from newscrawl.distributed.scheduler import DEFAULT_CLAIM_HOLD, Frontier
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class SharedCrawlWorker:
         self.client = connect(url)
         self.idle_seconds = crawler.settings.getfloat("NEWSCRAWL_REDIS_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)
         self.timeout = crawler.settings.getfloat("NEWSCRAWL_REDIS_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT)
+        self.claim_hold = crawler.settings.getfloat("NEWSCRAWL_REDIS_CLAIM_HOLD", DEFAULT_CLAIM_HOLD)
         if self.timeout < 3 * TICK:
             raise ValueError(f"NEWSCRAWL_REDIS_WORKER_TIMEOUT must be at least {3 * TICK:g} seconds")
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -72,7 +73,10 @@ class SharedCrawlWorker:
     def open_frontier(self, spider_name: str) -> Frontier:
         """The frontier, registered (the scheduler opens before spider_opened fires)."""
         if self.frontier is None:
-            self.frontier = Frontier(self.client, spider_name, self.worker_id, self.timeout)
+            state = getattr(self.crawler, "newscrawl_state", None)
+            journal = state.journal_id() if state is not None and state.db is not None else None
+            self.frontier = Frontier(self.client, spider_name, self.worker_id, self.timeout, journal=journal,
+                                     claim_hold=self.claim_hold)
             self.is_seeder, reclaimed = self.frontier.register()
             if reclaimed:
                 self._stat("reclaimed", reclaimed)

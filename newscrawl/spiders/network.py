@@ -221,14 +221,18 @@ class NetworkSpider(NewscrawlSpider):
             url = self.rebase(stored)
             if url is None or not self._first_time(url):
                 continue
-            requests.append(scrapy.Request(url, callback=self.parse_article, errback=self.on_error, priority=20,
-                                           dont_filter=self.own_request_filter, meta={"feed": {}}))
+            requests.append(self.open_page_request(url))
         if requests:
             self.logger.info("Resuming %d article page(s) that earlier runs discovered but did not settle",
                              len(requests))
             self.stat("resume/open_pages", len(requests))
             self.stat("requests/article", len(requests))
         return requests
+
+    def open_page_request(self, url: str) -> scrapy.Request:
+        """An article page an earlier run left open, asked again ahead of discovery."""
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, priority=20,
+                              dont_filter=self.own_request_filter, meta={"feed": {}})
 
     def _first_time(self, url: str) -> bool:
         """Per-run duplicate filter (Scrapy's is bypassed, see the class docstring); a trailing

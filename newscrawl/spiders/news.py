@@ -112,14 +112,18 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 self.logger.info("Resuming %d page(s) that earlier runs discovered but did not settle", len(left))
                 self.stat("resume/open_pages", len(left))
             for url in left:
-                yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=20,
-                                     meta={"hops": self.max_depth, "article": True})
+                yield self.open_page_request(url)
         for url in self.start_urls:
             parts = urlsplit(url)
             yield scrapy.Request(f"{parts.scheme}://{parts.netloc}/robots.txt", callback=self._parse_sitemap,
                                  errback=self.on_error, priority=5)
             yield scrapy.Request(safe_url_string(url), callback=self.parse_page, errback=self.on_error,
                                  meta={"hops": 0})
+
+    def open_page_request(self, url: str) -> scrapy.Request:
+        """A page an earlier run left open, asked again ahead of discovery (no link followed)."""
+        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=20,
+                              meta={"hops": self.max_depth, "article": True})
 
     def archived_request(self, archived) -> scrapy.Request | None:
         """Every archived HTML page of the site may be an article; pages earlier runs settled
