@@ -154,6 +154,39 @@ def test_duplicate_of_points_to_first_copy(store):
     assert len(store) == 1
 
 
+def _alike_titles(count: int) -> list[str]:
+    """Titles alike but for one word (a made-up place name): they share a sketch band."""
+    import random
+
+    rng = random.Random(7)
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    places = {"".join(rng.choice(letters) for _ in range(rng.randint(4, 7))) for _ in range(count * 2)}
+    return [f"وزير الداخلية يزور مدينة {place} لتفقد مشاريع التنمية والبنية التحتية" for place in sorted(places)[:count]]
+
+
+def test_thousands_of_alike_titles_are_read_a_bounded_number_at_a_time_and_exact_copies_still_found(store):
+    """Each check read every kept title sharing a band: quadratic on thousands of titles alike
+    but for a word (adversary round 8). The store hands at most MAX_CANDIDATES of them (times the
+    bands, as rows); an exact copy of a title kept after those is still found, by its key."""
+    from newscrawl.dedupe.engine import MAX_CANDIDATES
+    from newscrawl.dedupe.keys import title_key
+    from newscrawl.dedupe.near import band_keys, content_codes
+
+    d = TitleDeduper(store)
+    titles = _alike_titles(5 * MAX_CANDIDATES)
+    kinds = collections.Counter(d.check_and_add(t, f"u/{n}", T0 + timedelta(seconds=n)).kind
+                                for n, t in enumerate(titles))
+    assert kinds["new"] >= len(titles) - 5, kinds
+    last = titles[-1]
+    bands = band_keys(content_codes(title_key(last)), title_key(last))
+    window = (int(T0.timestamp()) - 86400, int(T0.timestamp()) + 86400)
+    read = store.candidates(bands, *window, limit=MAX_CANDIDATES)
+    assert MAX_CANDIDATES <= len(read) <= MAX_CANDIDATES * len(bands), len(read)
+    assert len(store.candidates(bands, *window)) > len(read), "without a limit: every one"
+    copy = d.check_and_add(last, "u/copy", T0 + timedelta(hours=2))
+    assert (copy.kind, copy.duplicate_of) == ("exact", f"u/{len(titles) - 1}")
+
+
 def test_time_window(store):
     d = TitleDeduper(store, window=timedelta(days=3))
     title = "الحكومة تصادق على مشروع قانون المالية"

@@ -58,3 +58,47 @@ def test_a_scheme_changed_between_runs_loses_nothing(tmp_path):
     counts = story_counts(both_runs, site)
     assert counts == {story: 1 for story in site.expected_stories()}
     assert stats["newscrawl/monitors/failed"] == 0
+
+
+@pytest.mark.parametrize("scheme", [s for s in PAGINATION_SCHEMES if s != "query"])
+def test_sigkill_at_random_points_loses_nothing_whatever_the_pagination_scheme(scheme, tmp_path):
+    """The kill tests of test_reliability.py walk "?page=N" listings; the other schemes go through
+    the same chain bookkeeping, killed here too: twice at a random moment (a random number of
+    items, or a random instant of start-up), the site growing in between, then two runs."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import CRAWL_ENV, crawl_args, feed_items, written_lines
+
+    seed = int(os.environ.get("NEWSCRAWL_TEST_SEED", time.time_ns() % 100_000))
+    rng = random.Random(seed)
+    site = MirrorSite(**SIZE, pagination=scheme)
+    kills = []
+    with MirrorServer(site) as server:
+        args = crawl_args(server.base_url, "-a", "max_pages=0", "-s", "CONCURRENT_REQUESTS=4")
+        for round_ in range(2):
+            before = written_lines(tmp_path)
+            wait_items, wait_seconds = rng.choice([0, rng.randint(1, 40)]), rng.uniform(0.3, 3.0)
+            process = subprocess.Popen(args, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            started = time.time()
+            while process.poll() is None and time.time() - started < 120:
+                if (wait_items and written_lines(tmp_path) - before >= wait_items) or \
+                        (not wait_items and time.time() - started >= wait_seconds):
+                    break
+                time.sleep(0.01)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills.append(written_lines(tmp_path) - before)
+            site.new_articles += 12 * (round_ + 1)  # published while the crawler was down
+        for _ in range(2):
+            result = subprocess.run(args, cwd=tmp_path, env=CRAWL_ENV, capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0, result.stderr[-3000:]
+    counts = story_counts(feed_items(tmp_path), site)
+    context = f"{scheme}, SIGKILL after {kills} new items, seed {seed}"
+    assert not {s: n for s, n in counts.items() if n > 1}, f"written twice ({context})"
+    missing = set(site.expected_stories()) - set(counts)
+    assert not missing, f"{len(missing)} stories lost ({context}): {sorted(missing)[:3]}"

@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator, Sequence
 
-from .store import SLICE, StoredTitle
+from .store import SLICE, StoredTitle, exact_among
 
 __all__ = ["RedisTitleStore"]
 
@@ -91,7 +91,7 @@ class RedisTitleStore:
                 self._depth, self._token = 0, None
                 self._release(keys=[self._lock_key], args=[token])
 
-    def candidates(self, bands: Sequence[int], lo: int, hi: int) -> list[StoredTitle]:
+    def candidates(self, bands: Sequence[int], lo: int, hi: int, limit: int | None = None) -> list[StoredTitle]:
         keys = [f"{self.prefix}b:{day}:{band}" for day in range(lo // SLICE, hi // SLICE + 1) for band in bands]
         ids = sorted(int(i) for i in self.client.sunion(keys)) if keys else []
         if not ids:
@@ -106,7 +106,12 @@ class RedisTitleStore:
             ts = int(ts)
             if lo <= ts <= hi:
                 found.append(StoredTitle(i, ts, int(k), codes, url.decode("utf-8")))
-        return found
+        return found if limit is None else found[:limit]
+
+    def exact(self, bands: Sequence[int], key_hash: int, codes: bytes, lo: int, hi: int) -> StoredTitle | None:
+        # No key index in Redis: among the titles sharing the key's bands (every one is read,
+        # as candidates() does: thousands of titles alike but for a word stay quadratic here).
+        return exact_among(self.candidates(bands, lo, hi), key_hash, codes)
 
     def add(self, published: int, key_hash: int, codes: bytes, url: str, bands: Sequence[int]) -> int:
         if self._token is None:

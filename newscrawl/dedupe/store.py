@@ -48,8 +48,14 @@ class StoredTitle(NamedTuple):
 class TitleStore(Protocol):
     """What the deduper needs from a backend."""
 
-    def candidates(self, bands: Sequence[int], lo: int, hi: int) -> list[StoredTitle]:
-        """Kept titles sharing a band key, published in [lo, hi] (unix s), oldest kept first."""
+    def candidates(self, bands: Sequence[int], lo: int, hi: int, limit: int | None = None) -> list[StoredTitle]:
+        """Kept titles sharing a band key, published in [lo, hi] (unix s), oldest kept first.
+        With a *limit*, fewer than *limit* titles are all there are; *limit* or more may be a part."""
+        ...
+
+    def exact(self, bands: Sequence[int], key_hash: int, codes: bytes, lo: int, hi: int) -> StoredTitle | None:
+        """The oldest kept title with this key (hash and codes; *bands* are the key's), published
+        in [lo, hi]."""
         ...
 
     def add(self, published: int, key_hash: int, codes: bytes, url: str, bands: Sequence[int]) -> int:
@@ -69,6 +75,11 @@ class TitleStore(Protocol):
 
     def close(self) -> None:
         ...
+
+
+def exact_among(titles: Sequence[StoredTitle], key_hash: int, codes: bytes) -> StoredTitle | None:
+    """The first of *titles* with this key (its hash and its codes)."""
+    return next((t for t in titles if t.key_hash == key_hash and t.codes == codes), None)
 
 
 # ---------------------------------------------------------------------------
@@ -95,13 +106,21 @@ CREATE TABLE IF NOT EXISTS meta(
 ) WITHOUT ROWID;
 """
 
+# Band rows in index order (day, band, id); with a limit the seek stops there: thousands of
+# titles alike but for a word share a band, and reading all their rows for every title was
+# quadratic. Sorted and deduplicated (a title is in up to three bands) in Python.
 _CAND_SQL = (
     "SELECT t.id, t.ts, t.k, t.toks, t.url FROM band b JOIN titles t ON t.id = b.id "
-    "WHERE b.d IN ({}) AND b.h IN ({}) AND t.ts BETWEEN ? AND ?"
+    "WHERE b.d IN ({}) AND b.h IN ({}) AND t.ts BETWEEN ? AND ? LIMIT ?"
 )
 _CAND_SQL_RANGE = (  # very long windows: scan the days instead of seeking each
     "SELECT t.id, t.ts, t.k, t.toks, t.url FROM band b JOIN titles t ON t.id = b.id "
-    "WHERE b.d BETWEEN ? AND ? AND b.h IN ({}) AND t.ts BETWEEN ? AND ?"
+    "WHERE b.d BETWEEN ? AND ? AND b.h IN ({}) AND t.ts BETWEEN ? AND ? LIMIT ?"
+)
+# An exact copy shares every band of its key: one band's rows, filtered by the key's hash in SQLite.
+_EXACT_SQL = (
+    "SELECT t.id, t.ts, t.k, t.toks, t.url FROM band b JOIN titles t ON t.id = b.id "
+    "WHERE b.d BETWEEN ? AND ? AND b.h = ? AND t.k = ? AND t.ts BETWEEN ? AND ? ORDER BY t.id"
 )
 _MAX_SEEK_SLICES = 64
 _INSERT_TITLE = "INSERT INTO titles(ts, k, toks, url) VALUES (?, ?, ?, ?)"
@@ -247,23 +266,32 @@ class SQLiteTitleStore:
 
     # -- the interface -----------------------------------------------------
 
-    def candidates(self, bands: Sequence[int], lo: int, hi: int) -> list[StoredTitle]:
+    def candidates(self, bands: Sequence[int], lo: int, hi: int, limit: int | None = None) -> list[StoredTitle]:
         d0, d1 = lo // SLICE, hi // SLICE
         ndays = d1 - d0 + 1
         key = (ndays, len(bands))
         sql = self._sql.get(key)
         if sql is None:
             sql = self._sql[key] = _cand_sql(*key)
+        # *limit* titles are at most limit * bands rows; past them the seek stops (an earlier day's
+        # rows come first, so the titles returned are the oldest of the rows read).
+        rows_wanted = -1 if limit is None else limit * len(bands)
         if ndays > _MAX_SEEK_SLICES:
-            params = (d0, d1, *bands, lo, hi)
+            params = (d0, d1, *bands, lo, hi, rows_wanted)
         else:
-            params = (*range(d0, d1 + 1), *bands, lo, hi)
+            params = (*range(d0, d1 + 1), *bands, lo, hi, rows_wanted)
         rows = self._conn.execute(sql, params).fetchall()
         if not rows:
             return []
         if len(rows) > 1:
             rows = sorted(set(rows))
         return [StoredTitle(*r) for r in rows]
+
+    def exact(self, bands: Sequence[int], key_hash: int, codes: bytes, lo: int, hi: int) -> StoredTitle | None:
+        for row in self._conn.execute(_EXACT_SQL, (lo // SLICE, hi // SLICE, bands[0], key_hash, lo, hi)):
+            if row[3] == codes:  # the hash of another key, else
+                return StoredTitle(*row)
+        return None
 
     def add(self, published: int, key_hash: int, codes: bytes, url: str, bands: Sequence[int]) -> int:
         ex = self._conn.execute
@@ -379,7 +407,7 @@ class MemoryTitleStore:
         with self._lock:
             yield
 
-    def candidates(self, bands: Sequence[int], lo: int, hi: int) -> list[StoredTitle]:
+    def candidates(self, bands: Sequence[int], lo: int, hi: int, limit: int | None = None) -> list[StoredTitle]:
         found: set[int] = set()
         get = self._bands.get
         for d in range(lo // SLICE, hi // SLICE + 1):
@@ -395,8 +423,12 @@ class MemoryTitleStore:
         if not found:
             return []
         titles = self._titles
-        out = [titles[i] for i in sorted(found)]
-        return [t for t in out if lo <= t.published <= hi]
+        out = [t for t in (titles[i] for i in sorted(found)) if lo <= t.published <= hi]
+        return out if limit is None else out[:limit]
+
+    def exact(self, bands: Sequence[int], key_hash: int, codes: bytes, lo: int, hi: int) -> StoredTitle | None:
+        # No key index here (tests and one-off runs): among the titles sharing the key's bands.
+        return exact_among(self.candidates(bands, lo, hi), key_hash, codes)
 
     def add(self, published: int, key_hash: int, codes: bytes, url: str, bands: Sequence[int]) -> int:
         idx = len(self._titles)
