@@ -153,16 +153,18 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self.stat("incremental/requests_saved")
         return True
 
-    def _unreadable_sitemap(self, response: Response) -> bool:
-        """An empty, garbled or cut copy of a sitemap (not robots.txt): Scrapy would ignore it
-        with a warning, or fail on it, and every article it lists would be missed this run."""
-        if response.url.endswith("/robots.txt"):
-            return False
+    def _read_sitemap(self, response: Response) -> tuple[str, list[dict]] | None:
+        """The sitemap's type and entries, parsed once; None for an empty, garbled or cut copy
+        (not robots.txt): Scrapy would ignore it with a warning, or fail on it, and every article
+        it lists would be missed this run."""
         try:
             body = self._get_sitemap_body(response)
-            return not body or Sitemap(body).type not in ("sitemapindex", "urlset")
+            if not body:
+                return None
+            kind, entries = self._sitemap_entries(response, body)
         except Exception:  # lxml refuses some garbage outright
-            return True
+            return None
+        return (kind, entries) if kind in ("sitemapindex", "urlset") else None
 
     def _get_sitemap_body(self, response: Response) -> bytes | None:
         """Scrapy's, and gzip bytes served as XML (no Content-Encoding, an XML type): gunzipped
@@ -209,14 +211,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self._sitemaps_followed += len(urls)
         return urls
 
-    def _sitemap_requests(self, response: Response):
+    def _sitemap_requests(self, response: Response, kind: str, entries: list[dict]):
         """``SitemapSpider._parse_sitemap`` with the limits and the tolerant reading above."""
-        if response.url.endswith("/robots.txt"):
-            urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
-            for url in self._child_sitemaps(response, urls):
-                yield scrapy.Request(url, callback=self._parse_sitemap, meta={"sitemap_depth": 1})
-            return
-        kind, entries = self._sitemap_entries(response, self._get_sitemap_body(response))
         if kind == "sitemapindex":
             urls = list(self._get_urls_from_sitemapindex(self.sitemap_filter(entries)))
             depth = response.meta.get("sitemap_depth", 0) + 1
@@ -230,7 +226,15 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                     self.stat("sitemaps/bad_url")
 
     def _parse_sitemap(self, response: Response):
-        if self._unreadable_sitemap(response):
+        if response.url.endswith("/robots.txt"):
+            urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+            for url in self._child_sitemaps(response, urls):
+                self.stat("sitemaps/followed")
+                yield scrapy.Request(url, callback=self._parse_sitemap, errback=self.on_error, priority=5,
+                                     meta={"sitemap_depth": 1, "hops": self.max_depth, "article": False})
+            return
+        sitemap = self._read_sitemap(response)
+        if sitemap is None:
             self.stat("sitemaps/unreadable")
             retry = retry_later(response.request, "unreadable_sitemap", self)
             self.logger.warning("Unreadable sitemap %s%s", response.url,
@@ -240,7 +244,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             else:
                 self.stat("fetch/failed/sitemap_unreadable")
             return
-        for request in self._sitemap_requests(response):
+        for request in self._sitemap_requests(response, *sitemap):
             kind = "sitemaps/followed" if request.callback == self._parse_sitemap else "sitemaps/urls"
             if kind == "sitemaps/urls" and self._already_kept(request.url):
                 continue
