@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from itemadapter import ItemAdapter
 from redis.exceptions import RedisError
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.defer import deferred_from_coro
 
@@ -112,6 +112,24 @@ class CrawlStateExtension:
                     self.crawler.stats.inc_value("newscrawl/resume/queue_set_aside")
 
     def spider_opened(self, spider):
+        try:
+            self._open_run(spider)
+        except (sqlite3.Error, RedisError, OSError) as error:
+            # The previous run's feed may hold articles it could not record (a full disk): fetched
+            # and written again before they are recorded, they would come out twice. Nothing is
+            # fetched; the feeds stay as they are for a run that can record them.
+            self.keep_feeds_open = True
+            self.write_failed = f"cannot record the state of the run in {self._store_of(error)}: {error}"
+            logger.error("Stopping before the crawl: %s. Nothing is fetched; the next run with a writable state "
+                         "store records what earlier runs wrote and goes on.", self.write_failed)
+            self.crawler.stats.set_value("newscrawl/feeds/write_failed", self.write_failed)
+            raise CloseSpider("write_failed") from None
+
+    def _store_of(self, error: Exception) -> str:
+        """Where the failed write went: a shared crawl keeps its runs in SQLite, the rest in Redis."""
+        return getattr(self.state, "where", None) if isinstance(error, RedisError) else str(self.state.path)
+
+    def _open_run(self, spider):
         # The run's start as the run history records it (the crawl's start_time), so that the
         # next run can tell whether this one reached its history row.
         started = self.crawler.stats.get_value("start_time")
@@ -208,7 +226,7 @@ class CrawlStateExtension:
         except (sqlite3.Error, RedisError) as error:
             # In the feed but not in the store: the feed file stays unclosed, so the next run
             # reconciles it (records the item) instead of emitting it again.
-            self._fail_writes(f"cannot write the state store {self.state.path}: {error}", keep_feeds_open=True)
+            self._fail_writes(f"cannot write the state store {self._store_of(error)}: {error}", keep_feeds_open=True)
 
     def _fail_writes(self, why: str, keep_feeds_open: bool = False) -> None:
         """Stop the crawl loudly: fetching on would only produce articles nothing can keep."""

@@ -219,6 +219,56 @@ def test_a_full_disk_stops_the_crawl_loudly_and_the_next_run_writes_the_rest(mir
     assert_sound_state(work)
 
 
+def test_a_run_that_cannot_record_the_last_runs_feed_fetches_nothing(tmp_path):
+    """The state store full (adversary round 10): a run wrote articles to its feed it could not
+    record, and the next run, started while the disk was still full, opened the store but could
+    not write to it. It fetched and wrote those articles again before failing: 5-14 stories
+    twice. Now it stops before fetching anything, and once the store takes writes again each
+    story comes out once. (The refused writes are a trigger in the real SQLite file: a full
+    tmpfs fails the opening itself as often as the first write.)"""
+    site = MirrorSite(articles=30)
+    work = tmp_path / "work"
+    work.mkdir()
+    with MirrorServer(site) as server:
+        process = subprocess.Popen(crawl_args(server.base_url), cwd=work, env=ENV, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        started = time.time()
+        while process.poll() is None and written_lines(work) < 10 and time.time() - started < 120:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        written = feed_items(work)
+        assert 10 <= len(written) < len(site.expected_stories())
+        # What a run on a full disk leaves: its last articles in its feed, not in the store; and
+        # a store that refuses every write.
+        db = sqlite3.connect(work / "state" / "state.sqlite")
+        with db:
+            for item in written[-3:]:
+                db.execute("DELETE FROM articles WHERE url = ?", (item["url"],))
+                db.execute("UPDATE pages SET status = 'pending' WHERE url = ?", (item["url"],))
+            for table in ("runs", "pages", "articles", "feed_files"):
+                for event in ("INSERT", "UPDATE"):
+                    db.execute(f"CREATE TRIGGER full_{table}_{event} BEFORE {event} ON {table} "
+                               "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END")
+        result = subprocess.run(crawl_args(server.base_url), cwd=work, env=ENV, capture_output=True, text=True,
+                                timeout=300)
+        stats = json.loads((work / "stats.json").read_text("utf-8"))
+        assert stats["finish_reason"] == "write_failed", result.stderr[-3000:]
+        assert "Stopping before the crawl" in result.stderr and "disk is full" in result.stderr
+        assert "Traceback" not in result.stderr, result.stderr[-3000:]
+        assert stats.get("downloader/request_count", 0) == 0, "nothing may be fetched"
+        assert written_lines(work) == len(written), "the run that could not record wrote to its feed"
+        assert stats["newscrawl/monitors/failed"] >= 1
+        with db:
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                db.execute(f"DROP TRIGGER {name}")
+        db.close()
+        run_to_completion(server.base_url, work)
+        run_to_completion(server.base_url, work)
+    counts = story_counts(feed_items(work), site)
+    assert counts == {story: 1 for story in site.expected_stories()}, "each story once after a full state store"
+
+
 def test_a_feed_that_cannot_be_opened_keeps_nothing_and_loses_nothing(tmp_path):
     """Scrapy opens a feed file at the first item; if that fails, no item may count as kept."""
     site = MirrorSite(articles=20)
