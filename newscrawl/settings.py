@@ -145,6 +145,10 @@ NEWSCRAWL_STATS_FILE = ""  # e.g. "stats/%(name)s.json": final crawl stats as JS
 # one request filter, one state and one title store in Redis. "" = one process, SQLite state.
 NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
 NEWSCRAWL_REDIS_IDLE_SECONDS = 30  # a worker ends once the whole shared frontier has been empty this long
+# Hours a listing's shortcut and a feed's validators are trusted: at least this often each
+# listing is walked whole and each feed read without validators (a backdated story, a listing
+# not sorted newest first, a feed whose 304 lies). 0: every run.
+NEWSCRAWL_REVALIDATE_HOURS = 24
 NEWSCRAWL_REDIS_WORKER_TIMEOUT = 60  # seconds without a heartbeat before a worker counts as dead (its requests go back)
 # Seconds the claim of a worker that stopped before recording an article holds the others off
 # (its feed may hold the article; it reads it back when started again in its directory).

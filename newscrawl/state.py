@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS warc_files (
 """
 # Columns added after the first release: added to older state files in place.
 PAGE_COLUMNS = {"first_seen": "TEXT", "attempts": "INTEGER NOT NULL DEFAULT 0", "not_before": "TEXT"}
-CHAIN_COLUMNS = {"recorded_at": "TEXT"}
+CHAIN_COLUMNS = {"recorded_at": "TEXT", "whole_at": "TEXT"}
+VALIDATOR_COLUMNS = {"stored_at": "TEXT"}
 
 
 def _now() -> str:
@@ -88,6 +89,7 @@ class RunActivity:
 class Validators:
     etag: str | None
     last_modified: str | None
+    stored_at: str | None = None  # when the feed last answered 200 (ISO time; None before it was kept)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class Chain:
     complete: bool
     walked_at: str
     recorded_at: str | None = None
+    whole_at: str | None = None  # when the last walk that took no shortcut began (None: not known)
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ class CrawlState:
         self._migrate()
 
     def _migrate(self) -> None:
-        for table, columns in (("pages", PAGE_COLUMNS), ("chains", CHAIN_COLUMNS)):
+        for table, columns in (("pages", PAGE_COLUMNS), ("chains", CHAIN_COLUMNS), ("validators", VALIDATOR_COLUMNS)):
             have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
             for column, kind in columns.items():
                 if column not in have:
@@ -150,14 +153,17 @@ class CrawlState:
             self.db.execute("COMMIT")
 
     # --- pages ------------------------------------------------------------------------------
-    def known(self, key: str, *, before: str | None = None) -> str | None:
+    def known(self, key: str, *, before: str | None = None, gone_before: str | None = None) -> str | None:
         """The outcome of *key* if it needs no request now, else None: settled for good, or
         failed and not yet due again. Pending pages are not known. With *before* (an ISO time,
-        e.g. this run's start), only outcomes recorded earlier count."""
+        e.g. this run's start), only outcomes recorded earlier count. With *gone_before*, a page
+        last found gone before then is asked again (the site still links it)."""
         row = self.db.execute("SELECT status, seen_at, not_before FROM pages WHERE key = ?", (key,)).fetchone()
         if row is None or (before is not None and row[1] >= before):
             return None
-        status, _, not_before = row
+        status, seen_at, not_before = row
+        if status == "gone" and gone_before is not None and seen_at < gone_before:
+            return None
         if status in FINAL_STATUSES:
             return status
         if status != "pending" and not_before and not_before > _now():
@@ -280,12 +286,12 @@ class CrawlState:
 
     # --- conditional requests ---------------------------------------------------------------
     def validators(self, url: str) -> Validators | None:
-        row = self.db.execute("SELECT etag, last_modified FROM validators WHERE url = ?", (url,)).fetchone()
+        row = self.db.execute("SELECT etag, last_modified, stored_at FROM validators WHERE url = ?", (url,)).fetchone()
         return Validators(*row) if row else None
 
     def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.db.execute("INSERT OR REPLACE INTO validators (url, etag, last_modified) VALUES (?, ?, ?)",
-                        (url, etag, last_modified))
+        self.db.execute("INSERT OR REPLACE INTO validators (url, etag, last_modified, stored_at) VALUES (?, ?, ?, ?)",
+                        (url, etag, last_modified, _now()))
 
     # --- feed files of runs -----------------------------------------------------------------
     def open_feed_file(self, path: str, source: str) -> None:
@@ -354,19 +360,23 @@ class CrawlState:
 
     # --- listing chains ---------------------------------------------------------------------
     def chain(self, key: str) -> Chain | None:
-        row = self.db.execute("SELECT depth, complete, walked_at, recorded_at FROM chains WHERE key = ?",
+        row = self.db.execute("SELECT depth, complete, walked_at, recorded_at, whole_at FROM chains WHERE key = ?",
                               (key,)).fetchone()
-        return Chain(row[0], bool(row[1]), row[2], row[3]) if row else None
+        return Chain(row[0], bool(row[1]), row[2], row[3], row[4]) if row else None
 
-    def walked_chain(self, key: str, depth: int, complete: bool, walked_at: str | None = None) -> None:
+    def walked_chain(self, key: str, depth: int, complete: bool, walked_at: str | None = None, *,
+                     whole: bool = False) -> None:
         """A finished run walked listing chain *key* to page *depth* (to its end if *complete*),
         having begun at *walked_at* (ISO time; now if None): every story first seen before then
-        and listed on the chain was behind that walk. Depth and completeness only grow."""
+        and listed on the chain was behind that walk. Depth and completeness only grow. *whole*:
+        the walk took no shortcut (it went to the chain's end or to max_pages)."""
+        walked_at = walked_at or _now()
         self.db.execute(
-            "INSERT INTO chains (key, depth, complete, walked_at, recorded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) "
-            "DO UPDATE SET depth = MAX(chains.depth, excluded.depth), complete = MAX(chains.complete, excluded.complete), "
-            "walked_at = excluded.walked_at, recorded_at = excluded.recorded_at",
-            (key, depth, int(complete), walked_at or _now(), _now()))
+            "INSERT INTO chains (key, depth, complete, walked_at, recorded_at, whole_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET depth = MAX(chains.depth, excluded.depth), "
+            "complete = MAX(chains.complete, excluded.complete), walked_at = excluded.walked_at, "
+            "recorded_at = excluded.recorded_at, whole_at = COALESCE(excluded.whole_at, chains.whole_at)",
+            (key, depth, int(complete), walked_at, _now(), walked_at if whole else None))
 
     @staticmethod
     def now() -> str:

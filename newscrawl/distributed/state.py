@@ -83,17 +83,21 @@ redis.call('HDEL', KEYS[5], ARGV[1])
 return added
 """
 
-# KEYS: chains; ARGV: key, depth, complete (0/1), walked_at. Depth and completeness only grow.
+# KEYS: chains; ARGV: key, depth, complete (0/1), walked_at, recorded_at, whole (0/1). Depth and
+# completeness only grow; whole_at is the start of the last walk that took no shortcut.
 _WALKED = """
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 local depth, complete = tonumber(ARGV[2]), tonumber(ARGV[3])
+local whole_at = nil
+if ARGV[6] == '1' then whole_at = ARGV[4] end
 if old then
   local chain = cjson.decode(old)
   depth = math.max(depth, chain.depth)
   complete = math.max(complete, chain.complete)
+  if whole_at == nil and type(chain.whole_at) == 'string' then whole_at = chain.whole_at end
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({depth = depth, complete = complete, walked_at = ARGV[4],
-                                                   recorded_at = ARGV[5]}))
+                                                   recorded_at = ARGV[5], whole_at = whole_at}))
 return 1
 """
 
@@ -143,9 +147,11 @@ class SharedCrawlState(CrawlState):
     def _open(source: str) -> str:
         return f"{BASE}open:{source}"
 
-    def known(self, key: str, *, before: str | None = None) -> str | None:
+    def known(self, key: str, *, before: str | None = None, gone_before: str | None = None) -> str | None:
         status, seen_at, not_before = map(_text, self.redis.hmget(self._page(key), "status", "seen_at", "not_before"))
         if status is None or (before is not None and seen_at >= before):
+            return None
+        if status == "gone" and gone_before is not None and seen_at < gone_before:
             return None
         if status in FINAL_STATUSES:
             return status
@@ -258,10 +264,10 @@ class SharedCrawlState(CrawlState):
     # --- conditional requests ---------------------------------------------------------------
     def validators(self, url: str) -> Validators | None:
         raw = self.redis.hget(f"{BASE}validators", url)
-        return Validators(*json.loads(raw)) if raw else None
+        return Validators(*json.loads(raw)) if raw else None  # [etag, last_modified(, stored_at)]
 
     def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.redis.hset(f"{BASE}validators", url, json.dumps([etag, last_modified]))
+        self.redis.hset(f"{BASE}validators", url, json.dumps([etag, last_modified, _now()]))
 
     # --- listing chains ---------------------------------------------------------------------
     def chain(self, key: str) -> Chain | None:
@@ -269,7 +275,10 @@ class SharedCrawlState(CrawlState):
         if not raw:
             return None
         chain = json.loads(raw)
-        return Chain(int(chain["depth"]), bool(chain["complete"]), chain["walked_at"], chain.get("recorded_at"))
+        return Chain(int(chain["depth"]), bool(chain["complete"]), chain["walked_at"], chain.get("recorded_at"),
+                     chain.get("whole_at"))
 
-    def walked_chain(self, key: str, depth: int, complete: bool, walked_at: str | None = None) -> None:
-        self._walked(keys=[f"{BASE}chains"], args=[key, depth, int(complete), walked_at or _now(), _now()])
+    def walked_chain(self, key: str, depth: int, complete: bool, walked_at: str | None = None, *,
+                     whole: bool = False) -> None:
+        self._walked(keys=[f"{BASE}chains"], args=[key, depth, int(complete), walked_at or _now(), _now(),
+                                                   "1" if whole else "0"])

@@ -10,7 +10,7 @@ import inspect
 import ipaddress
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import unquote, urljoin, urlsplit
@@ -422,6 +422,21 @@ class NewscrawlSpider(scrapy.Spider):
                 self.logger.info("Pages of %s end without </body></html> (%d served the same twice): its later "
                                  "pages are read as they come", host, OPEN_DOCUMENT_PAGES)
         return problem
+
+    def recent(self, when: str | None) -> bool:
+        """Whether *when* (the state store's ISO time) is within ``NEWSCRAWL_REVALIDATE_HOURS``:
+        evidence older than that (a feed's validators, a listing's last whole walk) is checked
+        again, whole, instead of being trusted."""
+        return when is not None and when >= self.revalidate_cutoff()
+
+    def revalidate_cutoff(self) -> str:
+        """``NEWSCRAWL_REVALIDATE_HOURS`` before this run began, as an ISO time."""
+        cutoff = getattr(self, "_revalidate_cutoff", None)
+        if cutoff is None:
+            hours = self.crawler.settings.getfloat("NEWSCRAWL_REVALIDATE_HOURS", 24)
+            cutoff = self._revalidate_cutoff = (datetime.now(timezone.utc) - timedelta(hours=hours)).isoformat(
+                timespec="microseconds")
+        return cutoff
 
     def stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)

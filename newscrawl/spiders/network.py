@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, AsyncIterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -132,7 +133,7 @@ class NetworkSpider(NewscrawlSpider):
                     self.stat("listings/ended_short")
                 continue
             self.crawl_state.walked_chain(key, chain["depth"], complete=chain["ended"] == "end",
-                                          walked_at=chain["since"])
+                                          walked_at=chain["since"], whole=chain["ended"] in ("end", "limit"))
 
     def is_allowed_url(self, url: str) -> bool:
         """May the crawl request *url* (a link, a redirect)? Only the site's own hosts on the
@@ -246,6 +247,11 @@ class NetworkSpider(NewscrawlSpider):
         if kind == "feed":
             headers = {}
             validators = self.crawl_state.validators(url) if self.crawl_state else None
+            if validators and not self.recent(validators.stored_at):
+                # A feed whose validators lie (a 304 for a changed feed, one ETag for ever) would
+                # hide what only it lists for good: now and then it is read whole.
+                self.stat("incremental/feed_revalidated")
+                validators = None
             if validators and validators.etag:
                 headers["If-None-Match"] = validators.etag
             if validators and validators.last_modified:
@@ -280,7 +286,7 @@ class NetworkSpider(NewscrawlSpider):
             yield from self._retry_unusable(response, "unreadable", "feeds")
             return
         # Remembered only once the run has finished: a killed run must see the feed again.
-        self._validators[response.url] = (_header(response, "ETag"), _header(response, "Last-Modified"))
+        self._validators[response.url] = (_header(response, "ETag"), self._past_last_modified(response))
         requests = []
         with self.grouped_state_writes():
             for entry in entries:
@@ -348,6 +354,21 @@ class NetworkSpider(NewscrawlSpider):
                 if request is not None:
                     requests.append(request)
         yield from requests
+
+    def _past_last_modified(self, response: Response) -> str | None:
+        """The feed's Last-Modified, unless it lies in the future: sent back as If-Modified-Since,
+        a date a year ahead would be answered 304 by an honest server until then."""
+        value = _header(response, "Last-Modified")
+        try:
+            when = parsedate_to_datetime(value) if value else None
+        except (TypeError, ValueError):
+            return None
+        if when is not None and when.tzinfo is not None and when > datetime.now(timezone.utc) + timedelta(minutes=5):
+            self.logger.warning("Feed %s says it was last modified %s, in the future: not sent back", response.url,
+                                value)
+            self.stat("feeds/future_last_modified")
+            return None
+        return value
 
     def _check_lists_stories(self, response: Response, links: list[str], chain_key: str, stories: set[str]) -> None:
         """Count the listing page, and say so loudly when it links no story of its own: a site
@@ -469,6 +490,11 @@ class NetworkSpider(NewscrawlSpider):
         walked = self.crawl_state.chain(chain_key)
         if walked is None or not (walked.complete or (self.max_pages and walked.depth >= self.max_pages)):
             return None
+        if not self.recent(walked.whole_at):
+            # Now and then a listing is walked whole: a story that appears below stories already
+            # seen (backdated, a listing not sorted newest first, pinned stories on top) is found.
+            self.stat("incremental/whole_walk_due")
+            return None
         if not stories or not all(self.crawl_state.discovered_before(key, walked.walked_at) for key in stories):
             return None
         self.stat("incremental/listing_stop")
@@ -501,10 +527,15 @@ class NetworkSpider(NewscrawlSpider):
             target = self.article_request_url(url)
             if not self._first_time(target):  # menus and tickers repeat links: no query for them
                 return None
-            if self.crawl_state and not self.refresh and (status := self.crawl_state.known(self.url_key(target))):
+            if self.crawl_state and not self.refresh and (status := self.crawl_state.known(
+                    self.url_key(target), gone_before=self.revalidate_cutoff())):
                 self.count_skipped(status)
                 self.stat("incremental/requests_saved")
                 return None
+            if self.crawl_state and self.crawl_state.status(self.url_key(target)) == "gone":
+                # Still linked, though it answered 404/410 enough times to count as gone: a story
+                # listed before it goes live, or brought back. Asked again now and then.
+                self.stat("incremental/gone_rechecked")
             self.discover(target)
             self.stat("requests/article")
             return scrapy.Request(target, callback=self.parse_article, errback=self.on_error, priority=10,
