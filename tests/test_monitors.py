@@ -117,7 +117,9 @@ def test_a_walk_stopped_above_unseen_stories_fails_the_listings_monitor(tmp_path
     with MirrorServer(site) as server:
         crawl(server.base_url, tmp_path, *report_setting, "-a", "max_pages=1")
         assert read_report(tmp_path)["passed"]
-        site.new_articles = 40  # every section's first page is now all new: older new stories lie deeper
+        # Every section's first two pages now all new (the walk goes on past max_pages at most as
+        # far again): older new stories lie deeper.
+        site.new_articles = 80
         _, stats, log = crawl(server.base_url, tmp_path, *report_setting, "-a", "max_pages=1")
     report = read_report(tmp_path)
     assert report["failed"] == ["Listings"], report["failed"]

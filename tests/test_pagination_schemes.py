@@ -102,3 +102,42 @@ def test_sigkill_at_random_points_loses_nothing_whatever_the_pagination_scheme(s
     assert not {s: n for s, n in counts.items() if n > 1}, f"written twice ({context})"
     missing = set(site.expected_stories()) - set(counts)
     assert not missing, f"{len(missing)} stories lost ({context}): {sorted(missing)[:3]}"
+
+
+def test_a_burst_that_fills_max_pages_is_walked_until_the_earlier_walk(tmp_path):
+    """More new stories than max_pages listing pages hold (a crawler down for a weekend): the walk
+    stopped at max_pages above the stories in between, warned, and every later run walked as far,
+    warned and failed the Listings monitor again, for ever (adversary round 11). It walks on, at
+    most max_pages more, to the stories the earlier walk saw: none lost, and later runs are quiet."""
+    site = MirrorSite(articles=60, per_page=4)
+    with MirrorServer(site) as server:
+        crawl(server.base_url, tmp_path, "-a", "max_pages=2")
+        before = set(site.expected_stories())
+        site.new_articles = 80  # 10 a section: 2.5 pages of new stories; the feed lists the newest 60
+        items, burst, _ = crawl(server.base_url, tmp_path, "-a", "max_pages=2")
+        _, quiet, _ = crawl(server.base_url, tmp_path, "-a", "max_pages=2")
+    new = set(site.expected_stories()) - before
+    counts = story_counts(items, site)
+    assert {s for s in new if counts.get(s) != 1} == set(), "a new story lost or twice"
+    assert burst["newscrawl/listings/past_page_limit"] >= 8
+    assert "newscrawl/listings/limit_gap" not in burst and "newscrawl/listings/limit_gap" not in quiet
+    assert quiet["newscrawl/monitors/failed"] == 0
+    assert "newscrawl/listings/past_page_limit" not in quiet, "recorded: the next run has no gap to cross"
+
+
+def test_a_gap_too_deep_to_cross_alarms_once_not_for_ever(tmp_path):
+    """A burst deeper than twice max_pages: the walk stops above stories it cannot reach, and
+    says so (Listings fails), as it should. Before, every later run walked as far, found the same
+    page and failed the monitor again, for ever (adversary rounds 10 and 11), which would hide any
+    real new loss. A gap an earlier run already reported, met again unchanged, is recorded."""
+    site = MirrorSite(articles=60, per_page=4)
+    with MirrorServer(site) as server:
+        crawl(server.base_url, tmp_path, "-a", "max_pages=2")
+        site.new_articles = 200  # 25 a section: over 6 pages of new stories
+        _, burst, _ = crawl(server.base_url, tmp_path, "-a", "max_pages=2")
+        _, again, _ = crawl(server.base_url, tmp_path, "-a", "max_pages=2")
+        _, later, _ = crawl(server.base_url, tmp_path, "-a", "max_pages=2")
+    assert burst["newscrawl/listings/limit_gap"] >= 6 and burst["newscrawl/monitors/failed"] >= 1
+    assert "newscrawl/listings/limit_gap" not in again and again["newscrawl/listings/short_end_accepted"] >= 6
+    assert again["newscrawl/monitors/failed"] == 0 and later["newscrawl/monitors/failed"] == 0
+    assert later["newscrawl/incremental/listing_stop"] >= 6

@@ -117,7 +117,14 @@ class NetworkSpider(NewscrawlSpider):
         for key, chain in self._chains.items():
             if chain["ended"] is None or chain["failed"]:
                 continue
-            if not chain.get("connected", True):
+            if not chain.get("connected", True) and chain.get("stable"):
+                # Not reaching the earlier walk, but ending on a page an earlier run saw as it is
+                # (the warning below was given then): the site's listing is what it is now. Kept
+                # unrecorded, the walk would be redone and the monitor fail in every run for ever.
+                self.logger.info("Listing %s ends at page %d as it did in an earlier run: recorded as walked",
+                                 unquote(key), chain["depth"])
+                self.stat("listings/short_end_accepted")
+            elif not chain.get("connected", True):
                 # Vouching would make later runs stop above what lies between this walk and the
                 # earlier one's (see _reaches_earlier_walk): the chain is walked again next run.
                 if chain["ended"] == "limit":
@@ -333,6 +340,9 @@ class NetworkSpider(NewscrawlSpider):
             chain["ended"] = None  # known only once the next page is parsed
         if chain["ended"] in ("end", "limit"):
             chain["connected"] = self._reaches_earlier_walk(chain_key, stories)
+            # Every story of the last page seen by an earlier run: this end is no news.
+            chain["stable"] = bool(stories) and self.crawl_state is not None and all(
+                self.crawl_state.discovered_before(key, self._run_start()) for key in stories)
             if not chain["connected"] and chain["ended"] == "end" and not response.meta.get("end_rechecked"):
                 # The end of a chain on stories all new since the last walk: fetched once more
                 # (a page served once without its "more" link is read again whole, in this run).
@@ -483,6 +493,11 @@ class NetworkSpider(NewscrawlSpider):
         lists, so every older story behind it was seen too. Stories seen only by an interrupted
         run earn nothing: they may sit above pages that run never reached."""
         if self.max_pages and page >= self.max_pages:
+            if page < 2 * self.max_pages and not self._reaches_earlier_walk(chain_key, stories):
+                # A burst of new stories filled max_pages: walked on until the stories the earlier
+                # walk saw (at most max_pages more), or the stories in between would be lost.
+                self.stat("listings/past_page_limit")
+                return None
             self.stat("listings/page_limit_reached")
             return "limit"
         if self.crawl_state is None or self.refresh:
