@@ -194,3 +194,21 @@ def test_a_full_state_disk_at_start_is_one_clear_line_not_a_traceback(tmp_path):
     clear = [line for line in result.stderr.splitlines()
              if "error" in line.lower() and "state" in line and ("full" in line or "No space" in line)]
     assert clear and "Traceback" not in result.stderr, result.stderr[-1500:]
+
+
+def test_news_spider_a_sitemap_cut_short_once_is_retried_not_read_as_whole(tmp_path):
+    """Adversary round 10: a urlset cut short (a Content-Length stating the cut: whole at the HTTP
+    level) parses, and was read as whole: every entry after the cut was missed by that run, the
+    sitemap never asked again, the monitors passed. A sitemap whose root element is not closed is
+    cut: retried like an empty one."""
+    site = MirrorSite(articles=300, per_page=4)
+    plan = OnePathFault("short_length", "/sitemap-1.xml")
+    work = tmp_path / "work"
+    work.mkdir()
+    with MirrorServer(site, faults=plan) as server:
+        _, stats = run(news_args(server.base_url), work)
+    assert plan.counts() == {"short_length": 1}
+    assert stats["newscrawl/sitemaps/cut"] == 1
+    missing, twice, unexpected = missing_and_twice(feed_items(work), site)
+    assert not twice and not unexpected
+    assert not missing, f"{len(missing)} of {len(site.expected_stories())} stories missing (cut sitemap read as whole)"

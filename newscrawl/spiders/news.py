@@ -43,6 +43,8 @@ _SITEMAP_LOC = re.compile(r"<(?:[\w-]+:)?loc>([^<]*)(?:<!\[CDATA\[([^\]]*)\]\]>[
 # Links read from one page: a front lists a few hundred; a page of 400,000 is junk that would fill
 # the memory and the queue (each queued request costs ~3.5 KB).
 MAX_LINKS_PER_PAGE = 5_000
+# A whole sitemap ends by closing its root element (looked for in its last kilobyte).
+_SITEMAP_CLOSED = re.compile(rb"</(?:[\w-]+:)?(?:urlset|sitemapindex)\s*>")
 
 
 class NewsSpider(NewscrawlSpider, SitemapSpider):
@@ -153,10 +155,11 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self.stat("incremental/requests_saved")
         return True
 
-    def _read_sitemap(self, response: Response) -> tuple[str, list[dict]] | None:
-        """The sitemap's type and entries, parsed once; None for an empty, garbled or cut copy
-        (not robots.txt): Scrapy would ignore it with a warning, or fail on it, and every article
-        it lists would be missed this run."""
+    def _read_sitemap(self, response: Response) -> tuple[str, list[dict], bool] | None:
+        """The sitemap's type and entries, parsed once, and whether it is whole (its root element
+        closed: a copy cut short parses, and would lose the entries after the cut); None for an
+        empty or garbled copy: Scrapy would ignore it with a warning, or fail on it, and every
+        article it lists would be missed this run."""
         try:
             body = self._get_sitemap_body(response)
             if not body:
@@ -164,7 +167,9 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             kind, entries = self._sitemap_entries(response, body)
         except Exception:  # lxml refuses some garbage outright
             return None
-        return (kind, entries) if kind in ("sitemapindex", "urlset") else None
+        if kind not in ("sitemapindex", "urlset"):
+            return None
+        return kind, entries, _SITEMAP_CLOSED.search(body[-1024:]) is not None
 
     def _get_sitemap_body(self, response: Response) -> bytes | None:
         """Scrapy's, and gzip bytes served as XML (no Content-Encoding, an XML type): gunzipped
@@ -244,7 +249,19 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             else:
                 self.stat("fetch/failed/sitemap_unreadable")
             return
-        for request in self._sitemap_requests(response, *sitemap):
+        kind, entries, whole = sitemap
+        if not whole:
+            retry = retry_later(response.request, "cut_sitemap", self)
+            self.stat("sitemaps/cut")
+            if retry is not None:
+                self.logger.warning("Sitemap %s is cut short (its root element not closed); retrying", response.url)
+                yield retry
+                return
+            # Still cut after every retry: its entries but the last (whose URL may be cut too).
+            self.logger.warning("Sitemap %s is still cut short after its retries: reading the %d entries before the "
+                                "cut", response.url, max(len(entries) - 1, 0))
+            entries = entries[:-1]
+        for request in self._sitemap_requests(response, kind, entries):
             kind = "sitemaps/followed" if request.callback == self._parse_sitemap else "sitemaps/urls"
             if kind == "sitemaps/urls" and self._already_kept(request.url):
                 continue
