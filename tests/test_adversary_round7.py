@@ -220,10 +220,12 @@ def test_a_max_pages_stop_on_new_stories_is_not_recorded_so_the_next_run_walks_p
     assert recorded is not None
 
     second = _spider(state, max_pages=1)
-    list(second.parse_listing(_listing([201, 202], more=True)))  # all new: 101-102 lie deeper
+    asked = list(second.parse_listing(_listing([201, 202], more=True)))  # all new: 101-102 lie deeper
     _walk_recorded(state, second)
     assert state.chain(key) == recorded
-    assert "max_pages=1 stopped the walk on a page of stories new" in caplog.text
+    # The walk goes on past max_pages (at most as far again) to reach the first walk's stories.
+    assert any(r.meta.get("page") == 2 and r.meta.get("chain") == key for r in asked)
+    assert second.crawler.stats.get_value("newscrawl/listings/past_page_limit") == 1
 
     third = _spider(state, max_pages=1)
     list(third.parse_listing(_listing([203, 201, 202, 101], more=True)))  # reaches what the first walk saw
@@ -292,3 +294,25 @@ def test_a_shared_crawl_keeps_a_404_story_open_as_well(tmp_path):
         assert chain.walked_at == "2026-01-01T00:00:00+00:00" and chain.recorded_at > chain.walked_at
     finally:
         server.kill()
+
+
+def test_the_run_after_a_burst_takes_the_shortcut_on_what_the_burst_run_met(tmp_path):
+    """Adversary round 11 (cost): a run whose walk met new stories below the first page recorded
+    its walk from the moment it began, before it met them; the next run, nothing new, found them
+    "new since the walk" and walked every page of the burst again. What the recording run had met
+    by its end is behind the walk."""
+    from newscrawl.state import CrawlState
+
+    state = CrawlState(tmp_path / "state.sqlite")
+    first = _spider(state, max_pages=0)
+    list(first.parse_listing(_listing([101, 102])))
+    _walk_recorded(state, first)
+    burst = _spider(state, max_pages=0)
+    more = list(burst.parse_listing(_listing([203, 202], more=True)))  # new stories, then the old ones
+    page_two = next(r for r in more if r.meta.get("page") == 2)
+    list(burst.parse_listing(_listing([201, 101, 102], page=2, request=page_two)))
+    _walk_recorded(state, burst)
+    quiet = _spider(state, max_pages=0)
+    asked = list(quiet.parse_listing(_listing([203, 202], more=True)))  # nothing new since
+    assert not [r for r in asked if r.meta.get("page") == 2], "the burst's pages walked again"
+    assert quiet.crawler.stats.get_value("newscrawl/incremental/listing_stop") == 1

@@ -510,7 +510,11 @@ class NetworkSpider(NewscrawlSpider):
             # seen (backdated, a listing not sorted newest first, pinned stories on top) is found.
             self.stat("incremental/whole_walk_due")
             return None
-        if not stories or not all(self.crawl_state.discovered_before(key, walked.walked_at) for key in stories):
+        # Seen by the run that recorded the walk, by its end (as _reaches_earlier_walk reads it): a
+        # story it met below the first page, or in a feed, has everything older behind it seen too.
+        # Judged by the walk's start, every run after a burst walked the burst's pages again.
+        seen_by = walked.recorded_at or walked.walked_at
+        if not stories or not all(self.crawl_state.discovered_before(key, seen_by) for key in stories):
             return None
         self.stat("incremental/listing_stop")
         self.stat("incremental/requests_saved")
