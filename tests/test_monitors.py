@@ -329,3 +329,14 @@ def test_figures():
     start = datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=timezone.utc)
     assert report_path("r/%(name)s-%(time)s.json", "almaghrib", start) == Path("r/almaghrib-2026-01-02T03-04-05+00-00.json")
     assert report_path("", "almaghrib") is None
+
+
+def test_a_shared_crawl_worker_that_took_no_request_is_not_failed_for_scraping_nothing(tmp_path):
+    """Adversary round 10: re-runs of an unchanged site under several workers failed "Items
+    scraped" on the workers the others left without work (31 of 56), a false alarm."""
+    idle = {k: v for k, v in GOOD_STATS.items() if "item_scraped" not in k} | {"newscrawl/redis/seeder": 0}
+    report, _ = run_suite(idle, tmp_path, **COVERAGE_ON)
+    assert monitor(report, "Items scraped")["status"] == "SKIPPED"
+    busy = idle | {"scheduler/dequeued/redis": 12}  # took work and kept nothing: judged as ever
+    report, _ = run_suite(busy, tmp_path, **COVERAGE_ON)
+    assert "Items scraped" in report["failed"]
