@@ -168,6 +168,16 @@ def _listing(stories: list[int], page: int = 1, more: bool = False, request=None
                         request=request or scrapy.Request(url, meta={"page": page}))
 
 
+def _first_walk(spider, stories: list[int], page: int = 1, request=None) -> list:
+    """A first walk's end page is fetched once more before it is trusted (it sets the scope of
+    later runs): the page, then its recheck, answered alike."""
+    out = list(spider.parse_listing(_listing(stories, page=page, request=request)))
+    rechecks = [r for r in out if getattr(r, "meta", {}).get("end_rechecked")]
+    for recheck in rechecks:
+        out += list(spider.parse_listing(_listing(stories, page=page, request=recheck)))
+    return out
+
+
 def _walk_recorded(state, spider) -> None:
     """The spider's run ends (finished): its walks are recorded as a finished run records them."""
     spider.closed("finished")
@@ -182,7 +192,7 @@ def test_a_listing_page_served_once_without_its_more_link_is_read_again(tmp_path
 
     state = CrawlState(tmp_path / "state.sqlite")
     first = _spider(state, max_pages=0)
-    list(first.parse_listing(_listing([101, 102, 103])))
+    _first_walk(first, [101, 102, 103])
     _walk_recorded(state, first)  # the chain walked to its end: stories 101-103
     walked = state.chain(next(iter(first._chains)))
     assert walked is not None and walked.complete
@@ -305,7 +315,7 @@ def test_the_run_after_a_burst_takes_the_shortcut_on_what_the_burst_run_met(tmp_
 
     state = CrawlState(tmp_path / "state.sqlite")
     first = _spider(state, max_pages=0)
-    list(first.parse_listing(_listing([101, 102])))
+    _first_walk(first, [101, 102])
     _walk_recorded(state, first)
     burst = _spider(state, max_pages=0)
     more = list(burst.parse_listing(_listing([203, 202], more=True)))  # new stories, then the old ones
@@ -316,3 +326,17 @@ def test_the_run_after_a_burst_takes_the_shortcut_on_what_the_burst_run_met(tmp_
     asked = list(quiet.parse_listing(_listing([203, 202], more=True)))  # nothing new since
     assert not [r for r in asked if r.meta.get("page") == 2], "the burst's pages walked again"
     assert quiet.crawler.stats.get_value("newscrawl/incremental/listing_stop") == 1
+
+
+def test_a_first_walks_end_is_fetched_once_more_before_it_is_trusted(tmp_path):
+    """Adversary round 10: a first run whose listing page came once without its "more" link
+    ended the walk there, and later runs trusted that end: the stories below were lost until a
+    whole walk. A first walk's end is fetched once more, like an end on stories all new."""
+    from newscrawl.state import CrawlState
+
+    state = CrawlState(tmp_path / "state.sqlite")
+    first = _spider(state, max_pages=0)
+    out = list(first.parse_listing(_listing([101, 102])))  # no "more" link this time
+    (recheck,) = [r for r in out if getattr(r, "meta", {}).get("end_rechecked")]
+    again = list(first.parse_listing(_listing([101, 102], more=True, request=recheck)))
+    assert any(r.meta.get("page") == 2 for r in again if hasattr(r, "meta")), "the walk goes on"

@@ -343,9 +343,12 @@ class NetworkSpider(NewscrawlSpider):
             # Every story of the last page seen by an earlier run: this end is no news.
             chain["stable"] = bool(stories) and self.crawl_state is not None and all(
                 self.crawl_state.discovered_before(key, self._run_start()) for key in stories)
-            if not chain["connected"] and chain["ended"] == "end" and not response.meta.get("end_rechecked"):
-                # The end of a chain on stories all new since the last walk: fetched once more
-                # (a page served once without its "more" link is read again whole, in this run).
+            first_walk = self.crawl_state is not None and not self.refresh and self.crawl_state.chain(chain_key) is None
+            if (not chain["connected"] or first_walk) and chain["ended"] == "end" \
+                    and not response.meta.get("end_rechecked"):
+                # The end of a chain on stories all new since the last walk, or of a first walk
+                # (it sets the scope later runs trust): fetched once more (a page served once
+                # without its "more" link is read again whole, in this run).
                 retry = retry_later(response.request, "listing_end_recheck", self)
                 if retry is not None:
                     retry.meta["end_rechecked"] = True
