@@ -306,28 +306,6 @@ def test_a_shared_crawl_keeps_a_404_story_open_as_well(tmp_path):
         server.kill()
 
 
-def test_the_run_after_a_burst_takes_the_shortcut_on_what_the_burst_run_met(tmp_path):
-    """Adversary round 11 (cost): a run whose walk met new stories below the first page recorded
-    its walk from the moment it began, before it met them; the next run, nothing new, found them
-    "new since the walk" and walked every page of the burst again. What the recording run had met
-    by its end is behind the walk."""
-    from newscrawl.state import CrawlState
-
-    state = CrawlState(tmp_path / "state.sqlite")
-    first = _spider(state, max_pages=0)
-    _first_walk(first, [101, 102])
-    _walk_recorded(state, first)
-    burst = _spider(state, max_pages=0)
-    more = list(burst.parse_listing(_listing([203, 202], more=True)))  # new stories, then the old ones
-    page_two = next(r for r in more if r.meta.get("page") == 2)
-    list(burst.parse_listing(_listing([201, 101, 102], page=2, request=page_two)))
-    _walk_recorded(state, burst)
-    quiet = _spider(state, max_pages=0)
-    asked = list(quiet.parse_listing(_listing([203, 202], more=True)))  # nothing new since
-    assert not [r for r in asked if r.meta.get("page") == 2], "the burst's pages walked again"
-    assert quiet.crawler.stats.get_value("newscrawl/incremental/listing_stop") == 1
-
-
 def test_a_first_walks_end_is_fetched_once_more_before_it_is_trusted(tmp_path):
     """Adversary round 10: a first run whose listing page came once without its "more" link
     ended the walk there, and later runs trusted that end: the stories below were lost until a

@@ -513,11 +513,11 @@ class NetworkSpider(NewscrawlSpider):
             # seen (backdated, a listing not sorted newest first, pinned stories on top) is found.
             self.stat("incremental/whole_walk_due")
             return None
-        # Seen by the run that recorded the walk, by its end (as _reaches_earlier_walk reads it): a
-        # story it met below the first page, or in a feed, has everything older behind it seen too.
-        # Judged by the walk's start, every run after a burst walked the burst's pages again.
-        seen_by = walked.recorded_at or walked.walked_at
-        if not stories or not all(self.crawl_state.discovered_before(key, seen_by) for key in stories):
+        # Seen before the recorded walk began, not merely by that run's end: the pages a walk met
+        # new stories on are walked once more by the next run (after a burst that costs a second
+        # walk of its pages; judged by the run's end, a first run that read a page without its
+        # "more" link had its short end trusted until the next whole walk, adversary round 10).
+        if not stories or not all(self.crawl_state.discovered_before(key, walked.walked_at) for key in stories):
             return None
         self.stat("incremental/listing_stop")
         self.stat("incremental/requests_saved")
