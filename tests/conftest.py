@@ -97,6 +97,28 @@ def feed_items(work: Path) -> list[dict]:
     return items
 
 
+def sigkill_at_random_point(args: list[str], work: Path, rng, *, max_items: int, max_seconds: float) -> int:
+    """Run *args* in *work* and SIGKILL it after a random number of new feed items (1..max_items),
+    or at a random moment of start-up (0.3..max_seconds s); returns the items written before."""
+    import signal
+    import subprocess
+    import time
+
+    before = written_lines(work)
+    wait_items = rng.choice([0, rng.randint(1, max_items)])
+    wait_seconds = rng.uniform(0.3, max_seconds)
+    process = subprocess.Popen(args, cwd=work, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.time()
+    while process.poll() is None and time.time() - started < 120:
+        if (wait_items and written_lines(work) - before >= wait_items) or \
+                (not wait_items and time.time() - started >= wait_seconds):
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return written_lines(work) - before
+
+
 def written_lines(work: Path) -> int:
     feeds = work / "feeds"
     return sum(p.read_bytes().count(b"\n") for p in feeds.rglob("*[0-9].jsonl")) if feeds.exists() else 0

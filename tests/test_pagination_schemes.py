@@ -67,11 +67,10 @@ def test_sigkill_at_random_points_loses_nothing_whatever_the_pagination_scheme(s
     items, or a random instant of start-up), the site growing in between, then two runs."""
     import os
     import random
-    import signal
     import subprocess
     import time
 
-    from tests.conftest import CRAWL_ENV, crawl_args, feed_items, written_lines
+    from tests.conftest import CRAWL_ENV, crawl_args, feed_items, sigkill_at_random_point
 
     seed = int(os.environ.get("NEWSCRAWL_TEST_SEED", time.time_ns() % 100_000))
     rng = random.Random(seed)
@@ -80,19 +79,7 @@ def test_sigkill_at_random_points_loses_nothing_whatever_the_pagination_scheme(s
     with MirrorServer(site) as server:
         args = crawl_args(server.base_url, "-a", "max_pages=0", "-s", "CONCURRENT_REQUESTS=4")
         for round_ in range(2):
-            before = written_lines(tmp_path)
-            wait_items, wait_seconds = rng.choice([0, rng.randint(1, 40)]), rng.uniform(0.3, 3.0)
-            process = subprocess.Popen(args, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
-            started = time.time()
-            while process.poll() is None and time.time() - started < 120:
-                if (wait_items and written_lines(tmp_path) - before >= wait_items) or \
-                        (not wait_items and time.time() - started >= wait_seconds):
-                    break
-                time.sleep(0.01)
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            kills.append(written_lines(tmp_path) - before)
+            kills.append(sigkill_at_random_point(args, tmp_path, rng, max_items=40, max_seconds=3.0))
             site.new_articles += 12 * (round_ + 1)  # published while the crawler was down
         for _ in range(2):
             result = subprocess.run(args, cwd=tmp_path, env=CRAWL_ENV, capture_output=True, text=True, timeout=300)

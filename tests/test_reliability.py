@@ -29,7 +29,7 @@ from newscrawl.mirror.faults import AIMED_KINDS, KINDS, FaultPlan, OffsiteRecord
 from newscrawl.mirror.server import MirrorServer
 from tests.conftest import CRAWL_ENV as ENV
 from tests.conftest import (QuietHandler, assert_sound_state, crawl, crawl_args, feed_items, http_server,
-                            story_counts, written_lines)
+                            sigkill_at_random_point, story_counts, written_lines)
 
 SEED = int(os.environ.get("NEWSCRAWL_TEST_SEED", time.time_ns() % 100_000))
 
@@ -159,22 +159,8 @@ def test_sigkill_three_times_at_random_points_with_jobdir(mirror_site, clean_cra
     work = tmp_path / "work"
     work.mkdir()
     args = crawl_args(mirror_site.base_url, "-s", "JOBDIR=job", "-s", "CONCURRENT_REQUESTS=4")
-    kills = []
-    for _ in range(3):
-        before = written_lines(work)
-        # A kill point: after a random number of new items, or at a random moment of start-up.
-        wait_items = rng.choice([0, rng.randint(1, 80)])
-        wait_seconds = rng.uniform(0.3, 4.0)
-        process = subprocess.Popen(args, cwd=work, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started = time.time()
-        while process.poll() is None and time.time() - started < 120:
-            if (wait_items and written_lines(work) - before >= wait_items) or \
-                    (not wait_items and time.time() - started >= wait_seconds):
-                break
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        kills.append(written_lines(work) - before)
+    # Kill points: after a random number of new items, or at a random moment of start-up.
+    kills = [sigkill_at_random_point(args, work, rng, max_items=80, max_seconds=4.0) for _ in range(3)]
     stats, log = run_to_completion(mirror_site.base_url, work, "-s", "JOBDIR=job")
     stats_again, _ = run_to_completion(mirror_site.base_url, work, "-s", "JOBDIR=job")
     assert stats_again.get("item_scraped_count", 0) == 0
