@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote
@@ -19,7 +20,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newscrawl.dates import analyse_date, is_plausible
 from newscrawl.dedupe import SQLiteTitleStore, TitleDeduper
-from newscrawl.dedupe.bodies import bodies_differ
+from newscrawl.dedupe.bodies import bodies_differ, same_text
 from newscrawl.distributed import open_title_store
 from newscrawl.feedstorage import run_started, time_stamp
 from newscrawl.language import parse_language_list
@@ -36,6 +37,11 @@ class MissingField(DropItem):
 class DuplicateTitle(DropItem):
     """A story already kept under another URL: settles the URL for good."""
     state_status = "duplicate"
+
+
+class MovedStory(DuplicateTitle):
+    """A story already kept under another URL and another title: published at the same moment,
+    with the same text (retitled, or moved to another section). Settles the URL for good."""
 
 
 class AlreadyKept(DropItem):
@@ -254,6 +260,23 @@ class TitleDedupePipeline(_Pipeline):
             body = earlier.get("body") if earlier else None
         return body is not None and bodies_differ(adapter.get("body"), body)
 
+    def _moved_from(self, adapter) -> str | None:
+        """The URL under which this story was kept before, when it came back under a new URL
+        with a new title: an article of the same site kept with the same publication time whose
+        text is this one's (``newscrawl.dedupe.bodies.same_text``) and whose URL says nothing
+        against it (``may_be_same_story``). None otherwise, or for ``refresh`` runs."""
+        published, state = adapter.get("date_published"), getattr(self.crawler, "newscrawl_state", None)
+        spider = self.crawler.spider
+        if not published or state is None or getattr(spider, "refresh", False):
+            return None
+        url, key = adapter["url"], spider.url_key(adapter["url"])
+        for earlier in state.kept_published_at(adapter.get("source") or "", published):
+            other = earlier.get("url")
+            if other and spider.url_key(other) != key and spider.may_be_same_story(url, other) \
+                    and same_text(adapter.get("body"), earlier.get("body")):
+                return other
+        return None
+
     def _remember_body(self, adapter) -> None:
         """The body of an item this pipeline passed, for the next few titles that match it."""
         self._recent_bodies[adapter["url"]] = adapter.get("body") or ""
@@ -277,6 +300,21 @@ class TitleDedupePipeline(_Pipeline):
         adapter = ItemAdapter(item)
         published = adapter.get("date_published")
         when = datetime.fromisoformat(published) if published else None
+        try:
+            moved_from = self._moved_from(adapter)
+            if moved_from is not None:
+                # Its new title is the story's too: a copy printing it is a copy of the kept article.
+                self.deduper.add(adapter["headline"], moved_from, when)
+        except (sqlite3.Error, RedisError) as error:
+            self.stat("dedupe/not_judged")
+            raise NotJudged(f"cannot look for the story under an earlier URL ({error}); the page stays open for "
+                            f"the next run: {unquote(adapter['url'])}") from None
+        if moved_from is not None:
+            self.stat("dedupe/moved")
+            self._write_audit({"url": adapter["url"], "headline": adapter["headline"], "duplicate_of": moved_from,
+                               "kind": "moved", "date_published": published})
+            raise MovedStory(f"the story of {unquote(moved_from)} (same publication time and text) under a new URL "
+                             f"and title: {unquote(adapter['url'])}", log_level="INFO")
         try:
             verdict = self.deduper.check_and_add(adapter["headline"], adapter["url"], when)
             passes = verdict.kind == "new" or (verdict.duplicate_of == adapter["url"] and self._is_own_copy(adapter))

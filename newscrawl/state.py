@@ -256,6 +256,13 @@ class CrawlState:
         row = self.db.execute("SELECT item FROM articles WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def kept_published_at(self, source: str, date_published: str, limit: int = 20) -> list[dict]:
+        """Up to *limit* kept articles of *source* whose ``date_published`` is exactly
+        *date_published* (the index on both columns): where a story moved to a new URL is found."""
+        rows = self.db.execute("SELECT item FROM articles WHERE source = ? AND date_published = ? LIMIT ?",
+                               (source, date_published, limit)).fetchall()
+        return [json.loads(item) for (item,) in rows]
+
     def articles(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                  section: str | None = None, newest_first: bool = False, limit: int | None = None) -> Iterator[dict]:
         """Stored articles, streamed from a cursor (constant memory), filtered by site, ISO date

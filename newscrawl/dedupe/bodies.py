@@ -18,6 +18,10 @@ MIN_WORDS = 30
 # Share of the shorter body's word triples the other holds, below which the two are different
 # stories. A copy republished with an edited lead or a paragraph added shares far more.
 SAME_STORY = 0.5
+# Share of the shorter body's word triples the other must hold for two articles published at the
+# same moment under different URLs and titles to be one story (retitled, moved to another section):
+# a retitled story keeps its text, while two stories of one minute share their template at most.
+MOVED_STORY = 0.8
 _WORD = re.compile(r"\w+")
 
 
@@ -35,3 +39,12 @@ def bodies_differ(body: str | None, other: str | None) -> bool:
     if mine is None or theirs is None:
         return False
     return len(mine & theirs) / min(len(mine), len(theirs)) < SAME_STORY
+
+
+def same_text(body: str | None, other: str | None) -> bool:
+    """True when both bodies are long enough to tell and share at least ``MOVED_STORY`` of the
+    shorter one's word triples: the same story's text, whatever its title and URL now are."""
+    mine, theirs = _shingles(body or ""), _shingles(other or "")
+    if mine is None or theirs is None:
+        return False
+    return len(mine & theirs) / min(len(mine), len(theirs)) >= MOVED_STORY

@@ -62,8 +62,9 @@ if settled == '1' then redis.call('SREM', KEYS[2], ARGV[8]) else redis.call('SAD
 return 1
 """
 
-# KEYS: page, open set, articles of the source, sources, the spider's claims; ARGV: url key,
-# source, url, item JSON, now (ISO), replace (1/0). Returns 1 if the article was not kept before
+# KEYS: page, open set, articles of the source, sources, the spider's claims, the source's articles
+# published at the item's time; ARGV: url key, source, url, item JSON, now (ISO), replace (1/0),
+# date_published ('' for none). Returns 1 if the article was not kept before
 # (or replaced). Kept, the article needs its claim no more (newscrawl.distributed.scheduler).
 _KEEP = """
 local added
@@ -80,6 +81,7 @@ redis.call('HDEL', KEYS[1], 'not_before')
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('HDEL', KEYS[5], ARGV[1])
+if ARGV[7] ~= '' then redis.call('SADD', KEYS[6], ARGV[1]) end
 return added
 """
 
@@ -207,11 +209,24 @@ class SharedCrawlState(CrawlState):
     def keep(self, key: str, item: dict, *, replace: bool = False) -> bool:
         source = item.get("source") or ""
         # An article's source is the spider that wrote it: its claims key (Frontier.claims_key).
+        published = item.get("date_published") or ""
         added = self._keep(keys=[self._page(key), self._open(source), f"{BASE}articles:{source}", f"{BASE}sources",
-                                 f"{PREFIX}:{source}:claims"],
+                                 f"{PREFIX}:{source}:claims", self._published_key(source, published)],
                            args=[key, source, item["url"], json.dumps(item, ensure_ascii=False, sort_keys=True),
-                                 _now(), "1" if replace else "0"])
+                                 _now(), "1" if replace else "0", published])
         return bool(added)
+
+    @staticmethod
+    def _published_key(source: str, date_published: str) -> str:
+        """The set of the keys of *source*'s articles kept with this ``date_published`` (Redis
+        keeps no order by date: this is the index ``kept_published_at`` reads)."""
+        return f"{BASE}published:{source}:{date_published}"
+
+    def kept_published_at(self, source: str, date_published: str, limit: int = 20) -> list[dict]:
+        """As ``CrawlState.kept_published_at`` (articles kept before this index existed are not found)."""
+        keys = list(self.redis.srandmember(self._published_key(source, date_published), limit) or [])
+        raws = self.redis.hmget(f"{BASE}articles:{source}", keys) if keys else []
+        return [json.loads(raw) for raw in raws if raw]
 
     def is_kept(self, key: str) -> bool:
         return _text(self.redis.hget(self._page(key), "status")) == "kept"

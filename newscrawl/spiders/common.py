@@ -455,6 +455,11 @@ class NewscrawlSpider(scrapy.Spider):
         """The crawl state store (``newscrawl.state.CrawlState``) when incremental crawling is on."""
         return getattr(self.crawler, "newscrawl_state", None)
 
+    def may_be_same_story(self, url: str, other_url: str) -> bool:
+        """Whether nothing in the two URLs tells their stories apart (a site whose URLs carry a
+        publication time says more)."""
+        return True
+
     def url_key(self, url: str) -> str:
         """What identifies a page across runs: host (www or not), decoded path, query."""
         parts = urlsplit(url)

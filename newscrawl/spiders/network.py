@@ -172,6 +172,14 @@ class NetworkSpider(NewscrawlSpider):
         the whole path is the key; the site, because syndicated columns share paths."""
         return f"{self.site.key}:{_folded_path(url)}"
 
+    def may_be_same_story(self, url: str, other_url: str) -> bool:
+        """A story retitled or moved keeps its publication time, which its path prints to the
+        second (docs/site-facts.md F3): two paths with different times are two stories (the
+        automated currency posts of one morning, a minute apart, share their text)."""
+        mine = network.url_publish_time(_folded_path(url))
+        theirs = network.url_publish_time(_folded_path(other_url))
+        return mine is None or theirs is None or mine == theirs
+
     def article_request_url(self, url: str) -> str:
         """The canonical fetch URL of an article link: AMP folded, percent-encoded."""
         return _article_request_url(url)
