@@ -296,9 +296,11 @@ class CrawlState:
         row = self.db.execute("SELECT etag, last_modified, stored_at FROM validators WHERE url = ?", (url,)).fetchone()
         return Validators(*row) if row else None
 
-    def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+    def set_validators(self, url: str, etag: str | None, last_modified: str | None,
+                       stored_at: str | None = None) -> None:
+        """*stored_at*: when the document answered 200 with them (ISO time; default now)."""
         self.db.execute("INSERT OR REPLACE INTO validators (url, etag, last_modified, stored_at) VALUES (?, ?, ?, ?)",
-                        (url, etag, last_modified, _now()))
+                        (url, etag, last_modified, stored_at or _now()))
 
     # --- feed files of runs -----------------------------------------------------------------
     def open_feed_file(self, path: str, source: str) -> None:

@@ -281,8 +281,9 @@ class SharedCrawlState(CrawlState):
         raw = self.redis.hget(f"{BASE}validators", url)
         return Validators(*json.loads(raw)) if raw else None  # [etag, last_modified(, stored_at)]
 
-    def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.redis.hset(f"{BASE}validators", url, json.dumps([etag, last_modified, _now()]))
+    def set_validators(self, url: str, etag: str | None, last_modified: str | None,
+                       stored_at: str | None = None) -> None:
+        self.redis.hset(f"{BASE}validators", url, json.dumps([etag, last_modified, stored_at or _now()]))
 
     # --- listing chains ---------------------------------------------------------------------
     def chain(self, key: str) -> Chain | None:

@@ -10,6 +10,7 @@ import inspect
 import ipaddress
 import time
 from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
@@ -17,7 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
 import scrapy.exceptions
-from scrapy.http import TextResponse
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -455,6 +456,64 @@ class NewscrawlSpider(scrapy.Spider):
         """The crawl state store (``newscrawl.state.CrawlState``) when incremental crawling is on."""
         return getattr(self.crawler, "newscrawl_state", None)
 
+    # --- evidence a later run trusts: validators of feeds and sitemaps --------------------------
+    def evidence_recordable(self, reason: str, lost: str) -> bool:
+        """Whether this run's evidence (feed and sitemap validators, listing walks) may be
+        recorded for later runs to trust: only a finished run's, and not when Redis may have lost
+        this run's writes (a restart from a file a second old, a failover to a lagging replica:
+        its discoveries may be gone). *lost* says what is then not recorded."""
+        if reason != "finished" or self.crawl_state is None:
+            return False
+        stats = self.crawler.stats
+        if stats.get_value("newscrawl/redis/redis_errors") or stats.get_value("newscrawl/redis/restarted"):
+            self.logger.warning("Redis was unreachable or restarted during this run: %s", lost)
+            return False
+        return True
+
+    def conditional_headers(self, url: str, kind: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from what an earlier finished run stored for *url*
+        (a ``kind``: "feed", "sitemap"). Validators older than ``NEWSCRAWL_REVALIDATE_HOURS`` are
+        not sent: a server whose 304 lies (one ETag for ever, a cache in front of a changed
+        document) would hide what only that document lists for good (``incremental/<kind>_revalidated``)."""
+        validators = self.crawl_state.validators(url) if self.crawl_state else None
+        if validators and not self.recent(validators.stored_at):
+            self.stat(f"incremental/{kind}_revalidated")
+            validators = None
+        headers = {}
+        if validators and validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        return headers
+
+    def remember_validators(self, response: Response, what: str) -> None:
+        """Keep a readable document's validators, recorded only once the run has finished
+        (``record_validators``): a killed run must read it again."""
+        validators = getattr(self, "_validators", None)
+        if validators is None:
+            validators = self._validators = {}
+        answered = datetime.now(timezone.utc).isoformat(timespec="microseconds")  # as the state store writes times
+        validators[response.url] = (_header(response, "ETag"), self._past_last_modified(response, what), answered)
+
+    def record_validators(self) -> None:
+        for url, (etag, last_modified, answered) in getattr(self, "_validators", {}).items():
+            self.crawl_state.set_validators(url, etag, last_modified, answered)
+
+    def _past_last_modified(self, response: Response, what: str) -> str | None:
+        """The document's Last-Modified, unless it lies in the future: sent back as
+        If-Modified-Since, a date a year ahead would be answered 304 by an honest server until then."""
+        value = _header(response, "Last-Modified")
+        try:
+            when = parsedate_to_datetime(value) if value else None
+        except (TypeError, ValueError):
+            return None
+        if when is not None and when.tzinfo is not None and when > datetime.now(timezone.utc) + timedelta(minutes=5):
+            self.logger.warning("%s %s says it was last modified %s, in the future: not sent back", what,
+                                response.url, value)
+            self.stat(f"{what.lower()}s/future_last_modified")
+            return None
+        return value
+
     def may_be_same_story(self, url: str, other_url: str) -> bool:
         """Whether nothing in the two URLs tells their stories apart (a site whose URLs carry a
         publication time says more)."""
@@ -528,3 +587,8 @@ class NewscrawlSpider(scrapy.Spider):
             # Recorded under the URL the crawl asked for, not where a redirect led.
             asked = asked_url(request)
             self.record(asked, "gone" if reason in ("http_404", "http_410") else "failed")
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import timezone
 from typing import Any, AsyncIterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -96,24 +95,15 @@ class NetworkSpider(NewscrawlSpider):
         self._run_start_iso: str | None = None
         self._requested = UrlDigests()
         self._recent_links = RecentUrls()  # links follow_link decided on lately: menus repeat them on every page
-        self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._feed_hints: dict[str, dict] = {}  # url key → what a feed said (title, pubDate)
 
     def closed(self, reason: str) -> None:
         # Only a finished run's evidence counts: a killed or stopped run must see the feeds
         # again and must not vouch for listing chains it may not have walked.
-        if reason != "finished" or self.crawl_state is None:
+        if not self.evidence_recordable(reason, "its listing walks and feed validators are not recorded, so the "
+                                                "next run walks every listing again"):
             return
-        stats = self.crawler.stats
-        if stats.get_value("newscrawl/redis/redis_errors") or stats.get_value("newscrawl/redis/restarted"):
-            # Redis may have lost writes of this run (a restart from a file a second old, a
-            # failover to a lagging replica): its discoveries may be gone, so its walks must not
-            # let a later run stop early or skip a feed as unchanged.
-            self.logger.warning("Redis was unreachable or restarted during this run: its listing walks and feed "
-                                "validators are not recorded, so the next run walks every listing again")
-            return
-        for url, (etag, last_modified) in self._validators.items():
-            self.crawl_state.set_validators(url, etag, last_modified)
+        self.record_validators()
         for key, chain in self._chains.items():
             if chain["ended"] is None or chain["failed"]:
                 continue
@@ -260,18 +250,8 @@ class NetworkSpider(NewscrawlSpider):
             return None
         kind = network.classify_path(network.path_of(url))
         if kind == "feed":
-            headers = {}
-            validators = self.crawl_state.validators(url) if self.crawl_state else None
-            if validators and not self.recent(validators.stored_at):
-                # A feed whose validators lie (a 304 for a changed feed, one ETag for ever) would
-                # hide what only it lists for good: now and then it is read whole.
-                self.stat("incremental/feed_revalidated")
-                validators = None
-            if validators and validators.etag:
-                headers["If-None-Match"] = validators.etag
-            if validators and validators.last_modified:
-                headers["If-Modified-Since"] = validators.last_modified
-            return scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, headers=headers,
+            return scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
+                                  headers=self.conditional_headers(url, "feed"),
                                   dont_filter=self.own_request_filter, meta={**meta, "handle_httpstatus_list": [304]})
         return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
                               dont_filter=self.own_request_filter, meta=meta)
@@ -300,8 +280,7 @@ class NetworkSpider(NewscrawlSpider):
         if entries is None:  # never remember the validators of an unreadable copy
             yield from self._retry_unusable(response, "unreadable", "feeds")
             return
-        # Remembered only once the run has finished: a killed run must see the feed again.
-        self._validators[response.url] = (_header(response, "ETag"), self._past_last_modified(response))
+        self.remember_validators(response, "Feed")
         requests = []
         with self.grouped_state_writes():
             for entry in entries:
@@ -375,21 +354,6 @@ class NetworkSpider(NewscrawlSpider):
                 if request is not None:
                     requests.append(request)
         yield from requests
-
-    def _past_last_modified(self, response: Response) -> str | None:
-        """The feed's Last-Modified, unless it lies in the future: sent back as If-Modified-Since,
-        a date a year ahead would be answered 304 by an honest server until then."""
-        value = _header(response, "Last-Modified")
-        try:
-            when = parsedate_to_datetime(value) if value else None
-        except (TypeError, ValueError):
-            return None
-        if when is not None and when.tzinfo is not None and when > datetime.now(timezone.utc) + timedelta(minutes=5):
-            self.logger.warning("Feed %s says it was last modified %s, in the future: not sent back", response.url,
-                                value)
-            self.stat("feeds/future_last_modified")
-            return None
-        return value
 
     def _check_lists_stories(self, response: Response, links: list[str], chain_key: str, stories: set[str]) -> None:
         """Count the listing page, and say so loudly when it links no story of its own: a site
@@ -680,11 +644,6 @@ class NetworkSpider(NewscrawlSpider):
             return False
         path = network.path_of(canonical)
         return not path.startswith("/amp/") and network.classify_path(path) in ARTICLE_KINDS
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
 
 
 @functools.lru_cache(maxsize=1024)  # bounded; a link, then its page, are turned into fetch URLs

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
@@ -43,6 +43,11 @@ _SITEMAP_LOC = re.compile(r"<(?:[\w-]+:)?loc>([^<]*)(?:<!\[CDATA\[([^\]]*)\]\]>[
 # Links read from one page: a front lists a few hundred; a page of 400,000 is junk that would fill
 # the memory and the queue (each queued request costs ~3.5 KB).
 MAX_LINKS_PER_PAGE = 5_000
+# A sitemap its index dates before this run's last reading of it is not read again; a run reads
+# at most this many such sitemaps anyway, those read longest ago, once their reading is older than
+# NEWSCRAWL_REVALIDATE_HOURS (an index's dates can lie like a feed's 304): every sitemap is read
+# again in turn, and a ten-year archive of daily sitemaps costs a run 20 requests, not 3,650.
+SITEMAPS_REVALIDATED_PER_RUN = 20
 # A whole sitemap ends by closing its root element (looked for in its last kilobyte).
 _SITEMAP_CLOSED = re.compile(rb"</(?:[\w-]+:)?(?:urlset|sitemapindex)\s*>")
 
@@ -88,6 +93,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self._emitted = UrlDigests()  # digests, not URLs: flat memory on long crawls
         self._sitemap_dates: dict[bytes, str] = {}  # URL digest → the sitemap's lastmod, until the page comes
         self._sitemaps_followed = 0
+        self._sitemaps_revalidated = 0
+        self._feeds_asked: set[str] = set()
         self.run_started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
         try:
             self.max_depth = int(max_depth)
@@ -121,6 +128,12 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                                  errback=self.on_error, priority=5)
             yield scrapy.Request(safe_url_string(url), callback=self.parse_page, errback=self.on_error,
                                  meta={"hops": 0})
+
+    def closed(self, reason: str) -> None:
+        # A finished run's validators (feeds, sitemaps) let later runs skip what did not change.
+        if self.evidence_recordable(reason, "its feed and sitemap validators are not recorded, so the next run "
+                                            "reads every feed and sitemap again"):
+            self.record_validators()
 
     def open_page_request(self, url: str) -> scrapy.Request:
         """A page an earlier run left open, asked again ahead of discovery (no link followed)."""
@@ -216,13 +229,48 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         self._sitemaps_followed += len(urls)
         return urls
 
+    def _sitemap_request(self, url: str, depth: int) -> scrapy.Request:
+        """A sitemap asked with the validators of the last finished run's reading (a 304 then
+        costs a few bytes, not the sitemap)."""
+        return scrapy.Request(url, callback=self._parse_sitemap, headers=self.conditional_headers(url, "sitemap"),
+                              meta={"sitemap_depth": depth, "handle_httpstatus_list": [304]})
+
+    def _unchanged_sitemaps(self, response: Response, entries: list[dict], urls: list[str]) -> set[str]:
+        """The sitemaps of an index not to read this run: those the index dates (``lastmod``)
+        before an earlier finished run's reading of them, less the SITEMAPS_REVALIDATED_PER_RUN
+        read longest ago, once their reading is older than NEWSCRAWL_REVALIDATE_HOURS."""
+        if self.crawl_state is None:
+            return set()
+        dated = {entry["loc"].strip(): entry["lastmod"] for entry in entries if entry.get("loc") and entry.get("lastmod")}
+        unchanged = {}
+        for url in urls:
+            changed = _w3c_time(dated.get(url, ""))
+            validators = self.crawl_state.validators(url) if changed is not None else None
+            read = _w3c_time(validators.stored_at) if validators and validators.stored_at else None
+            if read is not None and changed <= read:
+                unchanged[url] = validators.stored_at
+        stale = sorted((read, url) for url, read in unchanged.items() if not self.recent(read))
+        room = max(SITEMAPS_REVALIDATED_PER_RUN - self._sitemaps_revalidated, 0)
+        for _, url in stale[:room]:
+            del unchanged[url]
+        self._sitemaps_revalidated += min(room, len(stale))
+        if stale[:room]:
+            self.stat("incremental/sitemap_revalidated", len(stale[:room]))
+        if unchanged:
+            self.logger.info("Sitemap index %s: %d of its %d sitemaps unchanged since the last run read them",
+                             response.url, len(unchanged), len(urls))
+            self.stat("incremental/sitemap_unchanged", len(unchanged))
+            self.stat("incremental/requests_saved", len(unchanged))
+        return set(unchanged)
+
     def _sitemap_requests(self, response: Response, kind: str, entries: list[dict]):
         """``SitemapSpider._parse_sitemap`` with the limits and the tolerant reading above."""
         if kind == "sitemapindex":
             urls = list(self._get_urls_from_sitemapindex(self.sitemap_filter(entries)))
             depth = response.meta.get("sitemap_depth", 0) + 1
-            for url in self._child_sitemaps(response, urls):
-                yield scrapy.Request(url, callback=self._parse_sitemap, meta={"sitemap_depth": depth})
+            unchanged = self._unchanged_sitemaps(response, entries, urls)
+            for url in self._child_sitemaps(response, [url for url in urls if url not in unchanged]):
+                yield self._sitemap_request(url, depth)
         else:
             for url, callback in self._get_urls_and_callbacks_from_urlset(self.sitemap_filter(entries)):
                 try:
@@ -235,8 +283,14 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
             for url in self._child_sitemaps(response, urls):
                 self.stat("sitemaps/followed")
-                yield scrapy.Request(url, callback=self._parse_sitemap, errback=self.on_error, priority=5,
-                                     meta={"sitemap_depth": 1, "hops": self.max_depth, "article": False})
+                request = self._sitemap_request(url, 1)
+                yield request.replace(errback=self.on_error, priority=5,
+                                      meta={**request.meta, "hops": self.max_depth, "article": False})
+            return
+        if response.status == 304:
+            self.logger.info("Sitemap %s not modified since the last run", response.url)
+            self.stat("incremental/sitemap_not_modified")
+            self.stat("incremental/requests_saved")
             return
         sitemap = self._read_sitemap(response)
         if sitemap is None:
@@ -261,6 +315,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             self.logger.warning("Sitemap %s is still cut short after its retries: reading the %d entries before the "
                                 "cut", response.url, max(len(entries) - 1, 0))
             entries = entries[:-1]
+        else:
+            self.remember_validators(response, "Sitemap")  # a whole reading only: a cut one is read again
         for request in self._sitemap_requests(response, kind, entries):
             kind = "sitemaps/followed" if request.callback == self._parse_sitemap else "sitemaps/urls"
             if kind == "sitemaps/urls" and self._already_kept(request.url):
@@ -272,12 +328,18 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                                   meta={**request.meta, "hops": self.max_depth, "article": kind == "sitemaps/urls"})
 
     def parse_feed(self, response: Response):
+        if response.status == 304:
+            self.logger.info("Feed %s not modified since the last run", response.url)
+            self.stat("incremental/feed_not_modified")
+            self.stat("incremental/requests_saved")
+            return
         entries = self.read_feed(response)
         if entries is None:
             retry = retry_later(response.request, "unreadable_feed", self)
             if retry is not None:
                 yield retry
             return
+        self.remember_validators(response, "Feed")
         for entry in entries:
             url = self.link_url(response.url, entry.link)
             if url is not None and self.is_allowed_url(url) and not self._already_kept(url):
@@ -367,8 +429,11 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         for href in response.xpath("//link[@rel='alternate'][@href]").xpath(
                 "self::*[" + " or ".join(f"@type='{t}'" for t in FEED_TYPES) + "]/@href").getall():
             feed_url = self.link_url(get_base_url(response), href.strip())
-            if feed_url is not None:
-                yield scrapy.Request(feed_url, callback=self.parse_feed, errback=self.on_error, priority=5)
+            if feed_url is not None and feed_url not in self._feeds_asked:  # every page announces the same feeds
+                self._feeds_asked.add(feed_url)
+                yield scrapy.Request(feed_url, callback=self.parse_feed, errback=self.on_error, priority=5,
+                                     headers=self.conditional_headers(feed_url, "feed"),
+                                     meta={"handle_httpstatus_list": [304]})
         hops = response.meta.get("hops", 0)
         if hops >= self.max_depth:
             return
@@ -388,3 +453,17 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             article_like = bool(_ARTICLE_LIKE.search(urlsplit(url).path))
             yield scrapy.Request(canonicalize_url(url), callback=self.parse_page, errback=self.on_error,
                                  priority=10 if article_like else 0, meta={"hops": hops + 1})
+
+
+def _w3c_time(value: str) -> datetime | None:
+    """A sitemap's ``lastmod`` (W3C datetime: a day, or a time with or without its offset) or a
+    stored ISO time, as an aware UTC time; a day alone is its end (it may have changed all day).
+    None when unreadable."""
+    value = (value or "").strip()
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if len(value) <= 10:  # YYYY-MM-DD
+        when += timedelta(days=1)
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
