@@ -697,10 +697,16 @@ class ArticlePage(ItemPage):
         and trafilatura call the text heuristic); clocks and related items' stamps are not there."""
         for node in _BELOW_HEADLINE(self.doc.root):
             text = clean_text(cut(str(node), MAX_TITLE_CHARS))
-            if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not self.is_clock(text):
+            if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not self.is_clock(text) \
+                    and self.may_be_date_line(node, text):
                 if parse_date(text) is not None:
                     return text
         return None
+
+    def may_be_date_line(self, node, text: str) -> bool:
+        """Whether a text just below the headline may print this article's date (a site that
+        knows its stamps and teasers says more)."""
+        return True
 
     def _breadcrumb_section(self) -> str | None:
         if not _may_hold_breadcrumbs(self.doc.source):

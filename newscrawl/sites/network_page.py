@@ -203,10 +203,14 @@ class NetworkArticlePage(ArticlePage):
         return parts
 
     def published_candidates(self) -> Iterator[Found]:
-        # The site's own stamp is the most reliable source on the network; the generic
-        # "date below the headline" guess is left out (the stamp is that line, when right).
+        # The site's own stamp between the headline and the body is the most reliable source on
+        # the network. A stamp after the body is a related item's or a comment's even when its
+        # time is the URL's (every story of a minute shares it): it counts only when neither
+        # the metadata nor a date line under the headline gives a date.
         yield Found(self._stamp(), "selectors")
         yield from self.metadata_published_candidates()
+        yield Found(self._stamps[2], "selectors")
+        yield Found(self._date_near_headline(), "text")
 
     def canonical_ok(self, absolute: str) -> bool:
         path = network.fold_amp(network.path_of(absolute))
@@ -270,19 +274,29 @@ class NetworkArticlePage(ArticlePage):
             return "og:type website without an article body"
         return None
 
+    def may_be_date_line(self, node, text: str) -> bool:
+        # A line in the network's stamp format was judged by _stamps (a teaser's, an edit's or
+        # the clock's when not taken there); nor is any date line in a teaser another story's.
+        if network.STAMP_HEAD_PATTERN.search(text) or network.STAMP_PATTERN.search(text):
+            return False
+        return not _other_storys_stamp(node, network.fold_amp(self.doc.path))
+
     def _stamp(self) -> str | None:
         return self._stamps[0]
 
     @cached_property
-    def _stamps(self) -> tuple[str | None, str | None]:
-        """The article's own network stamps: (published, modified).
+    def _stamps(self) -> tuple[str | None, str | None, str | None]:
+        """The article's own network stamps: (published, modified, late).
 
-        Published: the one whose HH:MM matches the URL's HHMMSS, else the last one before the
-        body. Stamps above the headline (sidebars), after the body (related items), inside a
-        teaser (a small block with a link to another story) and those labelled as an edit
-        ("آخر تعديل:", "آخر تحديث:") are not it. Modified: the first labelled as an edit, below
-        the headline and before the body. Each stamp is read as its own line, from its "GMT" to
-        the next <br> or block edge, so no neighbouring line (a dateline) is glued on."""
+        Published: of the stamps between the headline and the body, the one whose HH:MM matches
+        the URL's HHMMSS, else the last. Stamps above the headline (sidebars), inside a teaser (a
+        small block with a link to another story) and those labelled as an edit ("آخر تعديل:",
+        "آخر تحديث:") are not it. Late: with no such stamp, the first one after the body whose
+        HH:MM is the URL's (a page whose own stamp sits below its text; a comment's or a related
+        item's can match too, so it is the last resort, see ``published_candidates``). Modified:
+        the first labelled as an edit, below the headline and before the body. Each stamp is
+        read as its own line, from its "GMT" to the next <br> or block edge, so no neighbouring
+        line (a dateline) is glued on."""
         doc = self.doc
         url_time = network.url_publish_time(network.fold_amp(doc.path))
         headline, container = self._article_start, self.container.value
@@ -291,11 +305,12 @@ class NetworkArticlePage(ArticlePage):
         own_path = network.fold_amp(doc.path)
         url_hm = url_time[:2] if url_time else None
         at_url_time = last_before_body = modified = None
+        at_url_before_body = False
         # In document order, so the texts before the body come first: reading stops once nothing
         # later can change the answer (a related item's stamp is read only when it could).
         for node in texts:
             is_before_body = _text_key(node) in before_body
-            if not is_before_body and (url_hm is None or at_url_time is not None):
+            if not is_before_body and (url_hm is None or at_url_time is not None or last_before_body is not None):
                 break
             read = _read_stamp(node, own_path)
             if read is None:
@@ -306,15 +321,18 @@ class NetworkArticlePage(ArticlePage):
                     modified = _stamp_text(match)
                 continue
             if url_hm and at_url_time is None and (int(match["hh"]), int(match["mm"])) == url_hm:
-                at_url_time = match
+                at_url_time, at_url_before_body = match, is_before_body
                 if modified is not None:
                     break
             if is_before_body:
                 last_before_body = match
+        late = None
+        if at_url_time is not None and not at_url_before_body:
+            late, at_url_time = _stamp_text(at_url_time), None
         published = at_url_time if at_url_time is not None else last_before_body
         if published is not None:
-            return _stamp_text(published), modified
-        return (self._stamp_just_above_headline() if headline is not None else None), modified
+            return _stamp_text(published), modified, None
+        return (self._stamp_just_above_headline() if headline is not None else None), modified, late
 
     def _stamp_just_above_headline(self) -> str | None:
         """With no stamp below the headline: a stamp in the block right before the h1, in the same
