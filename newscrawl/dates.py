@@ -601,12 +601,17 @@ def _read_after_clock(toks: list[tuple], j: int, n: int, zone: tzinfo | None):
     elif j + 1 < n and toks[j][0] is GLUE and toks[j + 1][0] is ZONE:  # "10:00 في غرينتش"
         zone = toks[j + 1][1]
         j += 2
+    elif j + 2 < n and toks[j] in _OPENING and toks[j + 1][0] is ZONE and toks[j + 2] == _CLOSING[toks[j]]:
+        zone = toks[j + 1][1]  # "05:05 م (GMT)", "17:05 [UTC]"
+        j += 3
     if j < n and toks[j][0] is OFFSET:
         zone = toks[j][1]
         j += 1
     return period, zone, j - 1
 
 
+_CLOSING = {(SEP, "("): (SEP, ")"), (SEP, "["): (SEP, "]")}  # a zone in brackets after a clock
+_OPENING = frozenset(_CLOSING)
 _NUMBERS = frozenset({NUM, YEAR, BIGNUM})
 _JOINERS = frozenset({SEP, GLUE})
 _TIME_WORDS = frozenset({PERIOD, CLOCKWORD, GLUE})  # GLUE: only "الساعة" and the like

@@ -224,6 +224,10 @@ def test_twelve_and_twenty_four_hour_clocks(text, expected):
         # Cairo: UTC+2 in winter; summer time again from 2023 (zoneinfo knows, we don't hard-code)
         ("28 ديسمبر 2017 12:05 بتوقيت القاهرة", utc(2017, 12, 28, 10, 5)),
         ("1 يوليو 2023 12:05 م توقيت القاهرة", utc(2023, 7, 1, 9, 5)),
+        # a zone in brackets after the clock (adversary round 12: read in the site's zone before)
+        ("الأحد 10 نوفمبر 2024 - 05:05 م (GMT)", utc(2024, 11, 10, 17, 5)),
+        ("10 نوفمبر 2024 17:05 [UTC]", utc(2024, 11, 10, 17, 5)),
+        ("10 نوفمبر 2024 17:05 (بتوقيت القاهرة)", utc(2024, 11, 10, 15, 5)),
     ],
 )
 def test_zones_and_offsets(text, instant):

@@ -497,3 +497,44 @@ def test_a_columns_short_sub_head_is_no_writer():
     fields = extract(_column("<div class='wn'>عماد الدين أديب</div><h3>قراءة في نتائج القمة</h3>"), COLUMN_URL)
     assert fields.get("author") != "قراءة في نتائج القمة"
     assert fields.get("body", "").split("\n\n") == PARAGRAPHS
+
+
+# --- adversary round 12: stamps after the body, date lines in other formats ------------------------
+LATE_COMMENT = ("<div class='comments'><div class='comment'><b>قارئ</b><p>مبادرة ممتازة نتمنى تعميمها على باقي المدن</p>"
+                "<span>GMT 14:32 2025 الخميس ,16 كانون الثاني / يناير</span></div></div>")  # the URL's minute, two days on
+META_PUBLISHED = "<meta property='article:published_time' content='2025-01-14T13:32:00+00:00'>"
+
+
+def test_a_comments_stamp_at_the_urls_minute_never_beats_the_articles_own_stamp():
+    own = "GMT 13:32 2025 الثلاثاء ,14 كانون الثاني / يناير"  # the URL printed local time: no own stamp matches it
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div>{own}</div><div id='balmon'>{paragraphs()}</div>{LATE_COMMENT}"))
+    assert fields.get("date_published_raw") == own
+
+
+def test_a_comments_stamp_at_the_urls_minute_never_beats_the_metadata():
+    html = page(f"<h1>{HEADLINE}</h1><div id='balmon'>{paragraphs()}</div>{LATE_COMMENT}").replace(
+        "</head>", f"{META_PUBLISHED}</head>")
+    fields = extract(html)
+    assert fields.get("date_published_raw") == "2025-01-14T13:32:00+00:00"
+
+
+def test_a_stamp_after_the_body_at_the_urls_minute_is_the_last_resort():
+    """A page that prints its own stamp only below its text, and has no metadata date."""
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div id='balmon'>{paragraphs()}</div><div>{STAMP}</div>"))
+    assert fields.get("date_published_raw") == STAMP
+
+
+@pytest.mark.parametrize("line", ["الخميس 12 سبتمبر 2024 - 15:05 بتوقيت غرينتش", "نشر بتاريخ: 12/09/2024 - 15:10 GMT",
+                                  "الأحد 10 نوفمبر 2024 - 05:05 م (GMT)"])
+def test_a_date_line_of_another_format_under_the_headline_dates_the_page(line):
+    """No network stamp and no metadata: the line under the headline is the date (it was left
+    unread, and every such article came out undated)."""
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div class='info'>{line}</div><div id='balmon'>{paragraphs()}</div>"))
+    assert fields.get("date_published_raw") == line
+
+
+def test_a_teasers_date_line_under_the_headline_is_not_the_articles():
+    teaser = ("<div class='box'><a href='/314/081512-الحكومة-تصادق-على-مشروع-قانون-المالية'>الحكومة تصادق على مشروع "
+              "قانون المالية</a> <span>الأحد 22 ديسمبر 2024</span></div>")
+    fields = extract(page(f"<h1>{HEADLINE}</h1>{teaser}<div id='balmon'>{paragraphs()}</div>"))
+    assert fields.get("date_published_raw") is None
