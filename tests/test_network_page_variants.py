@@ -538,3 +538,13 @@ def test_a_teasers_date_line_under_the_headline_is_not_the_articles():
               "قانون المالية</a> <span>الأحد 22 ديسمبر 2024</span></div>")
     fields = extract(page(f"<h1>{HEADLINE}</h1>{teaser}<div id='balmon'>{paragraphs()}</div>"))
     assert fields.get("date_published_raw") is None
+
+
+@pytest.mark.parametrize("line", ["جميع الحقوق محفوظة لموقع المغرب اليوم © 2023",
+                                  "الكلمات الدالة: <a href='/tag/1'>الحكومة</a> <a href='/tag/2'>المقاولات</a>",
+                                  "حمّل تطبيق المغرب اليوم على هاتفك المحمول",
+                                  "اشترك في النشرة البريدية <input type='email'> <button>اشترك</button>"])
+def test_arabic_furniture_inside_balmon_is_not_body(line):
+    """Copyright, tags, app and newsletter lines a CMS prints inside the body container (adversary round 12)."""
+    fields = extract(page(f"<h1>{HEADLINE}</h1><div>{STAMP}</div><div id='balmon'>{paragraphs()}<p>{line}</p></div>"))
+    assert fields["body"] == "\n\n".join(PARAGRAPHS)

@@ -24,6 +24,7 @@ def _folded_pattern(source: str) -> re.Pattern:
 _END_OF_ARTICLE = _folded_pattern(
     r"^(?:قد يهمك ايضا|قد يهمك كذلك|مواضيع ذات صله|اخبار ذات صله|ارسل تعليقك|تعليقك كزائر|"
     r"الاسم \*|البريد الالكتروني \*|عنوان التعليق \*|تعليق \*|all rights reserved|security code|"
+    r"(?:جميع|كافه) الحقوق محفوظه|حقوق (?:النشر|الطبع) محفوظه|"  # "all rights reserved", in Arabic
     # the comment form and the footer of any site, in English
     r"leave a (?:comment|reply)|your email address will not be published)"
 )
@@ -42,6 +43,10 @@ _FURNITURE = _folded_pattern(
     r"(?:sign up|subscribe) (?:for|to) (?:our|the) (?:\w+ )?newsletter|"
     r"we use cookies|this (?:web)?site uses cookies|"
     r"follow us on |تابعونا\s+(?:علي|عبر|في)\s|"  # a follow-us line, in English and Arabic
+    # the same in Arabic: a tags line, an app to download, a newsletter box
+    r"(?:ال)?(?:كلمات (?:ال)?(?:داله|مفتاحيه)|وسوم)\s*:|"
+    r"(?:حمل|نزل|حملوا|نزلوا)\s+تطبيق|"
+    r"(?:اشترك|اشتركوا|سجل)\s+(?:في|ب)\s*(?:ال)?نشر|"
     r"(?:©|copyright\s*(?:©|\(c\)|\d{4}))"  # a copyright line
     r")"
 )
