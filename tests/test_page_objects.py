@@ -405,3 +405,33 @@ def test_html_entities_written_into_json_ld_are_read_as_characters():
         "<h1>A headline of the story</h1>", "")
     fields = extract_article(html, "https://news.example.org/2024/03/12/story").fields
     assert fields["headline"] == "Spa & Vulkanland & more"
+
+
+# --- the generic page's date line under the headline (adversary round 12) --------------------------
+_GENERIC_BODY = "".join(f"<p>{sentence} وأضاف المتحدث أن العمل سيتواصل خلال الأسابيع المقبلة في كل المناطق.</p>"
+                        for sentence in ("أعلنت الحكومة عن برنامج جديد لدعم المقاولات الصغيرة.",
+                                         "وأوضح بلاغ رسمي أن البرنامج يشمل تمويلات ميسرة ومواكبة تقنية.",
+                                         "وينتظر أن يستفيد منه آلاف الشباب حاملي المشاريع في الجهات.",
+                                         "وكانت وزارة المالية قد أعدت الإطار القانوني للبرنامج منذ أشهر."))
+
+
+def _generic_page(below_headline: str) -> str:
+    return (f"<html lang='ar'><head><title>الحكومة تعلن برنامجا لدعم المقاولات</title></head><body>"
+            f"<h1>الحكومة تعلن برنامجا لدعم المقاولات</h1>{below_headline}<article>{_GENERIC_BODY}</article></body></html>")
+
+
+@pytest.mark.parametrize("edited", ["<span>آخر تعديل: 15 سبتمبر 2024 - 18:45</span>",
+                                    "<b>آخر تعديل:</b> <span>15 سبتمبر 2024 - 18:45</span>",
+                                    "<span>Updated: 15 سبتمبر 2024 - 18:45</span>"])
+def test_a_date_labelled_as_an_edit_is_not_the_publication_date(edited):
+    html = _generic_page(f"<div class='dates'>{edited}<br><span>14 سبتمبر 2024 - 09:05</span></div>")
+    fields = extract_article(html, "https://news.example/2024/09/14/budget-program-for-small-firms", None).fields
+    assert fields["date_published_raw"] == "14 سبتمبر 2024 - 09:05"
+
+
+def test_a_teasers_date_between_the_headline_and_the_articles_is_not_the_articles():
+    teaser = ("<div class='also'><a href='/sport/2022/03/01/national-team-wins-friendly-match'>المنتخب يفوز وديا</a>"
+              " <span>1 مارس 2022</span></div>")
+    html = _generic_page(f"{teaser}<div class='date'>14 مارس 2022 - 15:00</div>")
+    fields = extract_article(html, "https://news.example/politics/2022/03/14/budget-program-for-small-firms", None).fields
+    assert fields["date_published_raw"] == "14 مارس 2022 - 15:00"

@@ -23,7 +23,7 @@ from dataclasses import field as dataclass_field
 from functools import cached_property, wraps
 from itertools import chain, islice
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 from web_poet import ItemPage, field
@@ -31,7 +31,7 @@ from web_poet.fields import get_fields_dict
 
 from newscrawl.arabic import is_site_label
 from newscrawl.dates import PLAUSIBLE_EARLIEST, parse_date
-from newscrawl.extraction.blocks import SKIP_TAGS, Block, is_caption, iter_blocks
+from newscrawl.extraction.blocks import BLOCK_TAGS, SKIP_TAGS, Block, is_caption, iter_blocks
 from newscrawl.extraction.boilerplate import (
     cut_inline_read_also,
     ends_article,
@@ -69,6 +69,8 @@ MAX_H1S = 100
 MAX_TRAFILATURA_ELEMENTS = 10_000
 # Lines that print the time of the page view or of an update, not of publication.
 CLOCK_WORDS = re.compile(r"آخر\s+تحديث|توقيت\s+\S+(?:\s+\S+)?\s+المحلي|last\s+updated", re.IGNORECASE)
+# A date labelled as an edit ("آخر تعديل:", "تم التحديث", "Updated:"): the modification, not the publication.
+EDIT_LABEL = re.compile(r"آخر\s+تعديل|تم\s+(?:التعديل|التحديث)|^\s*(?:updated|modified|edited)\b", re.IGNORECASE)
 # A density guess holding this share of the page's prose blocks has nothing left to find: the
 # second opinion is skipped (on the tuned eval pages it changed 2 of 18 such pages, by one
 # snippet and 0.002 F1, and costs a third of the extraction).
@@ -695,18 +697,21 @@ class ArticlePage(ItemPage):
     def _date_near_headline(self) -> str | None:
         """A short visible line just below the headline that reads as a full date (what htmldate
         and trafilatura call the text heuristic); clocks and related items' stamps are not there."""
+        label = ""
         for node in _BELOW_HEADLINE(self.doc.root):
             text = clean_text(cut(str(node), MAX_TITLE_CHARS))
+            labelled_edit = bool(EDIT_LABEL.search(text) or EDIT_LABEL.search(label))
+            label = text if len(text) <= 30 and text.endswith(":") else ""  # "<b>آخر تعديل:</b> <span>…"
             if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not self.is_clock(text) \
-                    and self.may_be_date_line(node, text):
+                    and not labelled_edit and self.may_be_date_line(node, text):
                 if parse_date(text) is not None:
                     return text
         return None
 
     def may_be_date_line(self, node, text: str) -> bool:
-        """Whether a text just below the headline may print this article's date (a site that
-        knows its stamps and teasers says more)."""
-        return True
+        """Whether a text just below the headline may print this article's date: not one in a
+        teaser of another story (a link to a story in its small block)."""
+        return not _in_teaser(node, self.doc.path)
 
     def _breadcrumb_section(self) -> str | None:
         if not _may_hold_breadcrumbs(self.doc.source):
@@ -834,6 +839,40 @@ def texts_before(node) -> Iterator[tuple[str, Any]]:
 
 # The characters XPath's normalize-space() strips (a text of only no-break spaces is not blank).
 _XPATH_SPACE = " \t\r\n"
+
+
+# A path that names a story: a date, a long number or a long slug (not a section or a writer's page).
+_STORY_PATH = re.compile(r"/(?:19|20)\d\d/\d{1,2}/|\d{5,}|[^/]*(?:-[^/-]+){3,}")
+MAX_TEASER_CHARS = 300
+
+
+def _in_teaser(node, own_path: str) -> bool:
+    """Is text *node* part of another story's teaser: inside a link to a story, or in a small
+    block holding a link to a story other than the page's own (its date is that story's)?"""
+    element = node.getparent()
+    if element is None:
+        return False
+    if node.is_tail:
+        element = element.getparent()
+    block = None
+    while element is not None and isinstance(element.tag, str) and element.tag not in ("body", "html"):
+        if element.tag == "a" and _other_story(element.get("href"), own_path):
+            return True
+        if block is None and element.tag in BLOCK_TAGS:
+            block = element
+            break
+        element = element.getparent()
+    if block is None or len(text_start(block, MAX_TEASER_CHARS + 1)) > MAX_TEASER_CHARS:
+        return False
+    return any(_other_story(a.get("href"), own_path) for a in islice(block.iter("a"), 10))
+
+
+def _other_story(href: str | None, own_path: str) -> bool:
+    try:
+        path = unquote(urlsplit((href or "").strip()).path)
+    except ValueError:
+        return False
+    return bool(path) and path.rstrip("/") != own_path.rstrip("/") and bool(_STORY_PATH.search(path))
 
 
 def _neighbourhood_copy(container):
