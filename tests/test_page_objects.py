@@ -435,3 +435,16 @@ def test_a_teasers_date_between_the_headline_and_the_articles_is_not_the_article
     html = _generic_page(f"{teaser}<div class='date'>14 مارس 2022 - 15:00</div>")
     fields = extract_article(html, "https://news.example/politics/2022/03/14/budget-program-for-small-firms", None).fields
     assert fields["date_published_raw"] == "14 مارس 2022 - 15:00"
+
+
+def test_a_storys_first_half_in_a_container_of_its_own_stays_in_the_body():
+    """A network-like page (adversary round 12's variant 51) read by the generic page: the story
+    split by a photo into ``#balmon`` and a sibling container. trafilatura's reading brings the
+    first half back into the body, but its second paragraph, the last text above the guessed
+    container, was also taken for the sub-headline and dropped from the body."""
+    html = (Path(__file__).parent / "data" / "split_body_after_photo.html").read_text("utf-8")
+    fields = extract_article(html, "http://127.0.0.1:8080/314/144000-وزارة-الصحة-تعلن-عن-مباراة-لتوظيف-الممرضين",
+                             None).fields
+    for number in (1, 2, 3, 4):
+        assert f"بالمرحلة {number} من البرنامج" in fields["body"], number
+    assert fields.get("subtitle") is None

@@ -569,6 +569,10 @@ class ArticlePage(ItemPage):
         paragraphs = parts.paragraphs
 
         subtitle = self._subtitle(dateline_el if dateline_el is not None else container, headline, skip)
+        if subtitle and subtitle in paragraphs[1:]:
+            # Text above the guessed container that the body holds past its start: the story's
+            # first half in a container of its own (a photo between the halves), not a sub-headline.
+            subtitle = None
         if subtitle:
             parts.subtitle = subtitle
             parts.paragraphs = [p for p in paragraphs if p != subtitle]
