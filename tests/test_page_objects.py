@@ -448,3 +448,10 @@ def test_a_storys_first_half_in_a_container_of_its_own_stays_in_the_body():
     for number in (1, 2, 3, 4):
         assert f"بالمرحلة {number} من البرنامج" in fields["body"], number
     assert fields.get("subtitle") is None
+
+
+def test_a_time_in_its_own_element_before_the_day_is_read_with_it():
+    """"<b>GMT 14:32</b> 2025 الثلاثاء ,15 نيسان / أبريل": the day alone read as midnight before."""
+    html = _generic_page("<div class='meta'><b>GMT 14:32</b> 2025 الثلاثاء ,15 نيسان / أبريل</div>")
+    fields = extract_article(html, "https://news.example/2025/04/15/budget-program-for-small-firms", None).fields
+    assert fields["date_published_raw"] == "GMT 14:32 2025 الثلاثاء ,15 نيسان / أبريل"

@@ -30,7 +30,7 @@ from web_poet import ItemPage, field
 from web_poet.fields import get_fields_dict
 
 from newscrawl.arabic import is_site_label
-from newscrawl.dates import PLAUSIBLE_EARLIEST, parse_date
+from newscrawl.dates import PLAUSIBLE_EARLIEST, analyse_date, parse_date
 from newscrawl.extraction.blocks import BLOCK_TAGS, SKIP_TAGS, Block, is_caption, iter_blocks
 from newscrawl.extraction.boilerplate import (
     cut_inline_read_also,
@@ -701,15 +701,20 @@ class ArticlePage(ItemPage):
     def _date_near_headline(self) -> str | None:
         """A short visible line just below the headline that reads as a full date (what htmldate
         and trafilatura call the text heuristic); clocks and related items' stamps are not there."""
-        label = ""
+        label = clock = ""
         for node in _BELOW_HEADLINE(self.doc.root):
             text = clean_text(cut(str(node), MAX_TITLE_CHARS))
             labelled_edit = bool(EDIT_LABEL.search(text) or EDIT_LABEL.search(label))
             label = text if len(text) <= 30 and text.endswith(":") else ""  # "<b>آخر تعديل:</b> <span>…"
+            time_first, clock = clock, ""
             if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not self.is_clock(text) \
                     and not labelled_edit and self.may_be_date_line(node, text):
+                if time_first and parse_date(f"{time_first} {text}") is not None:
+                    return f"{time_first} {text}"  # "<b>GMT 14:32</b> 2025 ...": the time, then the day
                 if parse_date(text) is not None:
                     return text
+                if len(text) <= 20 and ":" in text and "time_only" in analyse_date(text).flags:
+                    clock = text
         return None
 
     def may_be_date_line(self, node, text: str) -> bool:
