@@ -48,6 +48,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.archive.ArchiveReplayMiddleware": 5,
     # First, so it sees every request and every redirect, whatever dont_filter says.
     "newscrawl.offsite.SiteBoundaryMiddleware": 50,
+    # Scrapy's lets through the requests that wait for robots.txt (newscrawl.robots).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawl.robots.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.retry.BackoffRetryMiddleware": 550,
     # Below the retries (exceptions travel from high numbers to low): one line per site that
