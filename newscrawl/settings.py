@@ -56,6 +56,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Below the retries (exceptions travel from high numbers to low): one line per site that
     # cannot be reached at all (DNS, refused, no answer), instead of a traceback.
     "newscrawl.reachability.UnreachableSiteMiddleware": 540,
+    # Above HttpCompressionMiddleware (590): the length a gzip body says its page has.
+    "newscrawl.middlewares.GzipTrailerMiddleware": 595,
     # After HttpCompressionMiddleware (590) so the body it sees is decompressed.
     "newscrawl.middlewares.ArabicEncodingMiddleware": 600,
     # Above decompression (590) and the encoding fix (600): pages are archived as the server sent them.

@@ -23,6 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from newscrawl.encoding import looks_like_garbage
+from newscrawl.middlewares import GZIP_SIZE_KEY
 from newscrawl.warc import ArchiveError, ArchivedResponse, ReadStats, expand_sources, is_url, read_responses
 
 # Scrapy 2.19 wraps download failures in its own exception types; older releases raise
@@ -157,10 +158,20 @@ def unusable_page(response, *, open_documents_ok: bool = False) -> str | None:
         return "empty"
     if looks_like_garbage(response.body, response.text):
         return "garbage"
+    if _gzip_cut(response):
+        return "cut"  # never what the site serves, however often: the stream says it is cut
     if ("partial" in response.flags or not open_documents_ok) and not ends_document(_ascii_tail(response)) \
             and _cut_sizes(response).count(len(response.body)) < SAME_CUT_ANSWERS - 1:
         return "cut"
     return None
+
+
+def _gzip_cut(response) -> bool:
+    """Whether the gzip stream the page came in was cut short: its trailer (kept by
+    ``newscrawl.middlewares.GzipTrailerMiddleware``) gives another length than the page's."""
+    request = response.request
+    size = request.meta.get(GZIP_SIZE_KEY) if request is not None else None
+    return size is not None and len(response.body) % 2**32 != size
 
 
 def _ascii_tail(response) -> bytes:
