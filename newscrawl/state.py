@@ -36,6 +36,9 @@ from newscrawl.sqlite import open_wal
 # Outcomes that settle a URL for good ("alias": a URL whose page names another canonical URL;
 # "other_language": an article NEWSCRAWL_LANGUAGES leaves out).
 FINAL_STATUSES = ("kept", "duplicate", "not_article", "gone", "alias", "other_language")
+# Settled outcomes a site can take back: a page still linked is asked again once its outcome is
+# older than NEWSCRAWL_REVALIDATE_HOURS (known(gone_before=)).
+RECHECKED_STATUSES = ("gone", "not_article")
 # Not settled ("pending", "failed", "missing"): discovered and not yet fetched, or fetched
 # without a usable result (5xx, timeouts, a page without a body, garbage). Requested again by
 # the next run once due.
@@ -157,12 +160,12 @@ class CrawlState:
         """The outcome of *key* if it needs no request now, else None: settled for good, or
         failed and not yet due again. Pending pages are not known. With *before* (an ISO time,
         e.g. this run's start), only outcomes recorded earlier count. With *gone_before*, a page
-        last found gone before then is asked again (the site still links it)."""
+        last found gone or no article before then is asked again (the site still links it)."""
         row = self.db.execute("SELECT status, seen_at, not_before FROM pages WHERE key = ?", (key,)).fetchone()
         if row is None or (before is not None and row[1] >= before):
             return None
         status, seen_at, not_before = row
-        if status == "gone" and gone_before is not None and seen_at < gone_before:
+        if status in RECHECKED_STATUSES and gone_before is not None and seen_at < gone_before:
             return None
         if status in FINAL_STATUSES:
             return status

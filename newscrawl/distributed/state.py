@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Iterator
 
 from newscrawl.distributed import PREFIX
-from newscrawl.state import FINAL_STATUSES, FIRST_BACKOFF, GONE_AFTER_ATTEMPTS, Chain, CrawlState, Validators, _now
+from newscrawl.state import (FINAL_STATUSES, FIRST_BACKOFF, GONE_AFTER_ATTEMPTS, RECHECKED_STATUSES, Chain, CrawlState,
+                             Validators, _now)
 
 BASE = f"{PREFIX}:state:"
 
@@ -153,7 +154,7 @@ class SharedCrawlState(CrawlState):
         status, seen_at, not_before = map(_text, self.redis.hmget(self._page(key), "status", "seen_at", "not_before"))
         if status is None or (before is not None and seen_at >= before):
             return None
-        if status == "gone" and gone_before is not None and seen_at < gone_before:
+        if status in RECHECKED_STATUSES and gone_before is not None and seen_at < gone_before:
             return None
         if status in FINAL_STATUSES:
             return status

@@ -22,6 +22,7 @@ from newscrawl.arabic import fold_for_matching
 from newscrawl.extraction.article import extract_article
 from newscrawl.sites import network
 from newscrawl.sites.base import SiteProfile
+from newscrawl.state import RECHECKED_STATUSES
 from newscrawl.spiders.common import (
     NewscrawlSpider,
     RecentUrls,
@@ -38,7 +39,7 @@ ARTICLE_KINDS = {"article", "opinion"}
 LISTING_KINDS = {"listing", "writer", "home"}
 DEFAULT_MAX_PAGES = 20
 # An article URL's page read by an earlier run without an article in it (no body, or no article).
-OPEN_FETCHED = ("missing",)
+OPEN_FETCHED = ("missing", "not_article")  # fetched before without an article (not_article: a recheck)
 
 
 class NetworkSpider(NewscrawlSpider):
@@ -526,10 +527,11 @@ class NetworkSpider(NewscrawlSpider):
                 self.count_skipped(status)
                 self.stat("incremental/requests_saved")
                 return None
-            if self.crawl_state and self.crawl_state.status(self.url_key(target)) == "gone":
-                # Still linked, though it answered 404/410 enough times to count as gone: a story
-                # listed before it goes live, or brought back. Asked again now and then.
-                self.stat("incremental/gone_rechecked")
+            if self.crawl_state and (settled := self.crawl_state.status(self.url_key(target))) in RECHECKED_STATUSES:
+                # Still linked, though it answered 404/410 enough times to count as gone, or read as
+                # no article for a day: a story listed before it goes live, brought back, or behind
+                # an outage. Asked again now and then.
+                self.stat(f"incremental/{settled}_rechecked")
             self.discover(target)
             self.stat("requests/article")
             return scrapy.Request(target, callback=self.parse_article, errback=self.on_error, priority=10,
@@ -587,9 +589,14 @@ class NetworkSpider(NewscrawlSpider):
                                      archived_at=response.meta.get("archived_at"))
         if extraction.not_article:
             # The URL names an article: a page that reads as none may be the site's passing
-            # state (a maintenance or error page served with 200), so the verdict settles the
-            # URL only when an earlier run already fetched it without an article.
-            confirmed = self.crawl_state is None or self.crawl_state.status(self.url_key(asked)) in OPEN_FETCHED
+            # state (a maintenance or error page served with 200, a redirect to the front page),
+            # so the verdict settles the URL only when an earlier run already fetched it without
+            # an article and the URL was found more than NEWSCRAWL_REVALIDATE_HOURS ago. Until
+            # then it stays open and is asked again with backoff (an outage of two hourly runs
+            # settled every story it hid, for good: adversary round 13).
+            key = self.url_key(asked)
+            confirmed = self.crawl_state is None or (self.crawl_state.status(key) in OPEN_FETCHED and
+                                                     self.crawl_state.discovered_before(key, self.revalidate_cutoff()))
             self.logger.warning("Not an article: %s (%s)%s", unquote(response.url), extraction.not_article,
                                 "" if confirmed else "; fetched again next run before it is settled")
             self.stat("pages/not_article")
