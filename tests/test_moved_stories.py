@@ -7,7 +7,9 @@ either (the URL is new). What stays the story's own is its publication time and 
 article published at the same moment as a kept one, with that one's text, is that story
 (``TitleDedupePipeline._moved_from``). The network's paths print the publication time to the
 second, so two posts of one minute with a shared template (the automated currency posts) are
-still two stories.
+still two stories. The generic spider makes no such check (no time in its URLs: a time and a
+text also fit two template stories of a batch; tests/test_adversary_round7.py's site of eight
+pages with one text and one time keeps all eight).
 """
 
 from __future__ import annotations

@@ -260,6 +260,7 @@ class NewscrawlSpider(scrapy.Spider):
     def __init__(self, *args: Any, warc: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._open_document_pages: dict[str, int] = {}  # host → pages served whole without </html> (unusable)
+        self._validators: dict[str, tuple[str | None, str | None, str]] = {}  # url → this run's (etag, last-modified, when)
         try:
             self.warc_sources: list[str] = expand_sources(warc) if warc else []
         except ArchiveError as error:
@@ -500,14 +501,11 @@ class NewscrawlSpider(scrapy.Spider):
     def remember_validators(self, response: Response, what: str) -> None:
         """Keep a readable document's validators, recorded only once the run has finished
         (``record_validators``): a killed run must read it again."""
-        validators = getattr(self, "_validators", None)
-        if validators is None:
-            validators = self._validators = {}
         answered = datetime.now(timezone.utc).isoformat(timespec="microseconds")  # as the state store writes times
-        validators[response.url] = (_header(response, "ETag"), self._past_last_modified(response, what), answered)
+        self._validators[response.url] = (_header(response, "ETag"), self._past_last_modified(response, what), answered)
 
     def record_validators(self) -> None:
-        for url, (etag, last_modified, answered) in getattr(self, "_validators", {}).items():
+        for url, (etag, last_modified, answered) in self._validators.items():
             self.crawl_state.set_validators(url, etag, last_modified, answered)
 
     def _past_last_modified(self, response: Response, what: str) -> str | None:
@@ -526,9 +524,10 @@ class NewscrawlSpider(scrapy.Spider):
         return value
 
     def may_be_same_story(self, url: str, other_url: str) -> bool:
-        """Whether nothing in the two URLs tells their stories apart (a site whose URLs carry a
-        publication time says more)."""
-        return True
+        """Whether the two URLs may name one story under two titles (``TitleDedupePipeline``'s
+        moved-story check). No, unless the site's URLs say more: a publication time and a text
+        alone also fit two template stories (a weekly ticker, a batch dated at once)."""
+        return False
 
     def url_key(self, url: str) -> str:
         """What identifies a page across runs: host (www or not), decoded path, query."""

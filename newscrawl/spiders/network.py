@@ -165,11 +165,11 @@ class NetworkSpider(NewscrawlSpider):
 
     def may_be_same_story(self, url: str, other_url: str) -> bool:
         """A story retitled or moved keeps its publication time, which its path prints to the
-        second (docs/site-facts.md F3): two paths with different times are two stories (the
-        automated currency posts of one morning, a minute apart, share their text)."""
+        second (docs/site-facts.md F3): two paths with the same time may be one story; with
+        different times (the automated currency posts of one morning, a minute apart, share
+        their text) or without one (a numberless AMP path), two."""
         mine = network.url_publish_time(_folded_path(url))
-        theirs = network.url_publish_time(_folded_path(other_url))
-        return mine is None or theirs is None or mine == theirs
+        return mine is not None and mine == network.url_publish_time(_folded_path(other_url))
 
     def article_request_url(self, url: str) -> str:
         """The canonical fetch URL of an article link: AMP folded, percent-encoded."""
