@@ -306,17 +306,24 @@ class NetworkSpider(NewscrawlSpider):
             return
         page = response.meta.get("page", 1)
         chain_key = response.meta.get("chain") or self.url_key(response.url)
+        links = self._page_links(response)
+        stories = self._section_stories(response, links, chain_key)  # read once, for the checks below
+        away = self._not_a_next_page(response, chain_key, page, stories)
+        if away:
+            # A "more" page that came back as another page (a redirect to the front page) or as
+            # no listing (an error page served with 200) is no end of the listing: retried, and
+            # never vouched for, or an outage of two runs hid what lies below it for a day.
+            yield from self._retry_unusable(response, away, "listings")
+            return
         # "since": when this run began walking the chain; only stories seen before it are behind it.
         chain = self._chains.setdefault(chain_key, {"depth": 0, "ended": None, "urls": UrlDigests(), "failed": False,
                                                     "since": self.crawl_state.now() if self.crawl_state else ""})
         chain["depth"] = max(chain["depth"], page)
         chain["urls"].add(_page_key(response.url))
-        links = self._page_links(response)
         is_pagination = _pagination_test(response.url)
         marked = self._marked_next_pages(response, chain_key)
         links += [u for u in marked if u not in links]  # a <link rel="next"> in the head
         pages = [u for u in links if is_pagination(u) or u in marked]
-        stories = self._section_stories(response, links, chain_key)  # read once, for the checks below
         self._check_lists_stories(response, links, chain_key, stories)
         deeper = [u for u in pages if _page_key(u) not in chain["urls"]]
         stop = self._stop_reason(chain_key, page, stories) if deeper else None
@@ -355,6 +362,21 @@ class NetworkSpider(NewscrawlSpider):
                 if request is not None:
                     requests.append(request)
         yield from requests
+
+    def _not_a_next_page(self, response: Response, chain_key: str, page: int, stories: set[str]) -> str | None:
+        """Why a listing's next page (page 2 on) is not one: "redirected_away" (the request ended
+        on a page of another section or none, such as the front page) or "no_stories" (a known
+        section's page listing none of its stories: the site's error page). None for a page of
+        the listing. (A "more" link leads to a page of stories; a site that has none to show
+        shows no such link.)"""
+        if page < 2:
+            return None
+        section = network.section_id_of(_chain_path(chain_key))
+        if response.meta.get("redirect_urls") and network.section_id_of(network.path_of(response.url)) != section:
+            return "redirected_away"
+        if not stories and section in self.site.sections:
+            return "no_stories"
+        return None
 
     def _check_lists_stories(self, response: Response, links: list[str], chain_key: str, stories: set[str]) -> None:
         """Count the listing page, and say so loudly when it links no story of its own: a site
