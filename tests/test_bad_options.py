@@ -93,6 +93,8 @@ def test_a_crawl_that_did_not_start_leaves_a_report_that_says_so(tmp_path):
                               "rolling feed off)"),
     # (a traceback from the progress extension, adversary round 8)
     ("NEWSCRAWL_PROGRESS_BAR=maybe", "NEWSCRAWL_PROGRESS_BAR must be auto, on or off, got 'maybe'"),
+    # (a KeyError in a signal handler, and no stats file: adversary round 13)
+    ("NEWSCRAWL_STATS_FILE=stats/%(when)s.json", "NEWSCRAWL_STATS_FILE may hold %(name)s and %(time)s only"),
 ])
 def test_a_numeric_setting_that_is_no_number_is_one_line_before_the_crawl_starts(tmp_path, setting, message):
     """They raised inside a component after start-up: a traceback, and no "not started" report."""
@@ -111,3 +113,13 @@ def test_progress_bar_takes_the_usual_spellings(value, wanted):
     from newscrawl.progress import progress_bar_setting
 
     assert progress_bar_setting(value) is wanted
+
+
+def test_the_stats_file_takes_the_runs_time_as_the_feeds_do(tmp_path):
+    result = run_scrapy(["crawl", "almaghrib", "-a", "base_url=http://127.0.0.1:1", "-s",
+                         "NEWSCRAWL_STATS_FILE=stats/%(name)s-%(time)s.json", "-s", "NEWSCRAWL_STATE_DIR=state"],
+                        cwd=tmp_path, timeout=120)
+    written = list((tmp_path / "stats").glob("almaghrib-*.json"))
+    assert len(written) == 1, result.stderr[-2000:]
+    assert json.loads(written[0].read_text("utf-8"))["finish_reason"]
+    assert written[0].name[len("almaghrib-"):].startswith(str(__import__("datetime").date.today().year))

@@ -57,6 +57,7 @@ def check_spider_options(spidercls: type, spargs: dict) -> None:
 def check_settings(settings) -> None:
     """newscrawl settings whose bad value would otherwise stop the crawl after start-up."""
     from newscrawl.alerts import check_alert_settings
+    from newscrawl.extensions import check_stats_file_path
     from newscrawl.language import parse_language_list
     from newscrawl.progress import progress_bar_setting
 
@@ -64,6 +65,7 @@ def check_settings(settings) -> None:
         parse_language_list(settings.get("NEWSCRAWL_LANGUAGES"))
         check_alert_settings(settings)
         progress_bar_setting(settings.get("NEWSCRAWL_PROGRESS_BAR", "auto"))
+        check_stats_file_path(settings.get("NEWSCRAWL_STATS_FILE"))
     except ValueError as error:
         raise StartError(str(error)) from None
     for name, kind in NUMBER_SETTINGS.items():
