@@ -285,3 +285,27 @@ def test_feed_date_reaches_a_page_first_requested_from_a_listing():
     response = HtmlResponse(request.url, body=html.encode(), encoding="utf-8", request=request)
     (item,) = list(spider.parse_article(response))
     assert item.date_published_raw.endswith("GMT") and item.extraction["date_published_raw"] == "feed"
+
+
+@pytest.mark.parametrize("error, reason", [
+    (scrapy.exceptions.IgnoreRequest("Forbidden by robots.txt"), "robots_forbidden"),
+    (scrapy.exceptions.IgnoreRequest("Ignored response <200 x> because its body (1 B compressed, 2 B decompressed so "
+                                     "far) exceeded DOWNLOAD_MAXSIZE (1 B) during decompression."), "too_large"),
+    (scrapy.exceptions.IgnoreRequest("max redirections reached"), "redirect_loop"),
+    (scrapy.exceptions.IgnoreRequest("something else"), "ignored"),
+    (__import__("zlib").error("Error -3 while decompressing data: invalid block type"), "bad_compression"),
+])
+def test_a_failed_request_is_counted_under_what_stopped_it(error, reason, caplog):
+    """A gzip bomb was counted as fetch/failed/IgnoreRequest and a corrupt gzip body as
+    fetch/failed/error (adversary round 13): the stat and the log line name the cause."""
+    from twisted.python.failure import Failure
+
+    spider = make_spider()
+    try:
+        raise error
+    except Exception:
+        failure = Failure()
+    failure.request = scrapy.Request("https://www.almaghribtoday.net/rss")
+    spider.on_error(failure)
+    assert spider.crawler.stats.get_value(f"newscrawl/fetch/failed/{reason}") == 1
+    assert "IgnoreRequest" not in caplog.text and ": error" not in caplog.text

@@ -9,6 +9,7 @@ import hashlib
 import inspect
 import ipaddress
 import time
+import zlib
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timedelta, timezone
@@ -589,6 +590,10 @@ class NewscrawlSpider(scrapy.Spider):
             reason = shown = "timeout"
         elif failure.check(*_REFUSED_ERRORS):
             reason, shown = "connection_refused", "connection refused"
+        elif failure.check(zlib.error):
+            reason, shown = "bad_compression", f"a compressed body that does not decompress ({failure.value})"
+        elif failure.check(scrapy.exceptions.IgnoreRequest):
+            reason, shown = _ignored_because(str(failure.value))
         else:
             reason = shown = type(failure.value).__name__
         self.logger.warning("Failed %s: %s", unquote(request.url), shown)
@@ -597,6 +602,21 @@ class NewscrawlSpider(scrapy.Spider):
             # Recorded under the URL the crawl asked for, not where a redirect led.
             asked = asked_url(request)
             self.record(asked, "gone" if reason in ("http_404", "http_410") else "failed")
+
+
+# Why Scrapy's middlewares drop a request (IgnoreRequest), named by their messages.
+_IGNORED_BECAUSE = (("robots.txt", "robots_forbidden", "forbidden by robots.txt"),
+                    ("DOWNLOAD_MAXSIZE", "too_large", "larger than DOWNLOAD_MAXSIZE once decompressed"),
+                    ("redirections", "redirect_loop", "too many redirects (a redirect loop?)"),
+                    ("offsite", "offsite", "a request to another site, dropped"))
+
+
+def _ignored_because(message: str) -> tuple[str, str]:
+    """(stat name, log text) for an IgnoreRequest's *message*."""
+    for marker, reason, shown in _IGNORED_BECAUSE:
+        if marker in message:
+            return reason, shown
+    return "ignored", f"dropped by a middleware ({message[:200] or 'IgnoreRequest'})"
 
 
 def _header(response: Response, name: str) -> str | None:
