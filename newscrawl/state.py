@@ -351,6 +351,12 @@ class CrawlState:
                               "id < ? ORDER BY id DESC LIMIT 1", (run.source, run.id)).fetchone()
         return Run(*row) if row else None
 
+    def latest_record(self) -> str | None:
+        """The latest time the store recorded a page outcome at (ISO): later than now when the
+        clock was stepped back since (a host's clock fixed, a run under a wrong clock)."""
+        row = self.db.execute("SELECT MAX(seen_at) FROM pages").fetchone()
+        return row[0] if row else None
+
     def last_run(self, source: str) -> Run | None:
         row = self.db.execute("SELECT id, source, started_at, finished_at, reason FROM runs WHERE source = ? "
                               "ORDER BY id DESC LIMIT 1", (source,)).fetchone()

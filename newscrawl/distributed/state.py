@@ -240,6 +240,11 @@ class SharedCrawlState(CrawlState):
         raw = self.redis.hget(f"{BASE}articles:{source}", key)
         return json.loads(raw) if raw else None
 
+    def latest_record(self) -> str | None:
+        """Unknown: the pages are in Redis without an index by time (a shared crawl's clocks
+        are the workers' own; keep them in sync)."""
+        return None
+
     def activity_between(self, source: str, since: str, until: str):
         """Unknown: the pages are in Redis, shared by every worker, without an index by time."""
         return None

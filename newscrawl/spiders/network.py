@@ -94,6 +94,7 @@ class NetworkSpider(NewscrawlSpider):
         self._emitted = UrlDigests()  # url keys of the items this run yielded: one item per article
         self._chains: dict[str, dict] = {}  # listing chain key → {"depth", "ended", "urls"} this run
         self._run_start_iso: str | None = None
+        self._store_ahead_iso: str | None = None  # "" once checked and not ahead
         self._requested = UrlDigests()
         self._recent_links = RecentUrls()  # links follow_link decided on lately: menus repeat them on every page
         self._feed_hints: dict[str, dict] = {}  # url key → what a feed said (title, pubDate)
@@ -177,6 +178,7 @@ class NetworkSpider(NewscrawlSpider):
 
     # --- start ------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._store_ahead()  # said at the start: the clock is behind what the store recorded
         if self.warc_sources:
             async for request in self.archived_requests():
                 yield request
@@ -461,8 +463,24 @@ class NetworkSpider(NewscrawlSpider):
         # ended (not before its walk began: it saw its stories as it went; nor before this run
         # began: a run whose walk was not recorded saw stories the recorded walk did not reach).
         # A store written before the end was kept: before this run began.
-        seen_by = earlier.recorded_at or self._run_start()
+        seen_by = max(earlier.recorded_at or self._run_start(), self._store_ahead() or "")
         return any(self.crawl_state.discovered_before(key, seen_by) for key in stories)
+
+    def _store_ahead(self) -> str | None:
+        """The store's latest record when it is later than this run's start: the clock was
+        stepped back since an earlier run (one under a wrong clock). Every story that run saw
+        then looks new to the time checks, and every listing walk "ended on stories all new"
+        until the clock catches up: while it is behind, what the store recorded counts as seen
+        by the earlier walks. Warned once."""
+        if self._store_ahead_iso is None:
+            latest = self.crawl_state.latest_record() if self.crawl_state is not None else None
+            self._store_ahead_iso = latest if latest and latest > self._run_start() else ""
+            if self._store_ahead_iso:
+                self.logger.warning("The clock is behind the state store: it recorded a page at %s, after this run "
+                                    "started (%s). Was the clock stepped back? Listing walks are judged against the "
+                                    "store's records until the clock passes that time", latest, self._run_start())
+                self.stat("clock/behind_store")
+        return self._store_ahead_iso or None
 
     def _run_start(self) -> str:
         """This run's start, in the state store's clock format (ISO, UTC, microseconds)."""
