@@ -36,12 +36,7 @@ def _gzip_site(site: MirrorSite, cut: set, cut_answers: dict):
             payload = gzip.compress(body)
             if path in cut and number <= cut_answers["n"]:
                 payload = payload[: len(payload) * 2 // 3]
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, kind, payload, {"Content-Encoding": "gzip"})
 
     return Handler, asked
 

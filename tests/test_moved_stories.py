@@ -54,10 +54,7 @@ def _site_where(site: MirrorSite, story, changes: dict):
             base = f"http://{self.headers['Host']}"
             moved_to, same_minute = changes.get("moved_to"), changes.get("same_minute")
             if moved_to and path == old_path:
-                self.send_response(301)
-                self.send_header("Location", base + quote(moved_to, safe="/"))
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.redirect(base + quote(moved_to, safe="/"), 301)
                 return
             if moved_to and path == moved_to:
                 status, kind, body = route(site, base, old_path)
@@ -75,11 +72,7 @@ def _site_where(site: MirrorSite, story, changes: dict):
                 if same_minute and path == "/":
                     link = f'<p><a href="{same_minute}">{TEMPLATE_HEADLINE}</a></p></body>'
                     body = body.decode("utf-8").replace("</body>", link, 1).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(status, kind, body)
 
     return Handler
 

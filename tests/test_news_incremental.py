@@ -89,12 +89,7 @@ class ArchiveSite:
                     self.send_header("ETag", etag)
                     self.end_headers()
                     return
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.answer(status, kind, body, {"ETag": etag})
 
         return Handler
 

@@ -33,19 +33,12 @@ def _site_in_outage(site: MirrorSite, state: dict):
             outage = state.get("outage")
             if outage and path in hit:
                 if outage == "redirect":
-                    self.send_response(302)
-                    self.send_header("Location", f"http://{self.headers['Host']}/")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.redirect(f"http://{self.headers['Host']}/")
                     return
                 status, kind, body = 200, "text/html; charset=utf-8", MAINTENANCE
             else:
                 status, kind, body = route(site, f"http://{self.headers['Host']}", self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(status, kind, body)
 
     return Handler
 
@@ -95,19 +88,12 @@ def _listings_in_outage(site: MirrorSite, state: dict):
             outage = state.get("outage")
             if outage and "page=" in urlsplit(self.path).query:
                 if outage == "redirect":
-                    self.send_response(302)
-                    self.send_header("Location", f"http://{self.headers['Host']}/")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.redirect(f"http://{self.headers['Host']}/")
                     return
                 status, kind, body = 200, "text/html; charset=utf-8", MAINTENANCE
             else:
                 status, kind, body = route(site, f"http://{self.headers['Host']}", self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(status, kind, body)
 
     return Handler
 

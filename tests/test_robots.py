@@ -29,11 +29,7 @@ def _site_behind(site: MirrorSite, robots: dict, asked: list):
                 status, kind, body = 200, "text/plain", robots["text"].encode()
             else:
                 status, kind, body = route(site, f"http://{self.headers['Host']}", self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(status, kind, body)
 
     return Handler
 
