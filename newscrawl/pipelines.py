@@ -270,6 +270,8 @@ class TitleDedupePipeline(_Pipeline):
         if not published or state is None or getattr(spider, "refresh", False):
             return None
         url, key = adapter["url"], spider.url_key(adapter["url"])
+        if not spider.may_be_same_story(url, url):
+            return None  # its URL can name no story but its own (no time in it): no lookup
         for earlier in state.kept_published_at(adapter.get("source") or "", published):
             other = earlier.get("url")
             if other and spider.url_key(other) != key and spider.may_be_same_story(url, other) \
