@@ -22,16 +22,15 @@ MAINTENANCE = ("<html lang='ar'><head><title>المغرب اليوم</title></he
                "<p>الموقع في صيانة مؤقتة، نعود إليكم قريبا.</p></body></html>").encode()
 
 
-def _site_in_outage(site: MirrorSite, state: dict):
-    """*site*, whose story pages (every third one) answer as ``state["outage"]`` says: None
-    (served), "redirect" (302 to the front page) or "maintenance" (a 200 page without a story)."""
-    hit = {a.path for i, a in enumerate(site.iter_all()) if i % 3 == 0}
+def _in_outage(site: MirrorSite, state: dict, hit):
+    """*site*, whose requests *hit* (a test of the request's path) answer as ``state["outage"]``
+    says: None (served), "redirect" (302 to the front page) or "maintenance" (a 200 page
+    without a story)."""
 
     class Handler(QuietHandler):
         def do_GET(self):
-            path = unquote(urlsplit(self.path).path)
             outage = state.get("outage")
-            if outage and path in hit:
+            if outage and hit(self.path):
                 if outage == "redirect":
                     self.redirect(f"http://{self.headers['Host']}/")
                     return
@@ -41,6 +40,12 @@ def _site_in_outage(site: MirrorSite, state: dict):
             self.answer(status, kind, body)
 
     return Handler
+
+
+def _site_in_outage(site: MirrorSite, state: dict):
+    """*site*, whose story pages (every third one) are in the outage ``state`` says."""
+    hit = {a.path for i, a in enumerate(site.iter_all()) if i % 3 == 0}
+    return _in_outage(site, state, lambda path: unquote(urlsplit(path).path) in hit)
 
 
 @pytest.mark.parametrize("outage", ["redirect", "maintenance"])
@@ -80,22 +85,8 @@ def test_a_url_still_no_article_a_day_on_is_settled_and_asked_again_after_a_day(
 
 
 def _listings_in_outage(site: MirrorSite, state: dict):
-    """*site*, whose listings' "more" pages (?page=N) answer as ``state["outage"]`` says: a 302
-    to the front page, or a 200 error page without a story."""
-
-    class Handler(QuietHandler):
-        def do_GET(self):
-            outage = state.get("outage")
-            if outage and "page=" in urlsplit(self.path).query:
-                if outage == "redirect":
-                    self.redirect(f"http://{self.headers['Host']}/")
-                    return
-                status, kind, body = 200, "text/html; charset=utf-8", MAINTENANCE
-            else:
-                status, kind, body = route(site, f"http://{self.headers['Host']}", self.path)
-            self.answer(status, kind, body)
-
-    return Handler
+    """*site*, whose listings' "more" pages (?page=N) are in the outage ``state`` says."""
+    return _in_outage(site, state, lambda path: "page=" in urlsplit(path).query)
 
 
 @pytest.mark.parametrize("outage", ["redirect", "maintenance"])
