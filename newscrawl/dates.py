@@ -1,8 +1,9 @@
 """Read the dates Arabic news pages print, fast, and only when every part of them is read.
 
 Pure functions, no Scrapy. ``analyse_date`` says what it read and why (flags);
-``parse_date`` returns only the value. Machine formats (ISO 8601, RFC 822) go to the standard
-library; everything else goes through one tokeniser and one phrase reader.
+``parse_date`` returns only the value. ISO 8601 goes to the standard library, RFC 822 to a
+reader of its own (every zone a feed prints is read or refused); everything else goes through
+one tokeniser and one phrase reader.
 
 Precision first: a value comes back only when every date and time token of the text is
 accounted for. A clock the reader cannot attach to the date, a number or word it cannot read
@@ -47,7 +48,6 @@ from calendar import monthrange
 from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale, localedata
@@ -414,8 +414,13 @@ def _tokenise(text: str) -> list[tuple]:
                 run = None
                 if token[0] is _MAYBE_OFFSET:
                     zone, sign, numbers = token[1]
-                    if zone is not None and toks and toks[-1][0] in _BEFORE_OFFSET:
+                    # After a clock or a zone name, or the bracket opened after one ("12:05 (+01:00)").
+                    after_clock = toks and (toks[-1][0] in _BEFORE_OFFSET or toks[-1] in _OPENING
+                                            and len(toks) > 1 and toks[-2][0] in _BEFORE_OFFSET)
+                    if after_clock and zone is not None:
                         toks.append((OFFSET, zone))
+                    elif after_clock and toks[-1][0] is ZONE:
+                        toks.append((ZONEWORD, sign[1]))  # "GMT+99": no zone, so the date is not read
                     else:
                         toks.append(sign)
                         toks.extend(numbers)
@@ -601,9 +606,14 @@ def _read_after_clock(toks: list[tuple], j: int, n: int, zone: tzinfo | None):
     elif j + 1 < n and toks[j][0] is GLUE and toks[j + 1][0] is ZONE:  # "10:00 في غرينتش"
         zone = toks[j + 1][1]
         j += 2
-    elif j + 2 < n and toks[j] in _OPENING and toks[j + 1][0] is ZONE and toks[j + 2] == _CLOSING[toks[j]]:
-        zone = toks[j + 1][1]  # "05:05 م (GMT)", "17:05 [UTC]"
-        j += 3
+    elif j + 2 < n and toks[j] in _OPENING:  # "05:05 م (GMT)", "17:05 [UTC]", "(GMT+1)", "(+01:00)"
+        k, bracketed = j + 1, None
+        if toks[k][0] is ZONE:
+            bracketed, k = toks[k][1], k + 1
+        if k < n and toks[k][0] is OFFSET:
+            bracketed, k = toks[k][1], k + 1
+        if bracketed is not None and k < n and toks[k] == _CLOSING[toks[j]]:
+            zone, j = bracketed, k + 1
     if j < n and toks[j][0] is OFFSET:
         zone = toks[j][1]
         j += 1
@@ -889,10 +899,83 @@ def _read_relative(toks: list[tuple], reference: datetime | None) -> _Result | N
 
 
 # --------------------------------------------------------------------------------------------
-# Machine formats: the standard library reads these correctly and fast.
+# Machine formats: ISO 8601 by the standard library; RFC 822 here, zones and all.
 
 _RFC822 = re.compile(r"(?:([A-Za-z]{3}),?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _RFC_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_RFC_MONTHS = {name: i for i, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_RFC_PARTS = re.compile(
+    r"(?:[A-Za-z]{3},?\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"
+    r"\s*(?:([AaPp][Mm])(?![A-Za-z]))?\s*(.*?)\s*")
+# RFC 822's own zone names, and the fixed abbreviations Arabic and European feeds print. "AST"
+# and "ADT" are not here: Atlantic time to the RFC, Arabia Standard Time (+03) to a Gulf site.
+_RFC_ZONE_HOURS = {"ut": 0, "utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7,
+                   "mdt": -6, "pst": -8, "pdt": -7, "wet": 0, "west": 1, "cet": 1, "cest": 2, "eet": 2,
+                   "eest": 3, "msk": 3}
+_RFC_ZONE = re.compile(r"(?:([A-Za-z]{1,5})(?=$|[\s(+-]))?\s*([+-]\d{1,2}(?::?\d{2})?)?\s*(?:\([^()]*\))?")
+
+
+def _rfc822_zone(text: str, zone: tzinfo) -> tzinfo | None:
+    """The zone printed after an RFC 822 clock: a name ("GMT", "EEST"), an offset ("+0300",
+    "+03:00", "+3") or both ("GMT+3"), a comment after it ("+0000 (UTC)") ignored; *zone*
+    when none is printed. None for a name or offset that names no zone ("XYZ", "+2400"):
+    guessing one would be off by hours."""
+    if not text:
+        return zone
+    if text == "-0000":  # RFC 2822: UTC, origin unknown
+        return _UTC
+    match = _RFC_ZONE.fullmatch(text)
+    if match is None:
+        return None
+    name, offset = match.groups()
+    if name is None and offset is None:
+        return zone  # a comment alone
+    hours = 0
+    if name is not None:
+        hours = _RFC_ZONE_HOURS.get(name.lower())
+        if hours is None or offset is not None and hours != 0:
+            return None  # "EST+2": which?
+    if offset is None:
+        return timezone(timedelta(hours=hours))
+    digits = offset[1:].replace(":", "")
+    if len(digits) not in (1, 2, 4) or ":" in offset and len(digits) != 4:
+        return None
+    return _offset_value(offset[0] + digits)
+
+
+def _read_rfc822(s: str, zone: tzinfo) -> _Result | None:
+    """RFC 822 / 2822 (RSS ``pubDate``), read here rather than by ``email.utils``, which reads
+    an unknown zone ("EEST", "+03:00", "GMT+3") as none and drops "PM": a date hours off."""
+    match = _RFC_PARTS.fullmatch(s)
+    if match is None:
+        return None
+    day, month_name, year_text, hour, minute, second, period, zone_text = match.groups()
+    month = _RFC_MONTHS.get(month_name.lower())
+    if month is None:
+        return None
+    year = int(year_text)
+    if len(year_text) == 2:  # RFC 2822's rule for two-digit years
+        year += 2000 if year < 50 else 1900
+    elif len(year_text) == 3:
+        year += 1900
+    hour, minute = int(hour), int(minute)
+    if period:
+        if not 1 <= hour <= 12:
+            return _INVALID
+        hour = hour % 12 + (12 if period.lower() == "pm" else 0)
+    tzinfo = _rfc822_zone(zone_text, zone)
+    if tzinfo is None:
+        return _fail("unknown_zone")
+    try:
+        value = datetime(year, month, int(day), hour, minute, min(int(second or 0), 59), tzinfo=tzinfo)
+    except ValueError:
+        return _INVALID
+    if type(tzinfo) is not timezone and value.replace(fold=1).utcoffset() != value.utcoffset():
+        # A wall clock in the site's zone with summer time: the hour repeated or skipped.
+        if value.astimezone(_UTC).astimezone(tzinfo).replace(tzinfo=None) == value.replace(tzinfo=None):
+            return _fail("ambiguous_time")
+        return _INVALID
+    return value, _NO_FLAGS
 
 
 def _read_machine_format(s: str, zone: tzinfo) -> _Result | None:
@@ -904,16 +987,13 @@ def _read_machine_format(s: str, zone: tzinfo) -> _Result | None:
             return None
     match = _RFC822.match(s)
     if match:
-        try:
-            value = parsedate_to_datetime(s)
-        except (ValueError, TypeError, IndexError, OverflowError):
+        result = _read_rfc822(s, zone)
+        if result is None:
             return None
-        if value.tzinfo is None:  # "-0000" means UTC, origin unknown; other unknown zones: ours
-            value = value.replace(tzinfo=_UTC if s.rstrip().endswith("-0000") else zone)
         printed = match.group(1)
-        if printed and _RFC_WEEKDAYS.get(printed.lower()) not in (None, value.weekday()):
+        if result[0] is not None and printed and _RFC_WEEKDAYS.get(printed.lower()) not in (None, result[0].weekday()):
             return _fail("weekday_mismatch")
-        return value, _NO_FLAGS
+        return result
     return None
 
 

@@ -289,6 +289,46 @@ def test_iso_rfc822_meta_and_json_ld_values(text, expected):
     assert parse_date(text) == expected
 
 
+# Feeds print zones email.utils does not know, and read as none they put a story hours off
+# (adversary round 15): every zone is either read or refused, never dropped.
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Tue, 14 Mar 2023 09:30:00 +03:00", utc(2023, 3, 14, 6, 30)),
+        ("Tue, 14 Mar 2023 09:30:00 EEST", utc(2023, 3, 14, 6, 30)),
+        ("Tue, 14 Mar 2023 09:30:00 CET", utc(2023, 3, 14, 8, 30)),
+        ("Tue, 14 Mar 2023 09:30:00 MSK", utc(2023, 3, 14, 6, 30)),
+        ("Tue, 14 Mar 2023 09:30:00 GMT+3", utc(2023, 3, 14, 6, 30)),
+        ("Tue, 14 Mar 2023 09:30:00 +3", utc(2023, 3, 14, 6, 30)),
+        ("Tue, 14 Mar 2023 09:30:00 EST", utc(2023, 3, 14, 14, 30)),
+        ("Tue, 14 Mar 2023 09:30:00 PM GMT", utc(2023, 3, 14, 21, 30)),
+        ("Tue, 14 Mar 2023 12:30:00 AM +0000", utc(2023, 3, 14, 0, 30)),
+        ("Tue, 14 Mar 2023 09:30:00 +0000 (UTC)", utc(2023, 3, 14, 9, 30)),
+        ("Tue, 14 Mar 23 09:30:00 GMT", utc(2023, 3, 14, 9, 30)),
+        ("14 مارس 2023 09:30 (GMT+1)", utc(2023, 3, 14, 8, 30)),
+        ("14 مارس 2023 09:30 (UTC+3)", utc(2023, 3, 14, 6, 30)),
+        ("14 مارس 2023 09:30 (+01:00)", utc(2023, 3, 14, 8, 30)),
+        ("14 مارس 2023 09:30 [GMT-5]", utc(2023, 3, 14, 14, 30)),
+    ],
+)
+def test_every_printed_zone_is_read(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Tue, 14 Mar 2023 09:30:00 XYZ", "Tue, 14 Mar 2023 09:30:00 +2400",
+                                  "Tue, 14 Mar 2023 09:30:00 AST", "1 يناير 2024 00:30 GMT+99",
+                                  "Tue, 14 Mar 2023 09:30:00 EST+2"])
+def test_a_zone_that_names_no_offset_gives_no_date(text):
+    result = analyse_date(text)
+    assert result.value is None and "unknown_zone" in result.flags
+
+
+def test_an_rfc822_wall_clock_skipped_by_summer_time_is_no_date():
+    # Beirut's clocks went from 00:00 to 01:00 that night
+    assert parse_date("Sun, 31 Mar 2024 00:30:00", tz="Asia/Beirut") is None
+    assert parse_date("Sun, 31 Mar 2024 01:30:00", tz="Asia/Beirut") == utc(2024, 3, 30, 22, 30)
+
+
 def test_naive_iso_takes_the_default_zone():
     assert parse_date("2018-09-01 13:11:07", tz="Africa/Cairo") == datetime(
         2018, 9, 1, 13, 11, 7, tzinfo=ZoneInfo("Africa/Cairo")
