@@ -62,6 +62,7 @@ __all__ = [
     "PLAUSIBLE_EARLIEST",
     "analyse_date",
     "is_plausible",
+    "words_besides_date",
     "parse_date",
 ]
 
@@ -998,6 +999,13 @@ def _read_machine_format(s: str, zone: tzinfo) -> _Result | None:
 
 
 # --------------------------------------------------------------------------------------------
+
+
+def words_besides_date(text: str) -> int:
+    """How many words of *text* name no date part (no month, weekday, zone, period, glue such
+    as "في"): 0-2 for a date line ("نشر في: الخميس 28 ديسمبر 2017"), more for a sentence that
+    quotes a date ("وقال الوزير إن الاتفاق وقع في 3 مارس 2010")."""
+    return sum(1 for token in _tokenise(text[:MAX_SCAN_CHARS]) if token[0] is WORD)
 
 
 def analyse_date(text, *, reference=None, tz=None) -> DateResult:

@@ -128,10 +128,18 @@ class LanguagePipeline(_Pipeline):
 COUNTED_DATE_FLAGS = frozenset({"weekday_mismatch", "month_pair_mismatch", "time_only", "relative", "hijri"})
 
 
+def _fetch_time(scraped_at) -> datetime | None:
+    try:
+        fetched = datetime.fromisoformat(scraped_at) if isinstance(scraped_at, str) else None
+    except ValueError:
+        return None
+    return fetched if fetched is not None and fetched.tzinfo is not None else None
+
+
 class DatePipeline(_Pipeline):
     """Fill ``date_published`` / ``date_modified`` (ISO 8601) from their ``*_raw`` text.
 
-    The raw text is kept. A date outside 1995 .. crawl time + 1 day is refused and counted;
+    The raw text is kept. A date outside 1995 .. fetch time + 1 day is refused and counted;
     each unparsed raw text is logged once.
     """
 
@@ -146,7 +154,9 @@ class DatePipeline(_Pipeline):
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        now = datetime.now(timezone.utc)
+        # Relative and year-less dates are read against the page's fetch (an archived page's is
+        # its WARC-Date, years back), and nothing later than that fetch is plausible.
+        now = _fetch_time(adapter.get("scraped_at")) or datetime.now(timezone.utc)
         for name in ("date_published", "date_modified"):
             raw = adapter.get(f"{name}_raw")
             if not raw:

@@ -30,7 +30,7 @@ from web_poet import ItemPage, field
 from web_poet.fields import get_fields_dict
 
 from newscrawl.arabic import is_site_label
-from newscrawl.dates import PLAUSIBLE_EARLIEST, analyse_date, parse_date
+from newscrawl.dates import PLAUSIBLE_EARLIEST, analyse_date, parse_date, words_besides_date
 from newscrawl.extraction.blocks import BLOCK_TAGS, SKIP_TAGS, Block, is_caption, iter_blocks
 from newscrawl.extraction.boilerplate import (
     cut_inline_read_also,
@@ -87,6 +87,10 @@ _TEXTS = etree.XPath(".//text()")
 # testing every element: half the time (0.38 against 0.79 ms on an eval page). Only the first:
 # libxml2's parent step over many attributes is quadratic (40,000 of them took 1.6 s).
 _ARTICLE_BODY = etree.XPath("(//@itemprop[. = 'articleBody'])[1]/..")
+# A line below the headline with this many words besides its date is a sentence quoting one;
+# inside the body, fewer make it one (adversary round 15: a body sentence dated the story).
+DATE_LINE_MAX_WORDS = 6
+BODY_DATE_LINE_MAX_WORDS = 3
 _BELOW_HEADLINE = etree.XPath("(//h1)[1]/following::text()[normalize-space()][position() <= 15]")
 # Elements below <body> with a text child holding "»", in document order (found from the
 # texts: faster than testing every element's text children).
@@ -260,7 +264,14 @@ class ArticlePage(ItemPage):
         """The publication date's sources, most reliable first. A generator: the first that
         reads as a date ends the search, and the sources after it are never looked at."""
         yield from self.metadata_published_candidates()
+        yield self.feed_published()
         yield Found(self._date_near_headline(), "text")
+
+    def feed_published(self) -> Found:
+        """What the feed (RSS pubDate, a sitemap's publication date) that linked the page says:
+        the CMS's own record, above any date read from the page's free text (a sentence or a
+        related item's line may print another date there; adversary round 15)."""
+        return Found(self.feed.get("date_published_raw"), "feed")
 
     def metadata_published_candidates(self) -> Iterator[Found]:
         """What the page's metadata and markup say the publication date is."""
@@ -363,7 +374,7 @@ class ArticlePage(ItemPage):
 
     @page_field
     def date_published_raw(self) -> Found:
-        return _first_date(chain(self.published_candidates(), [Found(self.feed.get("date_published_raw"), "feed")]))
+        return _first_date(self.published_candidates())
 
     @page_field
     def date_modified_raw(self) -> Found:
@@ -375,6 +386,7 @@ class ArticlePage(ItemPage):
         yield Found(self.doc.meta.first("article:modified_time", "og:updated_time"), "opengraph")
         yield Found(self.doc.meta.first("datemodified", "dc.date.modified"), "meta")
         yield Found(self._markup_date("dateModified"), "microdata")
+        yield Found(self.feed.get("date_modified_raw"), "feed")  # a sitemap's lastmod
 
     @page_field
     def section(self) -> Found:
@@ -708,7 +720,7 @@ class ArticlePage(ItemPage):
             label = text if len(text) <= 30 and text.endswith(":") else ""  # "<b>آخر تعديل:</b> <span>…"
             time_first, clock = clock, ""
             if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not self.is_clock(text) \
-                    and not labelled_edit and self.may_be_date_line(node, text):
+                    and not labelled_edit and not self._quotes_a_date(node, text) and self.may_be_date_line(node, text):
                 if time_first and parse_date(f"{time_first} {text}") is not None:
                     return f"{time_first} {text}"  # "<b>GMT 14:32</b> 2025 ...": the time, then the day
                 if parse_date(text) is not None:
@@ -716,6 +728,18 @@ class ArticlePage(ItemPage):
                 if len(text) <= 20 and ":" in text and "time_only" in analyse_date(text).flags:
                     clock = text
         return None
+
+    def _quotes_a_date(self, node, text: str) -> bool:
+        """A sentence that mentions a date ("وقال الوزير إن الاتفاق وقع في 3 مارس 2010"), not a
+        date line: many words besides the date, or a few in the body's own text (a byline with a
+        date, "Posted by John Smith on March 3, 2010", sits above the body)."""
+        words = words_besides_date(text)
+        if words >= DATE_LINE_MAX_WORDS:
+            return True
+        container = self.container.value
+        parent = node.getparent()
+        return words >= BODY_DATE_LINE_MAX_WORDS and container is not None and parent is not None and (
+            parent is container or container in parent.iterancestors())
 
     def may_be_date_line(self, node, text: str) -> bool:
         """Whether a text just below the headline may print this article's date: not one in a

@@ -206,9 +206,10 @@ class NetworkArticlePage(ArticlePage):
         # The site's own stamp between the headline and the body is the most reliable source on
         # the network. A stamp after the body is a related item's or a comment's even when its
         # time is the URL's (every story of a minute shares it): it counts only when neither
-        # the metadata nor a date line under the headline gives a date.
+        # the metadata nor the feed gives a date.
         yield Found(self._stamp(), "selectors")
         yield from self.metadata_published_candidates()
+        yield self.feed_published()
         yield Found(self._stamps[2], "selectors")
         yield Found(self._date_near_headline(), "text")
 

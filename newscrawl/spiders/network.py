@@ -677,7 +677,7 @@ class NetworkSpider(NewscrawlSpider):
             self.stat("incremental/already_kept")
             return
         self._emitted.add(key)
-        yield self.make_item(extraction, url)
+        yield self.make_item(extraction, url, response.meta.get("archived_at"))
 
 
 

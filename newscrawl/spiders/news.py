@@ -52,6 +52,25 @@ SITEMAPS_REVALIDATED_PER_RUN = 20
 _SITEMAP_CLOSED = re.compile(rb"</(?:[\w-]+:)?(?:urlset|sitemapindex)\s*>")
 
 
+
+class NewsSitemap(Sitemap):
+    """Scrapy's sitemap reader, which keeps only each entry's direct children (``<news:news>``
+    comes out empty), plus the Google News extension's ``<news:publication_date>``: the
+    publication date, where ``<lastmod>`` is the last modification."""
+
+    def _process_sitemap_element(self, elem) -> dict[str, Any] | None:
+        published = None
+        for child in elem:
+            if isinstance(child.tag, str) and child.tag.endswith("}news"):
+                for part in child:
+                    if isinstance(part.tag, str) and part.tag.endswith("}publication_date") and part.text:
+                        published = part.text.strip()
+        entry = super()._process_sitemap_element(elem)
+        if entry is not None and published:
+            entry["publication_date"] = published
+        return entry
+
+
 class NewsSpider(NewscrawlSpider, SitemapSpider):
     """Options: ``start`` (one or more comma-separated site URLs), ``urls`` / ``urls_file``
     (fetch exactly these pages), ``max_depth`` (link hops from a start page; default 2).
@@ -91,7 +110,9 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 raise ValueError(f"not an http(s) URL (bad port): {url!r}") from None
             self._ports.setdefault(parts.hostname.removeprefix("www."), set()).add(port)
         self._emitted = UrlDigests()  # digests, not URLs: flat memory on long crawls
-        self._sitemap_dates: dict[bytes, str] = {}  # URL digest → the sitemap's lastmod, until the page comes
+        # URL digest → what a feed or sitemap said of the page (title, dates), until the page comes:
+        # a page linked by the front page too may be asked without them.
+        self._page_hints: dict[bytes, dict] = {}
         self._sitemaps_followed = 0
         self._sitemaps_revalidated = 0
         self._feeds_asked: set[str] = set()
@@ -149,12 +170,15 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                               meta={"hops": self.max_depth, "article": True})
 
     def sitemap_filter(self, entries):
-        """Remember each URL's ``lastmod``: a last-resort date hint for pages that print none."""
+        """Remember each URL's dates: ``<news:publication_date>`` a last-resort publication date
+        for pages that print none, ``lastmod`` a modification date (never a publication date)."""
         for entry in entries:
             if entry.get("loc") and self.link_url(entry["loc"], entry["loc"]) is None:
                 continue  # malformed: Scrapy's request for it would fail the whole sitemap
-            if entry.get("lastmod") and entry.get("loc"):
-                self._sitemap_dates[url_digest(canonicalize_url(entry["loc"]))] = entry["lastmod"]
+            hints = {name: entry[key] for name, key in (("date_published_raw", "publication_date"),
+                                                        ("date_modified_raw", "lastmod")) if entry.get(key)}
+            if hints and entry.get("loc"):
+                self._page_hints[url_digest(canonicalize_url(entry["loc"]))] = hints
             yield entry
 
     def _already_kept(self, url: str) -> bool:
@@ -197,7 +221,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         parser's depth limit, an entity bomb) stops lxml's recovering parse where it chokes,
         and every entry after that would be lost: the ``<loc>`` values it did not reach are read
         from the text, one by one (without their ``lastmod``), and the damage is logged."""
-        sitemap = Sitemap(body)
+        sitemap = NewsSitemap(body)
         entries = list(sitemap)
         locs = [loc for m in _SITEMAP_LOC.finditer(body.decode("utf-8", "replace"))
                 if (loc := html.unescape((m.group(2) or m.group(1)).strip())).lower().startswith(("http://", "https://"))]
@@ -344,9 +368,11 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
             url = self.link_url(response.url, entry.link)
             if url is not None and self.is_allowed_url(url) and not self._already_kept(url):
                 self.discover(url)
+                hints = {"headline": entry.title, "date_published_raw": entry.date_raw}
+                # Kept for the page too: the front page may have asked for it first, without them.
+                self._page_hints[url_digest(canonicalize_url(url))] = hints
                 yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=10,
-                                     meta={"hops": self.max_depth, "article": True,
-                                           "feed": {"headline": entry.title, "date_published_raw": entry.date_raw}})
+                                     meta={"hops": self.max_depth, "article": True, "feed": hints})
 
     def _on_site(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
@@ -387,10 +413,8 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 self.logger.warning("Unusable page %s (%s); left for the next run", response.url, problem)
                 self.record(asked_url(response), "failed")
             return
-        hints = response.meta.get("feed") or {}
-        lastmod = self._sitemap_dates.pop(url_digest(canonicalize_url(response.url)), None)
-        if lastmod and not hints.get("date_published_raw"):
-            hints = {**hints, "date_published_raw": lastmod}
+        remembered = self._page_hints.pop(url_digest(canonicalize_url(response.url)), None) or {}
+        hints = {**remembered, **{k: v for k, v in (response.meta.get("feed") or {}).items() if v}}
         # A page of a known site is read by that site's page object, any other by the generic one.
         extraction = extract_article(response.text, response.url, site_for_url(response.url),
                                      feed=with_response_hints(hints, response),
@@ -409,7 +433,7 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 self.stat("items/repeat_in_run")
                 return
             self._emitted.add(self.url_key(url))
-            yield self.make_item(extraction, url)
+            yield self.make_item(extraction, url, response.meta.get("archived_at"))
             return
         self.stat("pages/not_article")
         self.stat(f"pages/not_article/{extraction.not_article}")  # why, counted
