@@ -10,6 +10,7 @@ become items.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator
@@ -113,6 +114,9 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         # URL digest → what a feed or sitemap said of the page (title, dates), until the page comes:
         # a page linked by the front page too may be asked without them.
         self._page_hints: dict[bytes, dict] = {}
+        # A page's links waiting for the feeds it announced: held id → {"feeds": unanswered, "requests": [...]}
+        self._held_links: dict[int, dict] = {}
+        self._held_ids = itertools.count()
         self._sitemaps_followed = 0
         self._sitemaps_revalidated = 0
         self._feeds_asked: set[str] = set()
@@ -352,6 +356,32 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                                   meta={**request.meta, "hops": self.max_depth, "article": kind == "sitemaps/urls"})
 
     def parse_feed(self, response: Response):
+        try:
+            outputs = list(self._read_feed_entries(response))
+        except Exception:  # noqa: BLE001 - the links held for this feed must go out whatever it holds
+            self.logger.exception("Feed %s could not be read", response.url)
+            self.stat("feeds/unreadable")
+            outputs = []
+        yield from outputs
+        if not any(isinstance(output, scrapy.Request) and output.callback == self.parse_feed for output in outputs):
+            yield from self._release_held_links(response.request)  # (a retry of the feed releases them later)
+
+    def _feed_failed(self, failure):
+        self.on_error(failure)
+        yield from self._release_held_links(failure.request)
+
+    def _release_held_links(self, request: scrapy.Request):
+        """The links of the page that announced this feed, once every feed it announced has
+        answered (or failed): a story is then asked with its feed entry's title and date, not
+        first as a bare link (whose page would keep no feed date: adversary round 15)."""
+        held = self._held_links.get(request.meta.get("held_links"))
+        if held is not None:
+            held["feeds"] -= 1
+            if held["feeds"] <= 0:
+                del self._held_links[request.meta["held_links"]]
+                yield from held["requests"]
+
+    def _read_feed_entries(self, response: Response):
         if response.status == 304:
             self.logger.info("Feed %s not modified since the last run", response.url)
             self.stat("incremental/feed_not_modified")
@@ -449,15 +479,35 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         yield from self._discover(response)
 
     def _discover(self, response: TextResponse):
-        """Feeds announced in the page head, and same-site links, from a page that is not an article."""
+        """Feeds announced in the page head, and same-site links, from a page that is not an article.
+        The links wait for the feeds this page announces first (see ``_release_held_links``)."""
+        # Held in the spider, not in the feed request's meta: a request is serialised (JOBDIR, a
+        # shared frontier) and its meta must stay small and plain. Where another process may
+        # answer the feed (a worker of a shared crawl) or a resumed run may (JOBDIR), nothing is held.
+        hold = self.own_request_filter and not self.settings.get("JOBDIR")
+        held = {"feeds": 0, "requests": []}
+        held_id = next(self._held_ids)
+        feeds = []
         for href in response.xpath("//link[@rel='alternate'][@href]").xpath(
                 "self::*[" + " or ".join(f"@type='{t}'" for t in FEED_TYPES) + "]/@href").getall():
             feed_url = self.link_url(get_base_url(response), href.strip())
             if feed_url is not None and feed_url not in self._feeds_asked:  # every page announces the same feeds
                 self._feeds_asked.add(feed_url)
-                yield scrapy.Request(feed_url, callback=self.parse_feed, errback=self.on_error, priority=5,
-                                     headers=self.conditional_headers(feed_url, "feed"),
-                                     meta={"handle_httpstatus_list": [304]})
+                held["feeds"] += 1
+                # dont_filter: asked once (_feeds_asked), and never dropped unanswered, or the links held for it with it
+                feeds.append(scrapy.Request(feed_url, callback=self.parse_feed, errback=self._feed_failed, priority=5,
+                                            headers=self.conditional_headers(feed_url, "feed"), dont_filter=True,
+                                            meta={"handle_httpstatus_list": [304], "held_links": held_id}))
+        links = self._link_requests(response)
+        if feeds and hold:
+            held["requests"] = list(links)
+            self._held_links[held_id] = held
+            yield from feeds
+        else:
+            yield from feeds
+            yield from links
+
+    def _link_requests(self, response: TextResponse):
         hops = response.meta.get("hops", 0)
         if hops >= self.max_depth:
             return
