@@ -126,3 +126,32 @@ def test_a_story_the_front_page_asked_for_first_keeps_its_feed_date(tmp_path):
     dates = {item["url"].rsplit("/", 1)[-1]: item.get("date_published") for item in items}
     assert dates == {"1": "2024-08-05T01:20:00+03:00", "2": "2024-08-05T02:20:00+03:00"}
     assert stats.get("newscrawl/dates/missing") is None
+
+
+# A "most read" or "read also" block printing another story's date in markup: never this page's.
+TEASER_DATES = {
+    "time_in_aside": '<aside><ul><li><a href="/old/5">خبر قديم عن الميناء</a> '
+                     '<time datetime="2019-03-03T10:00:00Z">3 مارس 2019</time></li></ul></aside>',
+    "microdata_teaser": '<div itemscope itemtype="https://schema.org/NewsArticle"><a itemprop="url" '
+                        'href="/36/100001-old-story-here"><span itemprop="headline">خبر قديم</span></a>'
+                        '<meta itemprop="datePublished" content="2019-03-03T10:00:00Z"></div>',
+    "time_beside_story_link": '<div class="mostread"><a href="/36/100000-old-story-here">خبر قديم</a> '
+                              '<time datetime="2019-03-03T10:00:00Z">3 مارس 2019</time></div>',
+}
+
+
+def test_a_related_storys_markup_date_is_not_the_articles():
+    for name, block in TEASER_DATES.items():
+        generic = extract_article(_generic_page().replace("</article>", "</article>" + block),
+                                  "https://news.example/economy/exports", feed={"date_published_raw": PUB_DATE})
+        assert generic.fields["date_published_raw"] == PUB_DATE, name
+        network = extract_article(_network_page().replace("</div></body>", "</div>" + block + "</body>"),
+                                  "https://www.almaghribtoday.net/314/072000-exports", SITE,
+                                  feed={"date_published_raw": PUB_DATE})
+        assert network.fields["date_published_raw"] == PUB_DATE, name
+    # The article's own markup still counts, its own <footer> included (Drupal prints it there).
+    own = ('<footer class="submitted"><span property="dc:date" content="2024-08-05T07:20:00+00:00">'
+           '5 أغسطس 2024</span></footer>')
+    page = extract_article(_generic_page().replace("</article>", own + "</article>"),
+                           "https://news.example/economy/exports")
+    assert page.fields["date_published_raw"] == "2024-08-05T07:20:00+00:00"

@@ -88,6 +88,28 @@ _STRING = etree.XPath("string(.)")
 _TEXTS = etree.XPath("text()")
 
 
+# A microdata item this small that links elsewhere is a teaser of another story.
+MAX_TEASER_ITEM_CHARS = 300
+
+
+def _in_other_item(node) -> bool:
+    """Whether a ``<meta itemprop>`` describes another story than the page's: it sits in an
+    aside, a menu or the page's footer, or its item (the nearest ``itemscope``) is a small block with a
+    link (a teaser), not the article."""
+    footer = False
+    for ancestor in node.iterancestors():
+        tag = ancestor.tag
+        if tag in ("aside", "nav"):
+            return True
+        footer = footer or tag == "footer"  # the page's footer; an article's own prints its date
+        if tag == "article" and ancestor.get("itemscope") is None:
+            return False
+        if ancestor.get("itemscope") is not None:
+            return tag not in ("body", "html") and ancestor.find(".//a[@href]") is not None \
+                and len(_STRING(ancestor)) <= MAX_TEASER_ITEM_CHARS
+    return footer
+
+
 def read_metadata(root) -> PageMetadata:
     """The metadata of the page whose tree is *root*: every ``<meta>``, the first canonical
     link, the first ``<title>``, the first Article-like JSON-LD object (lxml XPath on the tree:
@@ -108,6 +130,8 @@ def read_metadata(root) -> PageMetadata:
             attrib = node.attrib
             key = attrib.get("property") or attrib.get("name") or attrib.get("itemprop")
             value = attrib.get("content")
+            if key and not (attrib.get("property") or attrib.get("name")) and _in_other_item(node):
+                continue  # a related story's microdata ("most read" teasers), not the page's
             if key and value is not None:  # cut: a value is read (cleaned) once per lookup
                 result.meta.setdefault(key.strip().lower(), []).append(value[:MAX_BLOCK_CHARS])
         elif tag == "link":

@@ -695,6 +695,8 @@ class ArticlePage(ItemPage):
         if not _may_hold_markup_dates(self.doc.source):
             return found
         for el in _MARKUP_DATE_HOLDERS(self.doc.root):
+            if _element_in_teaser(el, self.doc.path):
+                continue  # a related story's date ("most read", "read also")
             if el.tag == "time" and el.get("datetime") is not None:
                 found["time"].append(el.get("datetime"))
             if el.tag == "meta":
@@ -879,6 +881,29 @@ _STORY_PATH = re.compile(r"/(?:19|20)\d\d/\d{1,2}/|\d{5,}|[^/]*(?:-[^/-]+){3,}")
 MAX_TEASER_CHARS = 300
 
 
+def _element_in_teaser(element, own_path: str) -> bool:
+    """Is *element* (a ``<time>``, a microdata date) part of another story's teaser: in an
+    aside, a menu or the page's footer (an article's own footer prints its date), or in a
+    teaser as ``_in_teaser`` tells one?"""
+    if _in_page_furniture(element):
+        return True
+    return _block_in_teaser(element, own_path)
+
+
+def _in_page_furniture(element) -> bool:
+    """In an ``<aside>`` or ``<nav>``, or a ``<footer>`` outside any ``<article>``."""
+    footer = False
+    for ancestor in element.iterancestors():
+        tag = ancestor.tag
+        if tag in ("aside", "nav"):
+            return True
+        if tag == "footer":
+            footer = True
+        elif tag == "article":
+            return False
+    return footer
+
+
 def _in_teaser(node, own_path: str) -> bool:
     """Is text *node* part of another story's teaser: inside a link to a story, or in a small
     block holding a link to a story other than the page's own (its date is that story's)?"""
@@ -887,6 +912,10 @@ def _in_teaser(node, own_path: str) -> bool:
         return False
     if node.is_tail:
         element = element.getparent()
+    return _block_in_teaser(element, own_path)
+
+
+def _block_in_teaser(element, own_path: str) -> bool:
     block = None
     while element is not None and isinstance(element.tag, str) and element.tag not in ("body", "html"):
         if element.tag == "a" and _other_story(element.get("href"), own_path):
