@@ -155,3 +155,24 @@ def test_a_related_storys_markup_date_is_not_the_articles():
     page = extract_article(_generic_page().replace("</article>", own + "</article>"),
                            "https://news.example/economy/exports")
     assert page.fields["date_published_raw"] == "2024-08-05T07:20:00+00:00"
+
+
+def test_edit_labels_in_a_line_of_their_own_or_with_tashkeel_mark_the_modified_stamp():
+    url = "https://www.almaghribtoday.net/314/072000-exports"
+    published = '<p>GMT 07:20 2024 الاثنين ,05 آب / أغسطس</p>'
+    edited = "GMT 16:40 2024 الثلاثاء ,06 آب / أغسطس"
+    for label in (f'<div><span>آخر تحديث</span></div><div>{edited}</div>', f'<div>مُحدّث في {edited}</div>'):
+        page = extract_article(_network_page().replace('<div id="balmon">', published + label + '<div id="balmon">'),
+                               url, SITE)
+        assert page.fields["date_published_raw"].startswith("GMT 07:20"), label
+        assert page.fields["date_modified_raw"].startswith("GMT 16:40"), label
+
+
+def test_a_stamp_quoted_in_the_text_at_the_urls_minute_does_not_date_the_story():
+    quoted = '<p>وكان البيان الصادر في "GMT 07:20 2015 الخميس ,2 نيسان / أبريل" قد أكد أن المفاوضات ستستمر طويلا.</p>'
+    page = extract_article(_network_page(quoted), "https://www.almaghribtoday.net/314/072000-exports", SITE)
+    assert "date_published_raw" not in page.fields
+    # A stamp on its own line after the text, at the URL's minute, still does (the last resort).
+    own = extract_article(_network_page().replace("</div></body>", "</div><p>GMT 07:20 2024 الاثنين ,05 آب / أغسطس</p></body>"),
+                          "https://www.almaghribtoday.net/314/072000-exports", SITE)
+    assert own.fields["date_published_raw"].startswith("GMT 07:20 2024")

@@ -23,6 +23,8 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
+from newscrawl.arabic import remove_marks
+from newscrawl.dates import words_besides_date
 from newscrawl.extraction.blocks import BLOCK_TAGS, SKIP_TAGS, is_caption
 from newscrawl.extraction.dateline import parse_dateline
 from newscrawl.extraction.document import absolute_url, document_ranks, text_start
@@ -321,7 +323,8 @@ class NetworkArticlePage(ArticlePage):
                 if is_before_body and modified is None:
                     modified = _stamp_text(match)
                 continue
-            if url_hm and at_url_time is None and (int(match["hh"]), int(match["mm"])) == url_hm:
+            if url_hm and at_url_time is None and (int(match["hh"]), int(match["mm"])) == url_hm \
+                    and (is_before_body or not _quoted_in_prose(node)):
                 at_url_time, at_url_before_body = match, is_before_body
                 if modified is not None:
                     break
@@ -378,12 +381,14 @@ def _read_stamp(node, own_path: str) -> tuple[re.Match, bool] | None:
         match = network.STAMP_PATTERN.search(line)
     if not match:
         return None
-    edited = bool(EDIT_LABEL.search(f"{_label_before(node)} {line[:match.start()]}"))
+    edited = bool(EDIT_LABEL.search(remove_marks(f"{_label_before(node)} {line[:match.start()]}")))  # "مُحدّث"
     if network.CLOCK_PATTERN.search(line) and not edited:
         return None  # the site clock band (F11), never a date of the article
     return match, edited
 
 
+# Words besides the date a stamp's own line holds at most (a label, the city): more is a sentence.
+MAX_STAMP_LINE_WORDS = 3
 # A label saying the stamp after it is an edit's, not the publication's.
 EDIT_LABEL = re.compile(r"تعديل|تحديث|محدث|معدل|عدّل|updated|modified", re.IGNORECASE)
 MAX_LABEL_CHARS = 40
@@ -401,10 +406,35 @@ def _label_before(node) -> str:
         previous = owner.getprevious()
         if previous is not None and isinstance(previous.tag, str) and previous.tag not in _LINE_ENDS:
             text = "".join(previous.itertext()) + (previous.tail or "")
+        elif previous is not None and _is_label_line(previous):
+            text = "".join(previous.itertext())  # "<div>آخر تحديث</div><div>GMT …</div>": the line above
         else:
             parent = owner.getparent()
             text = (parent.text or "") if parent is not None and owner.getprevious() is None else ""
     return text if len(text.strip()) <= MAX_LABEL_CHARS else ""  # a label is short: not the h1 the stamp follows
+
+
+def _quoted_in_prose(node) -> bool:
+    """Whether the stamp text *node* sits in a sentence (a paragraph quoting another day's
+    stamp), not on a line of its own: its block holds more than a few words besides the date."""
+    block = node.getparent()
+    while block is not None and isinstance(block.tag, str) and block.tag not in BLOCK_TAGS:
+        block = block.getparent()
+    if block is None or not isinstance(block.tag, str):
+        return False
+    return words_besides_date(clean_text(text_start(block, MAX_TITLE_CHARS))) > MAX_STAMP_LINE_WORDS
+
+
+def _is_label_line(element) -> bool:
+    """A line of its own that is nothing but an edit label ("آخر تحديث", "Updated:"): no
+    heading, no link, no digit, and at most one word besides the label."""
+    if element.tag not in BLOCK_TAGS or element.tag in ("h1", "h2", "h3") or element.find(".//a") is not None:
+        return False
+    text = remove_marks("".join(element.itertext())).strip()
+    if not text or len(text) > MAX_LABEL_CHARS or any(c.isdigit() for c in text):
+        return False
+    label = EDIT_LABEL.search(text)
+    return label is not None and len((text[:label.start()] + " " + text[label.end():]).replace(":", " ").split()) <= 1
 
 
 # A teaser (related item, "most read" entry) is a story link and its stamp, in a small block.
