@@ -176,3 +176,13 @@ def test_a_stamp_quoted_in_the_text_at_the_urls_minute_does_not_date_the_story()
     own = extract_article(_network_page().replace("</div></body>", "</div><p>GMT 07:20 2024 الاثنين ,05 آب / أغسطس</p></body>"),
                           "https://www.almaghribtoday.net/314/072000-exports", SITE)
     assert own.fields["date_published_raw"].startswith("GMT 07:20 2024")
+
+
+def test_a_generic_pages_labelled_edit_line_is_its_modified_date_never_its_published():
+    for line in ('<div>آخر تحديث: 17 سبتمبر 2024 16:40 بتوقيت غرينتش</div>',
+                 '<div><span>آخر تحديث</span> <span>17 سبتمبر 2024 16:40 بتوقيت غرينتش</span></div>',
+                 '<div>مُحدّث 17 سبتمبر 2024 16:40 GMT</div>', '<div>تحديث: 17 سبتمبر 2024 16:40 GMT</div>'):
+        html = _generic_page().replace("<article>", line + "<article>")
+        page = extract_article(html, "https://news.example/economy/exports", feed={"date_published_raw": PUB_DATE})
+        assert page.fields["date_published_raw"] == PUB_DATE, line
+        assert "17 سبتمبر 2024 16:40" in page.fields["date_modified_raw"], line

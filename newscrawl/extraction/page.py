@@ -29,9 +29,20 @@ from lxml import etree
 from web_poet import ItemPage, field
 from web_poet.fields import get_fields_dict
 
-from newscrawl.arabic import is_site_label
-from newscrawl.dates import PLAUSIBLE_EARLIEST, analyse_date, parse_date, words_besides_date
-from newscrawl.extraction.blocks import BLOCK_TAGS, SKIP_TAGS, Block, is_caption, iter_blocks
+from newscrawl.arabic import is_site_label, remove_marks
+from newscrawl.dates import (
+    PLAUSIBLE_EARLIEST,
+    analyse_date,
+    parse_date,
+    words_besides_date,
+)
+from newscrawl.extraction.blocks import (
+    BLOCK_TAGS,
+    SKIP_TAGS,
+    Block,
+    is_caption,
+    iter_blocks,
+)
 from newscrawl.extraction.boilerplate import (
     cut_inline_read_also,
     ends_article,
@@ -70,7 +81,9 @@ MAX_TRAFILATURA_ELEMENTS = 10_000
 # Lines that print the time of the page view or of an update, not of publication.
 CLOCK_WORDS = re.compile(r"آخر\s+تحديث|توقيت\s+\S+(?:\s+\S+)?\s+المحلي|last\s+updated", re.IGNORECASE)
 # A date labelled as an edit ("آخر تعديل:", "تم التحديث", "Updated:"): the modification, not the publication.
-EDIT_LABEL = re.compile(r"آخر\s+تعديل|تم\s+(?:التعديل|التحديث)|^\s*(?:updated|modified|edited)\b", re.IGNORECASE)
+# Read on the text without tashkeel ("مُحدّث").
+EDIT_LABEL = re.compile(r"آخر\s+(?:تعديل|تحديث)|تم\s+(?:التعديل|التحديث)|^\s*(?:تحديث|محدث|معدل)\b"
+                        r"|^\s*(?:last\s+)?(?:updated|modified|edited)\b", re.IGNORECASE)
 # A density guess holding this share of the page's prose blocks has nothing left to find: the
 # second opinion is skipped (on the tuned eval pages it changed 2 of 18 such pages, by one
 # snippet and 0.002 F1, and costs a third of the extraction).
@@ -386,6 +399,7 @@ class ArticlePage(ItemPage):
         yield Found(self.doc.meta.first("article:modified_time", "og:updated_time"), "opengraph")
         yield Found(self.doc.meta.first("datemodified", "dc.date.modified"), "meta")
         yield Found(self._markup_date("dateModified"), "microdata")
+        yield Found(self._edit_line_near_headline(), "text")
         yield Found(self.feed.get("date_modified_raw"), "feed")  # a sitemap's lastmod
 
     @page_field
@@ -718,8 +732,8 @@ class ArticlePage(ItemPage):
         label = clock = ""
         for node in _BELOW_HEADLINE(self.doc.root):
             text = clean_text(cut(str(node), MAX_TITLE_CHARS))
-            labelled_edit = bool(EDIT_LABEL.search(text) or EDIT_LABEL.search(label))
-            label = text if len(text) <= 30 and text.endswith(":") else ""  # "<b>آخر تعديل:</b> <span>…"
+            labelled_edit = _is_edit_line(text, label)
+            label = _label_of_next(text)
             time_first, clock = clock, ""
             if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and not self.is_clock(text) \
                     and not labelled_edit and not self._quotes_a_date(node, text) and self.may_be_date_line(node, text):
@@ -729,6 +743,20 @@ class ArticlePage(ItemPage):
                     return text
                 if len(text) <= 20 and ":" in text and "time_only" in analyse_date(text).flags:
                     clock = text
+        return None
+
+    def _edit_line_near_headline(self) -> str | None:
+        """A short line just below the headline labelled as an edit ("آخر تحديث: …", "Updated:
+        …", or the label on the line or element before): the modification date."""
+        label = ""
+        for node in _BELOW_HEADLINE(self.doc.root):
+            text = clean_text(cut(str(node), MAX_TITLE_CHARS))
+            labelled_edit = _is_edit_line(text, label)
+            label = _label_of_next(text)
+            if labelled_edit and 6 <= len(text) <= 80 and any(c.isdigit() for c in text) \
+                    and not self._quotes_a_date(node, text) and self.may_be_date_line(node, text) \
+                    and parse_date(text) is not None:
+                return text
         return None
 
     def _quotes_a_date(self, node, text: str) -> bool:
@@ -879,6 +907,17 @@ _XPATH_SPACE = " \t\r\n"
 # A path that names a story: a date, a long number or a long slug (not a section or a writer's page).
 _STORY_PATH = re.compile(r"/(?:19|20)\d\d/\d{1,2}/|\d{5,}|[^/]*(?:-[^/-]+){3,}")
 MAX_TEASER_CHARS = 300
+
+
+def _is_edit_line(text: str, label_before: str) -> bool:
+    """A line labelled as an edit, by its own words or by the label line before it."""
+    return bool(EDIT_LABEL.search(remove_marks(text)) or EDIT_LABEL.search(remove_marks(label_before)))
+
+
+def _label_of_next(text: str) -> str:
+    """*text* when it may label the line after it: short and without a digit ("آخر تعديل:",
+    "<span>آخر تحديث</span> <span>…</span>"), else ""."""
+    return text if len(text) <= 30 and not any(c.isdigit() for c in text) else ""
 
 
 def _element_in_teaser(element, own_path: str) -> bool:
