@@ -387,6 +387,42 @@ def test_a_redis_out_of_memory_mid_crawl_stops_the_worker_and_the_next_run_compl
     assert sum(story_counts(feed_items(work), SITE).values()) == len(reference)
 
 
+def test_a_redis_gone_for_good_mid_crawl_stops_the_worker_and_loses_nothing(mirror_site, reference, tmp_path):
+    """Redis stops answering and does not come back (adversary round 14: the worker waited for
+    ever). Past NEWSCRAWL_REDIS_OUTAGE_SECONDS the worker stops by itself: finish reason
+    redis_lost, one error line, exit status 1. With Redis back (its append-only file), the
+    next run completes the site, each article once."""
+    from conftest import start_redis
+
+    (tmp_path / "redis").mkdir()
+    server, port = start_redis(tmp_path / "redis", persistent=True)
+    url = f"redis://127.0.0.1:{port}/0"
+    work = tmp_path / "w0"
+    try:
+        worker = start_worker(mirror_site.base_url, work, url, "worker-0", "-s", "NEWSCRAWL_REDIS_OUTAGE_SECONDS=3")
+        started = time.time()
+        while written_lines(work) < len(reference) // 4:
+            assert time.time() - started < 60, "the worker wrote too little"
+            time.sleep(0.05)
+        server.kill()
+        server.wait()
+        try:
+            _, log = worker.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            pytest.fail("the worker kept waiting for a Redis that is gone")
+        assert worker.returncode == 1, log[-3000:]
+        stats = json.loads((work / "stats.json").read_text("utf-8"))
+        assert stats["finish_reason"] == "redis_lost", log[-3000:]
+        assert "has not answered for" in log
+        server, _ = start_redis(tmp_path / "redis", port=port, persistent=True)
+        finish(start_worker(mirror_site.base_url, work, url, "worker-0"), work)
+    finally:
+        server.kill()
+    assert_each_once(feed_items(work), reference, "Redis gone mid-crawl, then back")
+    assert sum(story_counts(feed_items(work), SITE).values()) == len(reference)
+
+
 # --- the frontier's scripts, step by step (a real Redis; no crawl) -----------------------------
 def _frontier(redis_url: str, worker: str, **options):
     from newscrawl.distributed import connect

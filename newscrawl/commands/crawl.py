@@ -160,6 +160,9 @@ class Command(ScrapyCrawlCommand):
         crawler = getattr(self, "_monitored_crawler", None)
         if self.exitcode or crawler is None or crawler.stats is None:
             return
+        if crawler.stats.get_value("finish_reason") in ("redis_lost", "redis_refused"):
+            self.exitcode = 1  # a worker that stopped for its Redis did not finish its share
+            return
         status = crawler.settings.getint("NEWSCRAWL_MONITOR_EXIT_STATUS", 0)
         if status and crawler.stats.get_value(STAT_FAILED, 0):
             self.exitcode = status

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 TICK = 0.5  # seconds between heartbeats (and between looks at the queue when idle)
 DEFAULT_IDLE_SECONDS = 30.0
 DEFAULT_WORKER_TIMEOUT = 60.0
+DEFAULT_OUTAGE_SECONDS = 300.0
 
 
 class SharedCrawlWorker:
@@ -48,6 +49,7 @@ class SharedCrawlWorker:
         self.idle_seconds = crawler.settings.getfloat("NEWSCRAWL_REDIS_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)
         self.timeout = crawler.settings.getfloat("NEWSCRAWL_REDIS_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT)
         self.claim_hold = crawler.settings.getfloat("NEWSCRAWL_REDIS_CLAIM_HOLD", DEFAULT_CLAIM_HOLD)
+        self.outage_seconds = crawler.settings.getfloat("NEWSCRAWL_REDIS_OUTAGE_SECONDS", DEFAULT_OUTAGE_SECONDS)
         if self.timeout < 3 * TICK:
             raise ValueError(f"NEWSCRAWL_REDIS_WORKER_TIMEOUT must be at least {3 * TICK:g} seconds")
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -101,8 +103,11 @@ class SharedCrawlWorker:
             self._beat()
         except RedisError as error:
             self._redis_down(error)
-            if isinstance(error, ResponseError) and time.monotonic() - self._down_since >= self.timeout:
+            down_for = time.monotonic() - self._down_since
+            if isinstance(error, ResponseError) and down_for >= self.timeout:
                 self._stop_refused(error)
+            elif not isinstance(error, ResponseError) and down_for >= self.outage_seconds:
+                self._stop_lost(error, down_for)
         else:
             if self._down_since is not None:
                 logger.warning("Redis is back after %.0f s: the shared crawl goes on",
@@ -122,6 +127,22 @@ class SharedCrawlWorker:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason="redis_refused"))
+
+    def _stop_lost(self, error, down_for: float) -> None:
+        """Redis has not answered for NEWSCRAWL_REDIS_OUTAGE_SECONDS: a restart or a failover
+        is over by then, so the worker stops (finish reason ``redis_lost``, exit status 1)
+        instead of waiting for ever. What it took stays in Redis's queue or pending in the
+        state store; the next run, Redis back, fetches it."""
+        if self._refused:
+            return
+        self._refused = True
+        logger.error("Stopping this worker: Redis at %s has not answered for %.0f s (NEWSCRAWL_REDIS_OUTAGE_SECONDS): "
+                     "%s. Articles not written stay pending and come out in the next run once Redis is back",
+                     shown_url(self.url), down_for, error)
+        self.crawler.stats.set_value("newscrawl/redis/lost", str(error))
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="redis_lost"))
 
     def _redis_down(self, error) -> None:
         if self._down_since is None:
