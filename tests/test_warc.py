@@ -134,6 +134,26 @@ def test_the_generic_spider_reads_the_archive_too(live, tmp_path):
     assert stats.get("downloader/request_count", 0) == 0
 
 
+def test_a_file_read_for_the_wrong_site_is_read_again_for_the_right_one(live, tmp_path):
+    """Adversary round 14: a backfill started with the wrong -a base_url found none of the
+    site's pages in a file, recorded it as read to the end, and the run with the right one
+    skipped it: its articles never came back."""
+    work, base_url, items, _ = live
+    first = sorted((work / "archive" / "almaghrib").glob("*.warc.gz"))[0]
+
+    def replay(base: str) -> tuple[subprocess.CompletedProcess, dict]:
+        result = run_scrapy(["crawl", "almaghrib", "-a", f"base_url={base}", "-a", f"warc={first}",
+                             "-s", "NEWSCRAWL_STATS_FILE=stats.json", "-s", "NEWSCRAWL_STATE_DIR=state"], cwd=tmp_path)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result, json.loads((tmp_path / "stats.json").read_text("utf-8"))
+
+    wrong, stats = replay("http://127.0.0.1:9")
+    assert stats.get("item_scraped_count", 0) == 0 and stats["newscrawl/archive/files_of_other_sites"] == 1
+    assert "holds no page of this site" in wrong.stderr
+    _, stats = replay(base_url)
+    assert stats["item_scraped_count"] > 0 and stats["newscrawl/archive/files_finished"] == 1
+
+
 def test_other_hosts_are_skipped_and_a_cut_record_is_skipped_with_a_warning(live, tmp_path):
     work, base_url, items, _ = live
     # A foreign WARC: other hosts' pages between three of the site's, the last one cut short.

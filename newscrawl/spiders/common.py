@@ -343,7 +343,8 @@ class NewscrawlSpider(scrapy.Spider):
         started = time.monotonic()
         for number, source in enumerate(self.warc_sources, 1):
             key = self._warc_key(source)
-            if self.crawl_state is not None and self.crawl_state.warc_finished(key, self.name):
+            if self.crawl_state is not None and not getattr(self, "refresh", False) \
+                    and self.crawl_state.warc_finished(key, self.name):
                 self.stat("archive/files_skipped_finished")
                 self.logger.info("WARC %d/%d %s: read to the end by an earlier run, skipped", number, total, source)
                 continue
@@ -373,6 +374,14 @@ class NewscrawlSpider(scrapy.Spider):
             if not await self._drained():
                 return  # the crawl is stopping: this file is not settled, the next run reads it again
             self._log_archive_progress(number, total, source, stats, items_before, reading=False)
+            if not stats.responses and stats.other_hosts:
+                # Pages of other hosts only: the wrong -a base_url or start, most likely. Recorded
+                # as read, the file would be skipped by the run with the right one (adversary round 14).
+                self.logger.warning("WARC %d/%d %s holds no page of this site (%d of other hosts): not recorded as "
+                                    "read, so a run for the right site reads it", number, total, source,
+                                    stats.other_hosts)
+                self.stat("archive/files_of_other_sites")
+                continue
             self.stat("archive/files_finished")
             if self.crawl_state is not None:
                 self.crawl_state.finish_warc(key, self.name, stats.records, stats.cut)
