@@ -981,8 +981,8 @@ def _read_rfc822(s: str, zone: tzinfo) -> _Result | None:
 
 def _read_machine_format(s: str, zone: tzinfo) -> _Result | None:
     """ISO 8601 (meta tags, JSON-LD) and RFC 822 (RSS pubDate); None to fall through."""
-    if len(s) >= 10 and s[4] == "-" and s[:4].isdigit():
-        try:
+    if len(s) >= 10 and s[4] == "-" and s[:4].isdigit() or len(s) >= 13 and s[8] == "T" and s[:8].isdigit():
+        try:  # (the second: ISO's basic format, "20230314T093000Z")
             return _aware(datetime.fromisoformat(s), zone), _NO_FLAGS
         except ValueError:
             return None

@@ -182,6 +182,14 @@ class DatePipeline(_Pipeline):
                 continue
             adapter[name] = result.value.isoformat()
             self.stat("dates/parsed")
+        published, modified = adapter.get("date_published"), adapter.get("date_modified")
+        if published and modified and datetime.fromisoformat(modified) < datetime.fromisoformat(published):
+            # One of the two is wrong (a stamp misread, a CMS's placeholder): the publication
+            # date is the one the item is judged by; the impossible edit is dropped, its raw kept.
+            self.stat("dates/modified_before_published")
+            logger.warning("date_modified %s is before date_published %s: dropped (%s)", modified, published,
+                           adapter.get("url"))
+            adapter["date_modified"] = None
         return item
 
 

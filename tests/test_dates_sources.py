@@ -86,10 +86,10 @@ class _Dates:
 def test_an_archived_page_is_dated_against_its_fetch():
     pipeline = DatePipeline(_Dates)
     item = {"url": "https://news.example/a", "date_published_raw": "منذ 3 ساعات",
-            "date_modified_raw": "5 مايو 07:20", "scraped_at": "2020-05-10T12:00:00+00:00"}
+            "date_modified_raw": "10 مايو 11:20", "scraped_at": "2020-05-10T12:00:00+00:00"}
     pipeline.process_item(item)
     assert item["date_published"] == "2020-05-10T09:00:00+00:00"
-    assert item["date_modified"] == "2020-05-05T07:20:00+00:00"
+    assert item["date_modified"] == "2020-05-10T11:20:00+00:00"
     # A date after the fetch is no publication date of that copy.
     late = {"url": "https://news.example/b", "date_published_raw": "2024-01-01T10:00:00+00:00",
             "scraped_at": "2020-05-10T12:00:00+00:00"}
@@ -186,3 +186,25 @@ def test_a_generic_pages_labelled_edit_line_is_its_modified_date_never_its_publi
         page = extract_article(html, "https://news.example/economy/exports", feed={"date_published_raw": PUB_DATE})
         assert page.fields["date_published_raw"] == PUB_DATE, line
         assert "17 سبتمبر 2024 16:40" in page.fields["date_modified_raw"], line
+
+
+def test_an_edit_before_the_publication_is_dropped_and_counted():
+    counted = []
+
+    class Counting(_Dates):
+        class stats:  # noqa: N801
+            @staticmethod
+            def inc_value(key, *args, **kwargs):
+                counted.append(key)
+
+    item = {"url": "https://news.example/a", "date_published_raw": "2024-08-05T07:20:00+00:00",
+            "date_modified_raw": "2024-08-04T07:20:00+00:00", "scraped_at": "2024-08-06T00:00:00+00:00"}
+    DatePipeline(Counting).process_item(item)
+    assert item["date_published"] == "2024-08-05T07:20:00+00:00" and item["date_modified"] is None
+    assert "newscrawl/dates/modified_before_published" in counted and item["date_modified_raw"]
+
+
+def test_iso_basic_format_is_read():
+    from newscrawl.dates import parse_date
+
+    assert parse_date("20230314T093000Z") == datetime(2023, 3, 14, 9, 30, tzinfo=timezone.utc)
