@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 from datetime import datetime, timezone
@@ -19,8 +20,15 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.commands.startup import (StartError, check_settings, check_spider_options, load_spider, one_line_errors,
-                                        print_error, refuse_extra_arguments)
+from newscrawl.commands.startup import (
+    StartError,
+    check_settings,
+    check_spider_options,
+    load_spider,
+    one_line_errors,
+    print_error,
+    refuse_extra_arguments,
+)
 from newscrawl.dedupe import SQLiteTitleStore
 from newscrawl.distributed import RedisUnavailable, connect, is_on, redis_url
 from newscrawl.feedstorage import describe
@@ -28,6 +36,29 @@ from newscrawl.monitors import STAT_FAILED, report_path
 from newscrawl.sqlite import DamagedStateError
 from newscrawl.state import CrawlState
 
+
+class _RedisLostAtStart(logging.Filter):
+    """Redis gone between the check above and the engine's start: Scrapy's start fails with a
+    traceback asyncio logs ("Task exception was never retrieved"), whose last line may even be
+    a follow-on error ("Engine slot not assigned"). The traceback is swallowed here; the
+    command says why in one line instead (adversary round 14)."""
+
+    def __init__(self):
+        super().__init__()
+        self.error: BaseException | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from redis.exceptions import RedisError
+
+        error = record.exc_info[1] if record.exc_info else None
+        seen = set()
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            if isinstance(error, (RedisError, RedisUnavailable)):
+                self.error = error
+                return False
+            error = error.__cause__ or error.__context__
+        return True
 
 class Command(ScrapyCrawlCommand):
     def _create_crawler(self, spname):  # Scrapy's crawl command creates its crawler here
@@ -156,7 +187,15 @@ class Command(ScrapyCrawlCommand):
                 return
         if not self._lock_jobdir(args[0]) or not self._lock_state_dir(args[0]):
             return
+        lost_at_start = _RedisLostAtStart()
+        if is_on(self.settings):
+            logging.getLogger("asyncio").addFilter(lost_at_start)
         super().run(args, opts)
+        if lost_at_start.error is not None:
+            self._not_started(args[0], f"lost Redis while the crawl was starting ({lost_at_start.error}). Nothing more was "
+                              "crawled; start Redis or fix the URL.")
+            self.exitcode = 1
+            return
         crawler = getattr(self, "_monitored_crawler", None)
         if self.exitcode or crawler is None or crawler.stats is None:
             return
