@@ -37,11 +37,17 @@ from newscrawl.sqlite import DamagedStateError
 from newscrawl.state import CrawlState
 
 
+# Where Scrapy logs a failed close step with its traceback.
+_REDIS_CLOSE_LOGGERS = ("scrapy.core.engine", "scrapy.core.scraper", "scrapy.utils.signal")
+
+
 class _RedisLostAtStart(logging.Filter):
     """Redis gone between the check above and the engine's start: Scrapy's start fails with a
     traceback asyncio logs ("Task exception was never retrieved"), whose last line may even be
-    a follow-on error ("Engine slot not assigned"). The traceback is swallowed here; the
-    command says why in one line instead (adversary round 14)."""
+    a follow-on error ("Engine slot not assigned"). That traceback is swallowed here and the
+    command says why in one line instead; a close step that fails on the lost Redis (Scrapy's
+    "Scraper close failure", a signal handler) is logged in one line, without its traceback
+    (adversary round 14)."""
 
     def __init__(self):
         super().__init__()
@@ -55,8 +61,12 @@ class _RedisLostAtStart(logging.Filter):
         while error is not None and id(error) not in seen:
             seen.add(id(error))
             if isinstance(error, (RedisError, RedisUnavailable)):
-                self.error = error
-                return False
+                if record.name == "asyncio":
+                    self.error = error
+                    return False
+                record.msg, record.args = f"{record.getMessage()}: Redis lost ({error})", ()
+                record.exc_info = record.exc_text = None
+                return True
             error = error.__cause__ or error.__context__
         return True
 
@@ -189,7 +199,8 @@ class Command(ScrapyCrawlCommand):
             return
         lost_at_start = _RedisLostAtStart()
         if is_on(self.settings):
-            logging.getLogger("asyncio").addFilter(lost_at_start)
+            for name in ("asyncio", *_REDIS_CLOSE_LOGGERS):
+                logging.getLogger(name).addFilter(lost_at_start)
         super().run(args, opts)
         if lost_at_start.error is not None:
             self._not_started(args[0], f"lost Redis while the crawl was starting ({lost_at_start.error}). Nothing more was "
