@@ -423,6 +423,32 @@ def test_a_redis_gone_for_good_mid_crawl_stops_the_worker_and_loses_nothing(mirr
     assert sum(story_counts(feed_items(work), SITE).values()) == len(reference)
 
 
+@pytest.mark.parametrize("marker", ["Enabled spider middlewares", "Title dedupe state"])
+def test_a_redis_lost_while_the_worker_starts_is_one_error_line(mirror_site, tmp_path, marker):
+    """Redis killed between the command's check and the engine's start (adversary round 14: an
+    asyncio traceback ending in "Engine slot not assigned"): one Error: line, exit status 1."""
+    from conftest import start_redis
+
+    (tmp_path / "redis").mkdir()
+    server, port = start_redis(tmp_path / "redis")
+    worker = start_worker(mirror_site.base_url, tmp_path / "w0", f"redis://127.0.0.1:{port}/0", "worker-0")
+    lines = []
+    try:
+        for line in worker.stderr:
+            lines.append(line)
+            if marker in line:
+                server.kill()
+                break
+        rest = worker.communicate(timeout=60)[1]
+    finally:
+        server.kill()
+        worker.kill()
+    log = "".join(lines) + rest
+    assert any(marker in line for line in lines), log[-3000:]
+    assert worker.returncode == 1, log[-3000:]
+    assert "Error: lost Redis while the crawl was starting" in log and "Traceback" not in log, log[-3000:]
+
+
 # --- the frontier's scripts, step by step (a real Redis; no crawl) -----------------------------
 def _frontier(redis_url: str, worker: str, **options):
     from newscrawl.distributed import connect
