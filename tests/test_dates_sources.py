@@ -101,12 +101,14 @@ class _FrontPageFirst(QuietHandler):
     """A front page that links two stories and announces the feed that dates them; the stories
     print no date of their own."""
 
+    feed_href = "/feed.xml"
+
     def do_GET(self):
         base = f"http://{self.headers['Host']}"
         if self.path == "/":
             links = "".join(f'<li><a href="/news/{i}">خبر {i}</a></li>' for i in (1, 2))
             page = (f'<html lang="ar"><head><title>صحيفة</title><link rel="alternate" type="application/rss+xml" '
-                    f'href="/feed.xml"></head><body><ul>{links}</ul></body></html>')
+                    f'href="{self.feed_href}"></head><body><ul>{links}</ul></body></html>')
             self.answer(200, "text/html; charset=utf-8", page.encode())
         elif self.path == "/feed.xml":
             items = "".join(f"<item><title>خبر {i}</title><link>{base}/news/{i}</link>"
@@ -208,3 +210,13 @@ def test_iso_basic_format_is_read():
     from newscrawl.dates import parse_date
 
     assert parse_date("20230314T093000Z") == datetime(2023, 3, 14, 9, 30, tzinfo=timezone.utc)
+
+
+class _OffsiteFeed(_FrontPageFirst):
+    feed_href = "http://feeds.invalid/feed.xml"  # another host: refused before any request
+
+
+def test_a_page_whose_feed_cannot_be_read_still_has_its_links_followed(tmp_path):
+    with http_server(_OffsiteFeed) as base:
+        items, _, _ = crawl(base, tmp_path, "-a", "max_depth=1", spider="news", start_arg=True)
+    assert sorted(item["url"].rsplit("/", 1)[-1] for item in items) == ["1", "2"]
