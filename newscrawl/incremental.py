@@ -25,7 +25,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newscrawl.dedupe import TitleDeduper
 from newscrawl.distributed import connect, open_title_store, redis_url
 from newscrawl.feedstorage import describe, take_write_failures
-from newscrawl.runs import history_has_run, record_killed_run
+from newscrawl.runs import RunHistory, history_has_run, history_path, record_killed_run
 from newscrawl.spiders.common import asked_url
 from newscrawl.state import CrawlState
 
@@ -54,6 +54,9 @@ def _file_path(uri: str) -> str | None:
         return str(Path(unquote(parts.path if parts.scheme else uri)).resolve())
     return None
 
+
+# Runs of the history read to tell a flushed Redis (the state of the last few suffices).
+RECENT_RUNS = 20
 
 class CrawlStateExtension:
     def __init__(self, crawler):
@@ -162,6 +165,23 @@ class CrawlStateExtension:
             self.state.open_feed_file(path, spider.name)
         self.feed_files = current
         self._release_claims(spider)
+        self._warn_if_shared_state_lost(spider)
+
+    def _warn_if_shared_state_lost(self, spider) -> None:
+        """A shared crawl whose Redis holds no article of the spider, though this directory's
+        earlier runs kept some: Redis was flushed or replaced, and every article of the site is
+        fetched and emitted again. Said once, at the start (adversary round 14), not found out
+        from the feeds."""
+        settings = self.crawler.settings
+        if not redis_url(settings) or self.state.count_articles(spider.name):
+            return
+        with RunHistory(history_path(settings), check=False) as history:
+            earlier = sum(run.new_articles for run in history.runs(spider.name, last=RECENT_RUNS))
+        if earlier:
+            logger.warning("The shared state in Redis holds no %s article, though this directory's recent runs kept %d:"
+                           " was Redis flushed or replaced? Every article of the site is fetched and emitted again",
+                           spider.name, earlier)
+            self.crawler.stats.set_value("newscrawl/redis/state_lost", earlier)
 
     def _release_claims(self, spider) -> None:
         """A shared crawl's worker, its feed files read back: the claims its earlier runs left (it

@@ -423,6 +423,20 @@ def test_a_redis_gone_for_good_mid_crawl_stops_the_worker_and_loses_nothing(mirr
     assert sum(story_counts(feed_items(work), SITE).values()) == len(reference)
 
 
+def test_a_flushed_redis_is_said_at_the_start_of_the_next_run(mirror_site, redis_db, tmp_path):
+    """Redis flushed between runs (adversary round 14): the next run emits every article again,
+    as it must with no state, but says why at its start instead of leaving it to be found out."""
+    import redis as redis_py
+
+    work = tmp_path / "w0"
+    stats = finish(start_worker(mirror_site.base_url, work, redis_db, "worker-0"), work)
+    assert stats["item_scraped_count"] > 0 and "newscrawl/redis/state_lost" not in stats
+    redis_py.Redis.from_url(redis_db).flushdb()
+    process = start_worker(mirror_site.base_url, work, redis_db, "worker-0")
+    stats = finish(process, work)
+    assert stats["newscrawl/redis/state_lost"] > 0
+
+
 @pytest.mark.parametrize("marker", ["Enabled spider middlewares", "Title dedupe state"])
 def test_a_redis_lost_while_the_worker_starts_is_one_error_line(mirror_site, tmp_path, marker):
     """Redis killed between the command's check and the engine's start (adversary round 14: an
