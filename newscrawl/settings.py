@@ -157,7 +157,7 @@ NEWSCRAWL_REVALIDATE_HOURS = 24
 NEWSCRAWL_REDIS_WORKER_TIMEOUT = 60  # seconds without a heartbeat before a worker counts as dead (its requests go back)
 # Seconds a worker waits for a Redis that stopped answering (a restart, a failover) before it
 # stops with finish reason redis_lost and exit status 1 (what it held stays for the next run).
-NEWSCRAWL_REDIS_OUTAGE_SECONDS = 300
+NEWSCRAWL_REDIS_OUTAGE_SECONDS = 120
 # Seconds the claim of a worker that stopped before recording an article holds the others off
 # (its feed may hold the article; it reads it back when started again in its directory).
 NEWSCRAWL_REDIS_CLAIM_HOLD = 3 * 86400

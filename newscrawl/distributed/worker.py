@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 TICK = 0.5  # seconds between heartbeats (and between looks at the queue when idle)
 DEFAULT_IDLE_SECONDS = 30.0
 DEFAULT_WORKER_TIMEOUT = 60.0
-DEFAULT_OUTAGE_SECONDS = 300.0
+DEFAULT_OUTAGE_SECONDS = 120.0
 
 
 class SharedCrawlWorker:
