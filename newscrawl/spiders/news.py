@@ -53,7 +53,6 @@ SITEMAPS_REVALIDATED_PER_RUN = 20
 _SITEMAP_CLOSED = re.compile(rb"</(?:[\w-]+:)?(?:urlset|sitemapindex)\s*>")
 
 
-
 class NewsSitemap(Sitemap):
     """Scrapy's sitemap reader, which keeps only each entry's direct children (``<news:news>``
     comes out empty), plus the Google News extension's ``<news:publication_date>``: the
