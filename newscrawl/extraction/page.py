@@ -730,8 +730,7 @@ class ArticlePage(ItemPage):
         """A short visible line just below the headline that reads as a full date (what htmldate
         and trafilatura call the text heuristic); clocks and related items' stamps are not there."""
         label = clock = ""
-        for node in _BELOW_HEADLINE(self.doc.root):
-            text = clean_text(cut(str(node), MAX_TITLE_CHARS))
+        for node, text in self._texts_below_headline:
             labelled_edit = _is_edit_line(text, label)
             label = _label_of_next(text)
             time_first, clock = clock, ""
@@ -749,15 +748,20 @@ class ArticlePage(ItemPage):
         """A short line just below the headline labelled as an edit ("آخر تحديث: …", "Updated:
         …", or the label on the line or element before): the modification date."""
         label = ""
-        for node in _BELOW_HEADLINE(self.doc.root):
-            text = clean_text(cut(str(node), MAX_TITLE_CHARS))
-            labelled_edit = _is_edit_line(text, label)
-            label = _label_of_next(text)
-            if labelled_edit and 6 <= len(text) <= 80 and any(c.isdigit() for c in text) \
+        for node, text in self._texts_below_headline:
+            # The label checks (regexes) only for a line that may print a date: most hold no digit.
+            if 6 <= len(text) <= 80 and any(c.isdigit() for c in text) and _is_edit_line(text, label) \
                     and not self._quotes_a_date(node, text) and self.may_be_date_line(node, text) \
                     and parse_date(text) is not None:
                 return text
+            label = _label_of_next(text)
         return None
+
+    @cached_property
+    def _texts_below_headline(self) -> list[tuple[Any, str]]:
+        """The first texts after the headline, each with its cleaned text (read by the date line
+        and the edit line both)."""
+        return [(node, clean_text(cut(str(node), MAX_TITLE_CHARS))) for node in _BELOW_HEADLINE(self.doc.root)]
 
     def _quotes_a_date(self, node, text: str) -> bool:
         """A sentence that mentions a date ("وقال الوزير إن الاتفاق وقع في 3 مارس 2010"), not a
