@@ -5,6 +5,7 @@ against the day it was fetched, not the day it is read again."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from newscrawl.extraction.article import extract_article
@@ -220,3 +221,27 @@ def test_a_page_whose_feed_cannot_be_read_still_has_its_links_followed(tmp_path)
     with http_server(_OffsiteFeed) as base:
         items, _, _ = crawl(base, tmp_path, "-a", "max_depth=1", spider="news", start_arg=True)
     assert sorted(item["url"].rsplit("/", 1)[-1] for item in items) == ["1", "2"]
+
+
+class _StalledFeed(_FrontPageFirst):
+    """The feed is accepted and never answered (adversary round 16: the page's links waited for
+    it, and the crawl stood still for DOWNLOAD_TIMEOUT times the retries)."""
+
+    asked: dict = {}
+
+    def do_GET(self):
+        self.asked.setdefault(self.path, time.monotonic())
+        if self.path == "/feed.xml":
+            time.sleep(25)
+            return
+        super().do_GET()
+
+
+def test_a_stalled_feed_does_not_hold_the_pages_links_up(tmp_path):
+    with http_server(_StalledFeed) as base:
+        items, stats, _ = crawl(base, tmp_path, "-a", "max_depth=1", "-s", "DOWNLOAD_TIMEOUT=20", "-s", "RETRY_TIMES=0",
+                                spider="news", start_arg=True)
+    asked = _StalledFeed.asked
+    assert sorted(item["url"].rsplit("/", 1)[-1] for item in items) == ["1", "2"]
+    assert asked["/news/1"] - asked["/feed.xml"] < 15  # out after the wait, not after the feed's timeout
+    assert stats["newscrawl/feeds/links_released_unread"] == 1

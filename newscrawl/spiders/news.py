@@ -50,6 +50,8 @@ MAX_LINKS_PER_PAGE = 5_000
 # again in turn, and a ten-year archive of daily sitemaps costs a run 20 requests, not 3,650.
 SITEMAPS_REVALIDATED_PER_RUN = 20
 # A whole sitemap ends by closing its root element (looked for in its last kilobyte).
+# Seconds a page's links wait for the feeds it announced (a feed read first dates the stories it lists).
+FEED_WAIT_SECONDS = 10
 _SITEMAP_CLOSED = re.compile(rb"</(?:[\w-]+:)?(?:urlset|sitemapindex)\s*>")
 
 
@@ -380,6 +382,18 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
                 del self._held_links[request.meta["held_links"]]
                 yield from held["requests"]
 
+    def _release_after_wait(self, held_id: int) -> None:
+        held = self._held_links.pop(held_id, None)
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        if held is None or engine is None or not engine.running or slot is None or slot.closing:
+            return  # the crawl is ending: the next run finds these links again
+        self.logger.info("A feed has not answered in %g s: the %d links of the page that announced it go out "
+                         "without it", FEED_WAIT_SECONDS, len(held["requests"]))
+        self.stat("feeds/links_released_unread")
+        for request in held["requests"]:
+            engine.crawl(request)
+
     def _read_feed_entries(self, response: Response):
         if response.status == 304:
             self.logger.info("Feed %s not modified since the last run", response.url)
@@ -501,6 +515,10 @@ class NewsSpider(NewscrawlSpider, SitemapSpider):
         if feeds and hold:
             held["requests"] = list(links)
             self._held_links[held_id] = held
+            # A feed that stalls must not hold the crawl up (adversary round 16): past the wait,
+            # the links go out without it.
+            from twisted.internet import reactor
+            reactor.callLater(FEED_WAIT_SECONDS, self._release_after_wait, held_id)
             yield from feeds
         else:
             yield from feeds
