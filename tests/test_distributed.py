@@ -350,6 +350,24 @@ def test_a_read_only_replica_is_one_line_and_nothing_is_crawled(mirror_site, tmp
     assert ".." not in errors[0]
 
 
+def _wait_for_a_quarter(work: Path, reference) -> None:
+    """Until the worker in *work* has written a quarter of the site."""
+    started = time.time()
+    while written_lines(work) < len(reference) // 4:
+        assert time.time() - started < 60, "the worker wrote too little"
+        time.sleep(0.05)
+
+
+def _ended_by_itself(worker: subprocess.Popen, work: Path, timeout: float, cause: str) -> tuple[str, dict]:
+    """The worker's log and final stats, once it has ended on its own within *timeout* s."""
+    try:
+        _, log = worker.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        pytest.fail(f"the worker kept waiting on {cause}")
+    return log, json.loads((work / "stats.json").read_text("utf-8"))
+
+
 def test_a_redis_out_of_memory_mid_crawl_stops_the_worker_and_the_next_run_completes_the_site(
         mirror_site, reference, tmp_path):
     """Redis answers but refuses every write: no outage that passes by itself. The worker stops
@@ -365,18 +383,10 @@ def test_a_redis_out_of_memory_mid_crawl_stops_the_worker_and_the_next_run_compl
     work = tmp_path / "w0"
     try:
         worker = start_worker(mirror_site.base_url, work, url, "worker-0")
-        started = time.time()
-        while written_lines(work) < len(reference) // 4:
-            assert time.time() - started < 60, "the worker wrote too little"
-            time.sleep(0.05)
+        _wait_for_a_quarter(work, reference)
         admin.config_set("maxmemory-policy", "noeviction")
         admin.config_set("maxmemory", 1)
-        try:
-            _, log = worker.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            pytest.fail("the worker kept waiting on a Redis that refuses every write")
-        stats = json.loads((work / "stats.json").read_text("utf-8"))
+        log, stats = _ended_by_itself(worker, work, 90, "a Redis that refuses every write")
         assert stats["finish_reason"] == "redis_refused", log[-3000:]
         assert "refuses writes: it is out of memory" in log
         admin.config_set("maxmemory", 0)
@@ -400,19 +410,11 @@ def test_a_redis_gone_for_good_mid_crawl_stops_the_worker_and_loses_nothing(mirr
     work = tmp_path / "w0"
     try:
         worker = start_worker(mirror_site.base_url, work, url, "worker-0", "-s", "NEWSCRAWL_REDIS_OUTAGE_SECONDS=3")
-        started = time.time()
-        while written_lines(work) < len(reference) // 4:
-            assert time.time() - started < 60, "the worker wrote too little"
-            time.sleep(0.05)
+        _wait_for_a_quarter(work, reference)
         server.kill()
         server.wait()
-        try:
-            _, log = worker.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            pytest.fail("the worker kept waiting for a Redis that is gone")
+        log, stats = _ended_by_itself(worker, work, 120, "a Redis that is gone")
         assert worker.returncode == 1, log[-3000:]
-        stats = json.loads((work / "stats.json").read_text("utf-8"))
         assert stats["finish_reason"] == "redis_lost", log[-3000:]
         assert "has not answered for" in log
         server, _ = start_redis(tmp_path / "redis", port=port, persistent=True)
